@@ -1,0 +1,324 @@
+//! `lockgate:connector/hr`: HR reads and writes under the data rules. The
+//! store applies the employment window and the inclusion flag in its
+//! queries; this unit checks scopes, narrows the absence window and leaves
+//! ungranted attribute groups out.
+
+use lockgate_manifest::Scope;
+
+use crate::bindings::hr::{
+    self, AbsencePage, AbsenceQuery, AbsenceStatus, BasicAttributes, CompensationAttributes,
+    ContactAttributes, EmployeePage, EmployeeQuery, EmploymentAttributes, EmploymentStatus, Money,
+    NewEmployee,
+};
+use crate::bindings::types::HostError;
+use crate::hr::{AbsenceFilter, Employee, EmployeeFilter, Visibility};
+use crate::runtime::Invocation;
+
+/// Largest page the host returns.
+pub const MAX_PAGE: u32 = 500;
+
+const EMPLOYEE_SCOPES: [Scope; 4] = [
+    Scope::EmployeesBasic,
+    Scope::EmployeesContact,
+    Scope::EmployeesEmployment,
+    Scope::EmployeesCompensation,
+];
+
+fn unavailable(e: impl std::fmt::Display) -> HostError {
+    tracing::error!("HR store: {e}");
+    HostError::Unavailable("the HR data store is unavailable; try again later".into())
+}
+
+fn page_limit(limit: u32) -> u32 {
+    limit.clamp(1, MAX_PAGE)
+}
+
+fn status_text(s: EmploymentStatus) -> &'static str {
+    match s {
+        EmploymentStatus::Active => "active",
+        EmploymentStatus::Inactive => "inactive",
+    }
+}
+
+fn absence_status_text(s: AbsenceStatus) -> &'static str {
+    match s {
+        AbsenceStatus::Approved => "approved",
+        AbsenceStatus::Pending => "pending",
+        AbsenceStatus::Cancelled => "cancelled",
+    }
+}
+
+fn check_date(what: &str, value: &str) -> Result<(), HostError> {
+    if lockgate_manifest::manifest::is_date(value) {
+        Ok(())
+    } else {
+        Err(HostError::InvalidArgument(format!(
+            "{what} {value:?} is not a date (YYYY-MM-DD)"
+        )))
+    }
+}
+
+fn canonical_since(since: Option<String>) -> Result<Option<String>, HostError> {
+    since
+        .map(|s| {
+            crate::time::canonical_instant(&s).ok_or_else(|| {
+                HostError::InvalidArgument(format!(
+                    "updated-since {s:?} is not an RFC 3339 instant"
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// The employee as this install may see them: only granted groups.
+pub fn project(e: Employee, vis: &Visibility) -> hr::Employee {
+    let money = |minor: Option<i64>| {
+        minor.map(|amount_minor| Money {
+            amount_minor,
+            currency: e.currency.clone().unwrap_or_else(|| "EUR".into()),
+        })
+    };
+    hr::Employee {
+        basic: vis.granted(Scope::EmployeesBasic).then(|| BasicAttributes {
+            first_name: e.first_name.clone(),
+            last_name: e.last_name.clone(),
+            preferred_name: e.preferred_name.clone(),
+            department: e.department.clone(),
+            position: e.position.clone(),
+            status: if e.status == "inactive" {
+                EmploymentStatus::Inactive
+            } else {
+                EmploymentStatus::Active
+            },
+        }),
+        contact: vis
+            .granted(Scope::EmployeesContact)
+            .then(|| ContactAttributes {
+                work_email: e.work_email.clone(),
+                personal_email: e.personal_email.clone(),
+                phone: e.phone.clone(),
+                birth_date: e.birth_date.clone(),
+            }),
+        employment: vis
+            .granted(Scope::EmployeesEmployment)
+            .then(|| EmploymentAttributes {
+                hire_date: e.hire_date.clone(),
+                termination_date: e.termination_date.clone(),
+                legal_entity: e.legal_entity.clone(),
+                contract_type: e.contract_type.clone(),
+                weekly_hours: e.weekly_hours,
+                supervisor_id: e.supervisor_id.clone(),
+                cost_center: e.cost_center.clone(),
+            }),
+        compensation: vis
+            .granted(Scope::EmployeesCompensation)
+            .then(|| CompensationAttributes {
+                fixed_salary: money(e.salary_minor),
+                hourly_wage: money(e.hourly_wage_minor),
+            }),
+        id: e.id,
+        updated_at: e.updated_at,
+    }
+}
+
+fn to_wit_absence(a: crate::hr::Absence) -> hr::Absence {
+    hr::Absence {
+        status: match a.status.as_str() {
+            "pending" => AbsenceStatus::Pending,
+            "cancelled" => AbsenceStatus::Cancelled,
+            _ => AbsenceStatus::Approved,
+        },
+        id: a.id,
+        employee_id: a.employee_id,
+        type_name: a.type_name,
+        start_date: a.start_date,
+        end_date: a.end_date,
+        half_day_start: a.half_day_start,
+        half_day_end: a.half_day_end,
+        updated_at: a.updated_at,
+    }
+}
+
+impl Invocation {
+    fn require_employee_scope(&self) -> Result<(), HostError> {
+        if EMPLOYEE_SCOPES.iter().any(|s| self.visibility.granted(*s)) {
+            Ok(())
+        } else {
+            Err(HostError::Denied(
+                "reading employees needs an employees.* scope".into(),
+            ))
+        }
+    }
+
+    async fn employees(&mut self, query: EmployeeQuery) -> Result<EmployeePage, HostError> {
+        self.require_employee_scope()?;
+        let limit = page_limit(query.limit);
+        let filter = EmployeeFilter {
+            after_id: query.cursor,
+            limit: limit + 1,
+            department: query.department,
+            updated_since: canonical_since(query.updated_since)?,
+            status: query.status.map(|s| status_text(s).to_string()),
+            id: None,
+        };
+        let mut rows = self
+            .store
+            .visible_employees(&self.visibility, &filter)
+            .await
+            .map_err(unavailable)?;
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|e| e.id.clone())
+        } else {
+            None
+        };
+        self.audit.employees_read += rows.len() as u64;
+        let items = rows
+            .into_iter()
+            .map(|e| project(e, &self.visibility))
+            .collect();
+        Ok(EmployeePage { items, next_cursor })
+    }
+
+    async fn absences(&mut self, query: AbsenceQuery) -> Result<AbsencePage, HostError> {
+        let Some((window_from, window_to)) = self.visibility.absence_range() else {
+            return Err(HostError::Denied(
+                "reading absences needs the absences.read scope".into(),
+            ));
+        };
+        check_date("from", &query.from)?;
+        check_date("to", &query.to)?;
+        let limit = page_limit(query.limit);
+        // Narrow to the granted window: asking wider returns no more.
+        let from = query.from.max(window_from);
+        let to = query.to.min(window_to);
+        if from > to {
+            return Ok(AbsencePage {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        let filter = AbsenceFilter {
+            after_id: query.cursor,
+            limit: limit + 1,
+            from,
+            to,
+            employee_id: query.employee_id,
+            type_name: query.type_name,
+            statuses: query
+                .statuses
+                .into_iter()
+                .map(|s| absence_status_text(s).to_string())
+                .collect(),
+            updated_since: canonical_since(query.updated_since)?,
+        };
+        let mut rows = self
+            .store
+            .visible_absences(&self.visibility, &filter)
+            .await
+            .map_err(unavailable)?;
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|a| a.id.clone())
+        } else {
+            None
+        };
+        self.audit.absences_read += rows.len() as u64;
+        Ok(AbsencePage {
+            items: rows.into_iter().map(to_wit_absence).collect(),
+            next_cursor,
+        })
+    }
+}
+
+impl hr::Host for Invocation {
+    async fn fetch_employees(
+        &mut self,
+        query: EmployeeQuery,
+    ) -> wasmtime::Result<Result<EmployeePage, HostError>> {
+        Ok(self.employees(query).await)
+    }
+
+    async fn get_employee(
+        &mut self,
+        id: String,
+    ) -> wasmtime::Result<Result<hr::Employee, HostError>> {
+        if let Err(e) = self.require_employee_scope() {
+            return Ok(Err(e));
+        }
+        let filter = EmployeeFilter {
+            id: Some(id.clone()),
+            limit: 1,
+            ..Default::default()
+        };
+        let found = match self
+            .store
+            .visible_employees(&self.visibility, &filter)
+            .await
+        {
+            Ok(rows) => rows.into_iter().next(),
+            Err(e) => return Ok(Err(unavailable(e))),
+        };
+        // Invisible and missing look the same: nothing about hidden people leaks.
+        Ok(match found {
+            Some(e) => {
+                self.audit.employees_read += 1;
+                Ok(project(e, &self.visibility))
+            }
+            None => Err(HostError::NotFound(format!("no visible employee {id}"))),
+        })
+    }
+
+    async fn fetch_absences(
+        &mut self,
+        query: AbsenceQuery,
+    ) -> wasmtime::Result<Result<AbsencePage, HostError>> {
+        Ok(self.absences(query).await)
+    }
+
+    async fn create_employee(
+        &mut self,
+        employee: NewEmployee,
+        idempotency_key: String,
+    ) -> wasmtime::Result<Result<String, HostError>> {
+        if !self.visibility.granted(Scope::EmployeesCreate) {
+            return Ok(Err(HostError::Denied(
+                "creating employees needs the employees.create scope".into(),
+            )));
+        }
+        if idempotency_key.is_empty() || idempotency_key.len() > 200 {
+            return Ok(Err(HostError::InvalidArgument(
+                "idempotency-key must be 1 to 200 bytes".into(),
+            )));
+        }
+        if employee.first_name.trim().is_empty() || employee.last_name.trim().is_empty() {
+            return Ok(Err(HostError::InvalidArgument(
+                "first-name and last-name are required".into(),
+            )));
+        }
+        if let Some(start) = &employee.start_date
+            && let Err(e) = check_date("start-date", start)
+        {
+            return Ok(Err(e));
+        }
+        let result = self
+            .store
+            .create_employee(&self.visibility, &employee, &idempotency_key)
+            .await
+            .map_err(unavailable);
+        if result.is_ok() {
+            self.audit.employees_created += 1;
+        }
+        Ok(result)
+    }
+}
+
+impl crate::bindings::types::Host for Invocation {}
+
+/// Counts of what the connector read and wrote in one invocation.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Audit {
+    pub employees_read: u64,
+    pub absences_read: u64,
+    pub employees_created: u64,
+}

@@ -1,0 +1,495 @@
+//! Outbound HTTP (`wasi:http/outgoing-handler`) under the install's grant.
+//!
+//! Every request passes [`Egress::send_request`]: the scheme, host and port
+//! must be granted (plain HTTP only where the operator allows it), the name
+//! is resolved here and addresses in loopback, private, link-local, CGNAT
+//! and metadata ranges are refused unless the operator allowed that exact
+//! host, and the connection goes to the vetted address (no second lookup to
+//! rebind). Secrets are injected here; timeouts are clamped; redirects are
+//! returned to the connector, never followed. Every refusal is logged.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+use crate::capabilities::Recorder;
+use crate::policy::{Grant, Limits};
+
+type SendFuture = Box<
+    dyn Future<
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+                ),
+                HttpError,
+            >,
+        > + Send,
+>;
+
+/// The outbound-HTTP policy of one invocation.
+pub struct Egress {
+    pub grant: Arc<Grant>,
+    pub limits: Limits,
+    pub recorder: Recorder,
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
+/// Why an address may not be contacted, if it may not.
+pub fn prohibited_range(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => prohibited_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return prohibited_v4(v4).map(|_| "an IPv4-mapped private or reserved address");
+            }
+            let seg = v6.segments();
+            if v6.is_loopback() {
+                Some("loopback")
+            } else if v6.is_unspecified() {
+                Some("unspecified")
+            } else if seg[0] & 0xfe00 == 0xfc00 {
+                Some("private (unique local)")
+            } else if seg[0] & 0xffc0 == 0xfe80 {
+                Some("link-local")
+            } else if seg[0] & 0xff00 == 0xff00 {
+                Some("multicast")
+            } else if seg[0] == 0x64 && seg[1] == 0xff9b {
+                // NAT64 wraps an IPv4 address: judge that one.
+                let v4 = Ipv4Addr::new(
+                    (seg[6] >> 8) as u8,
+                    seg[6] as u8,
+                    (seg[7] >> 8) as u8,
+                    seg[7] as u8,
+                );
+                prohibited_v4(v4).map(|_| "a NAT64-wrapped private or reserved address")
+            } else if seg[0] == 0x2002 {
+                Some("6to4 (may wrap a private address)")
+            } else if seg[0] == 0x2001 && seg[1] == 0x0db8 {
+                Some("documentation")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn prohibited_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let o = ip.octets();
+    if ip == Ipv4Addr::new(169, 254, 169, 254) || ip == Ipv4Addr::new(100, 100, 100, 200) {
+        Some("a cloud metadata address")
+    } else if ip.is_loopback() {
+        Some("loopback")
+    } else if ip.is_private() {
+        Some("private")
+    } else if ip.is_link_local() {
+        Some("link-local")
+    } else if o[0] == 100 && (64..128).contains(&o[1]) {
+        Some("shared address space (CGNAT)")
+    } else if o[0] == 0 {
+        Some("unspecified")
+    } else if ip.is_broadcast() || ip.is_multicast() || o[0] >= 240 {
+        Some("reserved")
+    } else if ip.is_documentation() || (o[0] == 198 && (o[1] == 18 || o[1] == 19)) {
+        Some("reserved")
+    } else {
+        None
+    }
+}
+
+fn denied(reason: String, recorder: &Recorder, error: HttpError) -> SendFuture {
+    recorder.deny(reason);
+    Box::new(async move { Err(error) })
+}
+
+fn origin(scheme: &str, host: &str, port: u16) -> String {
+    let default = if scheme == "https" { 443 } else { 80 };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    if port == default {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}:{port}")
+    }
+}
+
+impl WasiHttpHooks for Egress {
+    fn send_request(
+        &mut self,
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> SendFuture {
+        let uri = request.uri().clone();
+        let scheme = uri.scheme_str().unwrap_or("https").to_ascii_lowercase();
+        let Some(host) = uri
+            .host()
+            .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+        else {
+            return denied(
+                "request without a host denied".into(),
+                &self.recorder,
+                HttpError::HttpRequestUriInvalid,
+            );
+        };
+        let tls = match scheme.as_str() {
+            "https" => true,
+            "http" => false,
+            other => {
+                return denied(
+                    format!("request to {other}://{host} denied: only https is allowed"),
+                    &self.recorder,
+                    HttpError::HttpRequestDenied,
+                );
+            }
+        };
+        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        let target = origin(&scheme, &host, port);
+
+        let count = self.recorder.count_request();
+        if count > self.limits.max_requests {
+            let reason = format!("request limit {} reached", self.limits.max_requests);
+            self.recorder.fatal(reason.clone());
+            return denied(
+                format!("request to {target} denied: {reason}"),
+                &self.recorder,
+                HttpError::ConnectionLimitReached,
+            );
+        }
+
+        if !self
+            .grant
+            .hosts
+            .iter()
+            .any(|h| h.host == host && h.port == port)
+        {
+            return denied(
+                format!("request to {target} denied: host not granted"),
+                &self.recorder,
+                HttpError::HttpRequestDenied,
+            );
+        }
+        let operator_allowed = self.grant.operator.is_insecure_allowed(&host, port);
+        if !tls && !operator_allowed {
+            return denied(
+                format!("request to {target} denied: plain HTTP is not allowed, use https"),
+                &self.recorder,
+                HttpError::HttpRequestDenied,
+            );
+        }
+
+        // The host's secrets replace whatever the connector put there.
+        for secret in self
+            .grant
+            .secrets
+            .iter()
+            .filter(|s| s.host == host && s.port == port)
+        {
+            request
+                .headers_mut()
+                .insert(secret.header.clone(), secret.value.clone());
+        }
+
+        let clamp = |asked: Option<Duration>, max: Duration| asked.map_or(max, |d| d.min(max));
+        let connect_timeout = clamp(
+            options.and_then(|o| o.connect_timeout),
+            self.limits.connect_timeout,
+        );
+        let first_byte_timeout = clamp(
+            options.and_then(|o| o.first_byte_timeout),
+            self.limits.first_byte_timeout,
+        );
+        let between_bytes_timeout = clamp(
+            options.and_then(|o| o.between_bytes_timeout),
+            self.limits.between_bytes_timeout,
+        );
+
+        let recorder = self.recorder.clone();
+        let tls_config = self.tls.clone();
+        let max_response_bytes = self.limits.max_response_bytes;
+        let method = request.method().clone();
+        Box::new(async move {
+            let addrs = resolve(&host, port, connect_timeout)
+                .await
+                .inspect_err(|_| {
+                    recorder.log(
+                        "warn",
+                        &format!("request to {target}: could not resolve {host}"),
+                    );
+                })?;
+            let mut vetted = Vec::new();
+            for addr in addrs {
+                match prohibited_range(addr.ip()) {
+                    Some(range) if range == "a cloud metadata address" || !operator_allowed => {
+                        recorder.deny(format!(
+                            "request to {target} denied: {host} resolves to {} ({range})",
+                            addr.ip()
+                        ));
+                    }
+                    _ => vetted.push(addr),
+                }
+            }
+            if vetted.is_empty() {
+                return Err(HttpError::DestinationIpProhibited);
+            }
+            recorder.log("debug", &format!("{method} {target}{}", uri.path()));
+            send(
+                request,
+                &host,
+                &vetted,
+                tls.then_some(tls_config),
+                Timeouts {
+                    connect: connect_timeout,
+                    first_byte: first_byte_timeout,
+                    between_bytes: between_bytes_timeout,
+                },
+                recorder,
+                max_response_bytes,
+            )
+            .await
+        })
+    }
+}
+
+async fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, HttpError> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    match tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await {
+        Err(_) => Err(HttpError::DnsTimeout),
+        Ok(Err(_)) => Err(HttpError::DnsError {
+            rcode: Some("NXDOMAIN".into()),
+            info_code: None,
+        }),
+        Ok(Ok(addrs)) => Ok(addrs.collect()),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Timeouts {
+    connect: Duration,
+    first_byte: Duration,
+    between_bytes: Duration,
+}
+
+trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> Stream for T {}
+
+async fn send(
+    mut request: http::Request<WasiBody>,
+    host: &str,
+    addrs: &[SocketAddr],
+    tls: Option<Arc<rustls::ClientConfig>>,
+    timeouts: Timeouts,
+    recorder: Recorder,
+    max_response_bytes: u64,
+) -> Result<
+    (
+        http::Response<WasiBody>,
+        Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ),
+    HttpError,
+> {
+    let mut last_error = HttpError::ConnectionRefused;
+    let mut tcp = None;
+    for addr in addrs {
+        match tokio::time::timeout(timeouts.connect, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => {
+                tcp = Some(stream);
+                break;
+            }
+            Ok(Err(e)) => last_error = HttpError::Connect(e),
+            Err(_) => last_error = HttpError::ConnectionTimeout,
+        }
+    }
+    let Some(tcp) = tcp else {
+        return Err(last_error);
+    };
+    let _ = tcp.set_nodelay(true);
+
+    let stream: Box<dyn Stream> = match tls {
+        Some(config) => {
+            let name = rustls::pki_types::ServerName::try_from(host.to_string())
+                .map_err(|_| HttpError::HttpRequestUriInvalid)?;
+            let connector = tokio_rustls::TlsConnector::from(config);
+            let stream = tokio::time::timeout(timeouts.connect, connector.connect(name, tcp))
+                .await
+                .map_err(|_| HttpError::ConnectionTimeout)?
+                .map_err(HttpError::Tls)?;
+            Box::new(stream)
+        }
+        None => Box::new(tcp),
+    };
+
+    let (mut sender, conn) = tokio::time::timeout(
+        timeouts.connect,
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)),
+    )
+    .await
+    .map_err(|_| HttpError::ConnectionTimeout)??;
+
+    // The request line carries only the path: the host is in the Host header.
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    *request.uri_mut() = http::Uri::builder()
+        .path_and_query(path)
+        .build()
+        .map_err(|_| HttpError::HttpRequestUriInvalid)?;
+
+    let mut conn = Box::pin(conn);
+    let response = {
+        let send = tokio::time::timeout(timeouts.first_byte, sender.send_request(request));
+        tokio::pin!(send);
+        loop {
+            tokio::select! {
+                biased;
+                res = &mut send => break res.map_err(|_| HttpError::ConnectionReadTimeout)??,
+                done = &mut conn => {
+                    done?;
+                    // The connection ended cleanly; the response must be ready.
+                    break send.await.map_err(|_| HttpError::ConnectionReadTimeout)??;
+                }
+            }
+        }
+    };
+    let (parts, incoming) = response.into_parts();
+    let body = LimitedBody {
+        inner: incoming,
+        recorder,
+        max_total: max_response_bytes,
+        idle: Box::pin(tokio::time::sleep(timeouts.between_bytes)),
+        between_bytes: timeouts.between_bytes,
+    };
+    let response = http::Response::from_parts(parts, body.boxed_unsync());
+    let io: Box<dyn Future<Output = Result<(), HttpError>> + Send> =
+        Box::new(async move { conn.await.map_err(HttpError::from) });
+    Ok((response, io))
+}
+
+/// A response body that counts against the invocation's byte budget and
+/// fails when the partner stalls between chunks.
+struct LimitedBody {
+    inner: hyper::body::Incoming,
+    recorder: Recorder,
+    max_total: u64,
+    idle: Pin<Box<tokio::time::Sleep>>,
+    between_bytes: Duration,
+}
+
+impl Body for LimitedBody {
+    type Data = Bytes;
+    type Error = HttpError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, HttpError>>> {
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    let total = self.recorder.add_response_bytes(data.len() as u64);
+                    if total > self.max_total {
+                        let reason = format!(
+                            "response size limit {} reached",
+                            Limits::human_bytes(self.max_total)
+                        );
+                        self.recorder.deny(reason.clone());
+                        self.recorder.fatal(reason);
+                        return Poll::Ready(Some(Err(HttpError::HttpResponseBodySize(Some(
+                            total,
+                        )))));
+                    }
+                }
+                let deadline = tokio::time::Instant::now() + self.between_bytes;
+                self.idle.as_mut().reset(deadline);
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(HttpError::from(e)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => match self.idle.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(HttpError::ConnectionReadTimeout))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// TLS settings for partner connections: the public web PKI.
+pub fn tls_config() -> Arc<rustls::ClientConfig> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.into(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map(|b| b.with_root_certificates(roots).with_no_client_auth());
+    match config {
+        Ok(config) => Arc::new(config),
+        // The ring provider supports the default versions; this cannot fail
+        // in practice, and a host without TLS would refuse every request.
+        Err(e) => panic!("TLS configuration: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        let bad = [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "169.254.1.1",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "255.255.255.255",
+        ];
+        for ip in bad {
+            assert!(
+                prohibited_range(ip.parse().unwrap()).is_some(),
+                "{ip} should be refused"
+            );
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111", "1.1.1.1"] {
+            assert_eq!(prohibited_range(ip.parse().unwrap()), None, "{ip}");
+        }
+        assert_eq!(
+            prohibited_range("169.254.169.254".parse().unwrap()),
+            Some("a cloud metadata address")
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! The HR data model as the host stores it, and the rules that decide what a
+//! connector may see of it. The rules live here, not in the connectors:
+//! employment window, the tenant's per-connector inclusion flag, attribute
+//! groups by scope, and the absence window.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use lockgate_manifest::{AbsenceWindow, Scope};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Employee {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub preferred_name: Option<String>,
+    pub department: Option<String>,
+    pub position: Option<String>,
+    /// `active` or `inactive` (long leave).
+    pub status: String,
+    pub work_email: Option<String>,
+    pub personal_email: Option<String>,
+    pub phone: Option<String>,
+    pub birth_date: Option<String>,
+    pub hire_date: String,
+    pub termination_date: Option<String>,
+    pub legal_entity: Option<String>,
+    pub contract_type: Option<String>,
+    pub weekly_hours: Option<f64>,
+    pub supervisor_id: Option<String>,
+    pub cost_center: Option<String>,
+    pub salary_minor: Option<i64>,
+    pub hourly_wage_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub login: Option<String>,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Absence {
+    pub id: String,
+    pub employee_id: String,
+    pub type_name: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub half_day_start: bool,
+    pub half_day_end: bool,
+    /// `approved`, `pending` or `cancelled`.
+    pub status: String,
+    pub updated_at: String,
+}
+
+/// What one install may read, fixed for the duration of a run.
+#[derive(Debug, Clone)]
+pub struct Visibility {
+    pub tenant_id: String,
+    /// The connector id the tenant's inclusion flag refers to.
+    pub connector_id: String,
+    /// The day the employment window is evaluated on.
+    pub today: Date,
+    pub scopes: Vec<Scope>,
+    pub absence_window: Option<AbsenceWindow>,
+}
+
+impl Visibility {
+    pub fn granted(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
+    /// Whether an employee with these dates is inside the employment window.
+    pub fn employed(&self, hire_date: &str, termination_date: Option<&str>) -> bool {
+        let today = crate::time::date_text(self.today);
+        hire_date <= today.as_str() && termination_date.is_none_or(|t| t >= today.as_str())
+    }
+
+    /// The absence window as dates, or `None` when absences are not granted.
+    pub fn absence_range(&self) -> Option<(String, String)> {
+        if !self.granted(Scope::AbsencesRead) {
+            return None;
+        }
+        let window = self.absence_window?;
+        Some((
+            crate::time::date_text(crate::time::add_days(
+                self.today,
+                -i64::from(window.past_days),
+            )),
+            crate::time::date_text(crate::time::add_days(
+                self.today,
+                i64::from(window.future_days),
+            )),
+        ))
+    }
+}
+
+/// Filters for reading employees.
+#[derive(Debug, Clone, Default)]
+pub struct EmployeeFilter {
+    pub after_id: Option<String>,
+    pub limit: u32,
+    pub department: Option<String>,
+    pub updated_since: Option<String>,
+    pub status: Option<String>,
+    pub id: Option<String>,
+}
+
+/// Filters for reading absences; `from`/`to` are already narrowed to the
+/// granted window.
+#[derive(Debug, Clone, Default)]
+pub struct AbsenceFilter {
+    pub after_id: Option<String>,
+    pub limit: u32,
+    pub from: String,
+    pub to: String,
+    pub employee_id: Option<String>,
+    pub type_name: Option<String>,
+    pub statuses: Vec<String>,
+    pub updated_since: Option<String>,
+}

@@ -1,0 +1,190 @@
+//! What an install is granted and what one invocation may consume.
+//!
+//! A [`Grant`] is resolved once per install from the manifest, the tenant's
+//! configuration and the operator's settings: the concrete hosts, the data
+//! scopes, the secrets to inject. [`Limits`] are the per-invocation caps the
+//! runtime enforces.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use lockgate_manifest::{AbsenceWindow, HostPattern, Manifest, ResolvedHost, Scope};
+
+/// Per-invocation resource caps.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Linear memory per instance.
+    pub memory_bytes: u64,
+    /// Wall-clock budget of one invocation, host calls and HTTP included.
+    pub deadline: Duration,
+    pub max_requests: u32,
+    /// Response body bytes over all requests of the invocation.
+    pub max_response_bytes: u64,
+    pub max_outcome_rows: u64,
+    /// Log, stdout and stderr together; more is dropped with a marker line.
+    pub max_log_bytes: usize,
+    pub connect_timeout: Duration,
+    pub first_byte_timeout: Duration,
+    pub between_bytes_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 64 << 20,
+            deadline: Duration::from_secs(30),
+            max_requests: 10_000,
+            max_response_bytes: 256 << 20,
+            max_outcome_rows: 250_000,
+            max_log_bytes: 1 << 20,
+            connect_timeout: Duration::from_secs(5),
+            first_byte_timeout: Duration::from_secs(30),
+            between_bytes_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+impl Limits {
+    /// "64 MiB" / "512 KiB" / "300 B".
+    pub fn human_bytes(bytes: u64) -> String {
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+            format!("{} MiB", bytes >> 20)
+        } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+            format!("{} KiB", bytes >> 10)
+        } else {
+            format!("{bytes} B")
+        }
+    }
+
+    /// "30 s" / "250 ms".
+    pub fn human_duration(d: Duration) -> String {
+        if d.subsec_millis() == 0 {
+            format!("{} s", d.as_secs())
+        } else {
+            format!("{} ms", d.as_millis())
+        }
+    }
+}
+
+/// Operator settings that widen what installs may reach.
+#[derive(Debug, Clone, Default)]
+pub struct OperatorPolicy {
+    /// `host:port` pairs reachable over plain HTTP, and allowed to resolve to
+    /// private or loopback addresses (local partners, tests).
+    pub insecure_hosts: BTreeSet<(String, u16)>,
+}
+
+impl OperatorPolicy {
+    /// Parses `HOST:PORT` as given on the command line.
+    pub fn allow(&mut self, host_port: &str) -> Result<(), String> {
+        let (host, port) = lockgate_manifest::hosts::split_authority(
+            host_port,
+            lockgate_manifest::hosts::Scheme::Http,
+        )
+        .map_err(|e| format!("{host_port:?}: {e}"))?;
+        if !host_port.contains(':') || host_port.ends_with(']') {
+            return Err(format!("{host_port:?}: give HOST:PORT"));
+        }
+        self.insecure_hosts.insert((host, port));
+        Ok(())
+    }
+
+    pub fn is_insecure_allowed(&self, host: &str, port: u16) -> bool {
+        self.insecure_hosts.contains(&(host.to_string(), port))
+    }
+}
+
+/// A secret header the host adds to requests for one host.
+#[derive(Clone)]
+pub struct SecretHeader {
+    pub host: String,
+    pub port: u16,
+    pub header: http::HeaderName,
+    pub value: http::HeaderValue,
+}
+
+impl std::fmt::Debug for SecretHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SecretHeader({} for {}:{}, value redacted)",
+            self.header, self.host, self.port
+        )
+    }
+}
+
+/// Everything one install may use.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub hosts: Vec<ResolvedHost>,
+    pub operator: OperatorPolicy,
+    pub scopes: Vec<Scope>,
+    pub absence_window: Option<AbsenceWindow>,
+    pub secrets: Vec<SecretHeader>,
+}
+
+impl Grant {
+    /// Resolves the manifest's requests against a configuration. `config`
+    /// holds every value, secrets included; secrets end up only in headers.
+    pub fn resolve(
+        manifest: &Manifest,
+        config: &BTreeMap<String, String>,
+        operator: OperatorPolicy,
+    ) -> Result<Grant, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut hosts = Vec::new();
+        let mut by_pattern = BTreeMap::new();
+        for pattern in &manifest.hosts {
+            match HostPattern::parse(pattern).and_then(|p| p.resolve(manifest, config)) {
+                Ok(host) => {
+                    by_pattern.insert(pattern.clone(), host.clone());
+                    if !hosts.contains(&host) {
+                        hosts.push(host);
+                    }
+                }
+                Err(e) => problems.push(format!("host {pattern}: {e}")),
+            }
+        }
+        let mut secrets = Vec::new();
+        for field in manifest.config.iter().filter(|f| f.secret) {
+            let (Some(inject), Some(value)) = (&field.inject, config.get(&field.key)) else {
+                continue;
+            };
+            let Some(host) = by_pattern.get(&inject.host) else {
+                continue;
+            };
+            let text = inject
+                .format
+                .as_deref()
+                .unwrap_or("{value}")
+                .replace("{value}", value);
+            let header = http::HeaderName::try_from(inject.header.as_str());
+            let value = http::HeaderValue::try_from(text);
+            match (header, value) {
+                (Ok(header), Ok(mut value)) => {
+                    value.set_sensitive(true);
+                    secrets.push(SecretHeader {
+                        host: host.host.clone(),
+                        port: host.port,
+                        header,
+                        value,
+                    });
+                }
+                _ => problems.push(format!(
+                    "config field {}: the value cannot be sent as a header",
+                    field.key
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Grant {
+            hosts,
+            operator,
+            scopes: manifest.scopes.clone(),
+            absence_window: manifest.absence_window,
+            secrets,
+        })
+    }
+}

@@ -1,0 +1,244 @@
+//! The connector runtime: one wasmtime engine with the pooling allocator and
+//! epoch interruption, compiled artifacts cached on disk by plugin digest and
+//! engine, an `InstancePre` per plugin build, and a fresh `Store` per
+//! invocation with memory, time, request, row and log limits.
+//!
+//! [`Runtime::load`] turns a `.wasm` file into a [`Plugin`] (inspected,
+//! compiled once); [`Runtime::invoke`] runs one export under an
+//! [`InvocationSetup`] and reports what happened as an [`InvocationReport`].
+
+mod invocation;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lockgate_manifest::{Inspection, Manifest};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+pub use invocation::{Call, CallResult, Invocation, InvocationReport, InvocationSetup};
+
+use crate::bindings::ConnectorPre;
+
+/// Runtime settings with documented defaults.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Where compiled artifacts are kept; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+    /// Concurrent instances the pool holds.
+    pub max_instances: u32,
+    /// Largest linear memory any install may be given.
+    pub max_memory_bytes: u64,
+    /// Guest stack; deep recursion past it traps.
+    pub max_wasm_stack: usize,
+    /// How often the epoch ticks (the granularity of deadlines).
+    pub epoch_tick: Duration,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            cache_dir: None,
+            max_instances: 64,
+            max_memory_bytes: 256 << 20,
+            max_wasm_stack: 1 << 20,
+            epoch_tick: Duration::from_millis(10),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The component was inspected and refused; one entry per reason.
+    #[error("the connector was refused: {}", .0.join("; "))]
+    Refused(Vec<String>),
+    #[error("the connector could not be compiled: {0}")]
+    Compile(String),
+}
+
+/// A plugin build ready to instantiate.
+pub struct Plugin {
+    pub sha256: String,
+    pub manifest: Manifest,
+    pub inspection: Inspection,
+    pub(crate) pre: ConnectorPre<Invocation>,
+    /// How the compiled code was obtained: compiled now or read from cache.
+    pub from_cache: bool,
+    pub compile_time: Duration,
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<Invocation>,
+    config: RuntimeConfig,
+    plugins: Mutex<HashMap<String, Arc<Plugin>>>,
+    stop_ticker: Arc<std::sync::atomic::AtomicBool>,
+    pub(crate) tls: Arc<rustls::ClientConfig>,
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop_ticker
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Runtime {
+    pub fn new(config: RuntimeConfig) -> Result<Runtime, wasmtime::Error> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(config.max_instances)
+            .total_core_instances(config.max_instances * 8)
+            .total_memories(config.max_instances * 4)
+            .total_tables(config.max_instances * 8)
+            .total_stacks(config.max_instances)
+            .max_memory_size(config.max_memory_bytes as usize)
+            .max_memories_per_component(8)
+            .max_core_instances_per_component(16)
+            .max_tables_per_component(16)
+            .linear_memory_keep_resident(64 << 10)
+            .table_keep_resident(8 << 10);
+
+        let mut wasm = Config::new();
+        wasm.wasm_component_model(true)
+            .epoch_interruption(true)
+            .max_wasm_stack(config.max_wasm_stack)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&wasm)?;
+
+        let mut linker = Linker::<Invocation>::new(&engine);
+        // Rust's std links these; the context grants nothing through them.
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        // The contract's own interfaces; the world's WASI imports are above.
+        use crate::bindings::{config, hr, log, outcomes, state, types};
+        types::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
+        hr::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
+        outcomes::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
+        config::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
+        state::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
+        log::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
+
+        let stop_ticker = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        {
+            let engine = engine.clone();
+            let stop = stop_ticker.clone();
+            let tick = config.epoch_tick;
+            std::thread::Builder::new()
+                .name("lockgate-epoch".into())
+                .spawn(move || {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        std::thread::sleep(tick);
+                        engine.increment_epoch();
+                    }
+                })
+                .map_err(wasmtime::Error::new)?;
+        }
+
+        Ok(Runtime {
+            engine,
+            linker,
+            config,
+            plugins: Mutex::new(HashMap::new()),
+            stop_ticker,
+            tls: crate::capabilities::http::tls_config(),
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Inspects, compiles (or loads the cached compilation of) and prepares
+    /// a plugin. A second load of the same bytes returns the prepared one.
+    pub fn load(&self, bytes: &[u8]) -> Result<Arc<Plugin>, LoadError> {
+        let inspection = lockgate_manifest::inspect(bytes);
+        if let Some(plugin) = self.lock_plugins().get(&inspection.sha256) {
+            return Ok(plugin.clone());
+        }
+        if !inspection.is_acceptable() {
+            return Err(LoadError::Refused(
+                inspection
+                    .problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            ));
+        }
+        let Some(manifest) = inspection.manifest.clone() else {
+            return Err(LoadError::Refused(vec!["has no manifest".into()]));
+        };
+        let started = Instant::now();
+        let (component, from_cache) = self.compile(bytes, &inspection.sha256)?;
+        let compile_time = started.elapsed();
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Refused(vec![format!("cannot be linked: {e}")]))?;
+        let pre = ConnectorPre::new(instance_pre).map_err(|e| {
+            LoadError::Refused(vec![format!("does not match the connector world: {e}")])
+        })?;
+        let plugin = Arc::new(Plugin {
+            sha256: inspection.sha256.clone(),
+            manifest,
+            inspection,
+            pre,
+            from_cache,
+            compile_time,
+        });
+        self.lock_plugins()
+            .insert(plugin.sha256.clone(), plugin.clone());
+        Ok(plugin)
+    }
+
+    fn lock_plugins(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Plugin>>> {
+        self.plugins.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The artifact file for a plugin digest under this engine.
+    fn artifact_path(&self, sha256: &str) -> Option<PathBuf> {
+        use std::hash::{Hash, Hasher};
+        let dir = self.config.cache_dir.as_ref()?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.engine
+            .precompile_compatibility_hash()
+            .hash(&mut hasher);
+        Some(dir.join(format!("{sha256}-{:016x}.cwasm", hasher.finish())))
+    }
+
+    fn compile(&self, bytes: &[u8], sha256: &str) -> Result<(Component, bool), LoadError> {
+        let path = self.artifact_path(sha256);
+        if let Some(path) = &path
+            && path.exists()
+        {
+            // SAFETY: the file was written by `Component::serialize` of an
+            // engine with the same compatibility hash (it is in the name), in
+            // a directory only the host writes to.
+            match unsafe { Component::deserialize_file(&self.engine, path) } {
+                Ok(component) => return Ok((component, true)),
+                Err(e) => {
+                    tracing::warn!("ignoring unusable cached artifact {}: {e}", path.display())
+                }
+            }
+        }
+        let component =
+            Component::new(&self.engine, bytes).map_err(|e| LoadError::Compile(e.to_string()))?;
+        if let Some(path) = &path {
+            let write = || -> std::io::Result<()> {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let bytes = component.serialize().map_err(std::io::Error::other)?;
+                // Write then rename, so a concurrent reader never sees half a file.
+                let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+                std::fs::write(&tmp, bytes)?;
+                std::fs::rename(&tmp, path)
+            };
+            if let Err(e) = write() {
+                tracing::warn!("could not cache compiled artifact {}: {e}", path.display());
+            }
+        }
+        Ok((component, false))
+    }
+}

@@ -1,0 +1,311 @@
+//! One invocation: the per-store state the capabilities work on, the limits
+//! around it, and the translation of traps and limits into a reason a person
+//! understands.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use super::{Plugin, Runtime};
+use crate::bindings::{
+    ConnectorError, Event, FieldError, Trigger, WebhookRequest, WebhookResponse,
+};
+use crate::capabilities::hr::Audit;
+use crate::capabilities::http::Egress;
+use crate::capabilities::outcomes::OutcomeSink;
+use crate::capabilities::state::StateSlot;
+use crate::capabilities::{LogLine, Recorder};
+use crate::hr::Visibility;
+use crate::policy::{Grant, Limits};
+use crate::store::RunRow;
+
+/// Captured stdout and stderr, each.
+const MAX_STDIO_BYTES: usize = 64 << 10;
+
+/// The store data of one invocation.
+pub struct Invocation {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    http: WasiHttpCtx,
+    egress: Egress,
+    limiter: MemoryLimiter,
+    pub(crate) store: crate::Store,
+    pub(crate) visibility: Visibility,
+    pub(crate) config: BTreeMap<String, String>,
+    pub(crate) state: StateSlot,
+    pub(crate) outcomes: OutcomeSink,
+    pub(crate) recorder: Recorder,
+    pub(crate) audit: Audit,
+}
+
+impl WasiView for Invocation {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for Invocation {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.egress,
+        }
+    }
+}
+
+/// Refuses memory growth past the cap and remembers that it did, so the
+/// run fails with "memory limit" rather than the guest's abort trap.
+struct MemoryLimiter {
+    max: u64,
+    peak: u64,
+    recorder: Recorder,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired as u64 > self.max {
+            self.recorder.fatal(format!(
+                "memory limit {} reached",
+                Limits::human_bytes(self.max)
+            ));
+            return Ok(false);
+        }
+        self.peak = self.peak.max(desired as u64);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// What an invocation may see and use.
+pub struct InvocationSetup {
+    pub store: crate::Store,
+    pub visibility: Visibility,
+    pub grant: Arc<Grant>,
+    pub limits: Limits,
+    /// Non-secret configuration values (defaults filled in).
+    pub config: BTreeMap<String, String>,
+    /// The state the last successful run saved.
+    pub state: Option<String>,
+    /// The run rows are written to; `None` for calls that are not runs.
+    pub run_id: Option<String>,
+}
+
+/// The export to call.
+pub enum Call {
+    ValidateConfig(Vec<(String, String)>),
+    CheckConnection,
+    Sync(Trigger),
+    OnEvent(Event),
+    Webhook(WebhookRequest),
+}
+
+/// What the export returned.
+#[derive(Debug)]
+pub enum CallResult {
+    ValidateConfig(Result<(), Vec<FieldError>>),
+    Connector(Result<(), ConnectorError>),
+    Webhook(WebhookResponse),
+}
+
+/// Everything an invocation produced.
+pub struct InvocationReport {
+    /// `Ok` with the export's return value, or `Err` with why the instance
+    /// died (a trap, a limit, the deadline), phrased for a person.
+    pub result: Result<CallResult, String>,
+    pub rows: Vec<RunRow>,
+    pub log: Vec<LogLine>,
+    /// Requests the policy refused, phrased for a person.
+    pub denials: Vec<String>,
+    /// The state to commit if the caller decides the run did not fail.
+    pub staged_state: Option<String>,
+    pub requests: u32,
+    pub peak_memory: u64,
+    pub audit: Audit,
+    pub duration: Duration,
+}
+
+impl Runtime {
+    /// Runs one export in a fresh instance.
+    pub async fn invoke(
+        &self,
+        plugin: &Plugin,
+        setup: InvocationSetup,
+        call: Call,
+    ) -> InvocationReport {
+        let started = Instant::now();
+        let limits = setup.limits.clone();
+        let recorder = Recorder::new(limits.max_log_bytes);
+        let stdout = MemoryOutputPipe::new(MAX_STDIO_BYTES);
+        let stderr = MemoryOutputPipe::new(MAX_STDIO_BYTES);
+
+        // No files, environment, arguments or sockets.
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+
+        let data = Invocation {
+            wasi,
+            table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
+            egress: Egress {
+                grant: setup.grant.clone(),
+                limits: limits.clone(),
+                recorder: recorder.clone(),
+                tls: self.tls.clone(),
+            },
+            limiter: MemoryLimiter {
+                max: limits.memory_bytes,
+                peak: 0,
+                recorder: recorder.clone(),
+            },
+            store: setup.store,
+            visibility: setup.visibility,
+            config: setup.config,
+            state: StateSlot {
+                saved: setup.state,
+                staged: None,
+            },
+            outcomes: OutcomeSink {
+                target: None,
+                cap: limits.max_outcome_rows,
+                written: 0,
+                kept: Vec::new(),
+            },
+            recorder: recorder.clone(),
+            audit: Audit::default(),
+        };
+        let mut store = Store::new(&self.engine, data);
+        if let Some(run_id) = setup.run_id {
+            let target = (store.data().store.clone(), run_id);
+            store.data_mut().outcomes.target = Some(target);
+        }
+        store.limiter(|data| &mut data.limiter);
+
+        let deadline = started + limits.deadline;
+        let deadline_text = format!(
+            "deadline {} exceeded",
+            Limits::human_duration(limits.deadline)
+        );
+        {
+            let recorder = recorder.clone();
+            let deadline_text = deadline_text.clone();
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(move |_| {
+                if Instant::now() >= deadline {
+                    recorder.fatal(deadline_text.clone());
+                    return Err(wasmtime::format_err!("{deadline_text}"));
+                }
+                Ok(UpdateDeadline::Yield(1))
+            });
+        }
+
+        let run = async {
+            let connector = plugin.pre.instantiate_async(&mut store).await?;
+            let result = match call {
+                Call::ValidateConfig(config) => CallResult::ValidateConfig(
+                    connector.call_validate_config(&mut store, &config).await?,
+                ),
+                Call::CheckConnection => {
+                    CallResult::Connector(connector.call_check_connection(&mut store).await?)
+                }
+                Call::Sync(trigger) => {
+                    CallResult::Connector(connector.call_sync(&mut store, trigger).await?)
+                }
+                Call::OnEvent(event) => {
+                    CallResult::Connector(connector.call_on_event(&mut store, &event).await?)
+                }
+                Call::Webhook(request) => {
+                    CallResult::Webhook(connector.call_handle_webhook(&mut store, &request).await?)
+                }
+            };
+            Ok::<_, wasmtime::Error>(result)
+        };
+        // Epochs cannot interrupt a host call (a slow partner, a slow
+        // store), so the whole invocation also runs under a timer.
+        let outcome = tokio::time::timeout(limits.deadline, run).await;
+        let result = match outcome {
+            Err(_) => {
+                recorder.fatal(deadline_text);
+                Err(recorder.fatal_reason().unwrap_or_default())
+            }
+            Ok(Err(trap)) => Err(explain(&trap, &recorder)),
+            Ok(Ok(result)) => match recorder.fatal_reason() {
+                // A limit was hit but the guest carried on: still a failure.
+                Some(reason) => Err(reason),
+                None => Ok(result),
+            },
+        };
+
+        for (name, pipe) in [("stdout", &stdout), ("stderr", &stderr)] {
+            let bytes = pipe.contents();
+            for line in String::from_utf8_lossy(&bytes)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+            {
+                recorder.log("info", &format!("{name}: {line}"));
+            }
+        }
+
+        let data = store.into_data();
+        InvocationReport {
+            result,
+            rows: data.outcomes.kept,
+            log: recorder.take_lines(),
+            denials: recorder.denials(),
+            staged_state: data.state.staged,
+            requests: recorder.requests(),
+            peak_memory: data.limiter.peak,
+            audit: data.audit,
+            duration: started.elapsed(),
+        }
+    }
+}
+
+/// A trap in words. A recorded limit explains it best; otherwise the trap
+/// code does.
+fn explain(trap: &wasmtime::Error, recorder: &Recorder) -> String {
+    if let Some(reason) = recorder.fatal_reason() {
+        return reason;
+    }
+    if let Some(code) = trap.downcast_ref::<wasmtime::Trap>() {
+        return match code {
+            wasmtime::Trap::StackOverflow => "stack overflow: recursion too deep".into(),
+            wasmtime::Trap::UnreachableCodeReached => {
+                "the connector crashed (it panicked or aborted)".into()
+            }
+            wasmtime::Trap::MemoryOutOfBounds => {
+                "the connector crashed: out-of-bounds memory access (its stack overflowed from too deep recursion, or it has a memory bug)".into()
+            }
+            wasmtime::Trap::IntegerDivisionByZero => "the connector crashed (division by zero)".into(),
+            wasmtime::Trap::Interrupt => "the connector was interrupted".into(),
+            other => format!("the connector crashed ({other})"),
+        };
+    }
+    format!("the connector failed: {trap}")
+}

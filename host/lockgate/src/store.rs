@@ -1,0 +1,874 @@
+//! Persistence through sqlx: one schema and one set of migrations for SQLite
+//! (the embedded default) and PostgreSQL. Queries use only what both share;
+//! instants are canonical text so comparisons agree everywhere.
+//!
+//! Read rules that protect people's data are part of the queries here: a
+//! "visible" employee is inside the employment window and not excluded from
+//! the connector by the tenant's inclusion flag.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, QueryBuilder, Row};
+
+use crate::hr::{Absence, AbsenceFilter, Employee, EmployeeFilter, Visibility};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    pub dialect: Dialect,
+}
+
+/// One monitoring row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRow {
+    pub seq: i64,
+    pub recorded_at: String,
+    pub employee_id: Option<String>,
+    pub operation: String,
+    pub status: String,
+    pub message: String,
+    pub partner_status: Option<i64>,
+    pub partner_body: Option<String>,
+}
+
+/// A run as monitoring shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    pub id: String,
+    pub install_id: String,
+    pub tenant_id: String,
+    pub connector_id: String,
+    pub plugin_version: String,
+    pub kind: String,
+    pub trigger: String,
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub failure_reason: Option<String>,
+    pub requests: i64,
+    pub peak_memory: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstallRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub connector_id: String,
+    pub plugin_version: String,
+    pub plugin_sha256: String,
+    pub config: BTreeMap<String, String>,
+    pub status: String,
+}
+
+const EMPLOYEE_COLUMNS: &str = "id, first_name, last_name, preferred_name, department, position, \
+    status, work_email, personal_email, phone, birth_date, hire_date, termination_date, \
+    legal_entity, contract_type, weekly_hours, supervisor_id, cost_center, salary_minor, \
+    hourly_wage_minor, currency, login, updated_at";
+
+const ABSENCE_COLUMNS: &str = "id, employee_id, type_name, start_date, end_date, half_day_start, \
+    half_day_end, status, updated_at";
+
+const RUN_COLUMNS: &str = "id, install_id, tenant_id, connector_id, plugin_version, kind, \
+    run_trigger, status, started_at, finished_at, duration_ms, failure_reason, requests, peak_memory";
+
+fn employee_from(row: &AnyRow) -> Result<Employee, sqlx::Error> {
+    Ok(Employee {
+        id: row.try_get("id")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        preferred_name: row.try_get("preferred_name")?,
+        department: row.try_get("department")?,
+        position: row.try_get("position")?,
+        status: row.try_get("status")?,
+        work_email: row.try_get("work_email")?,
+        personal_email: row.try_get("personal_email")?,
+        phone: row.try_get("phone")?,
+        birth_date: row.try_get("birth_date")?,
+        hire_date: row.try_get("hire_date")?,
+        termination_date: row.try_get("termination_date")?,
+        legal_entity: row.try_get("legal_entity")?,
+        contract_type: row.try_get("contract_type")?,
+        weekly_hours: row.try_get("weekly_hours")?,
+        supervisor_id: row.try_get("supervisor_id")?,
+        cost_center: row.try_get("cost_center")?,
+        salary_minor: row.try_get("salary_minor")?,
+        hourly_wage_minor: row.try_get("hourly_wage_minor")?,
+        currency: row.try_get("currency")?,
+        login: row.try_get("login")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn absence_from(row: &AnyRow) -> Result<Absence, sqlx::Error> {
+    Ok(Absence {
+        id: row.try_get("id")?,
+        employee_id: row.try_get("employee_id")?,
+        type_name: row.try_get("type_name")?,
+        start_date: row.try_get("start_date")?,
+        end_date: row.try_get("end_date")?,
+        half_day_start: row.try_get::<i64, _>("half_day_start")? != 0,
+        half_day_end: row.try_get::<i64, _>("half_day_end")? != 0,
+        status: row.try_get("status")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn run_from(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
+    Ok(RunRecord {
+        id: row.try_get("id")?,
+        install_id: row.try_get("install_id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        connector_id: row.try_get("connector_id")?,
+        plugin_version: row.try_get("plugin_version")?,
+        kind: row.try_get("kind")?,
+        trigger: row.try_get("run_trigger")?,
+        status: row.try_get("status")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+        duration_ms: row.try_get("duration_ms")?,
+        failure_reason: row.try_get("failure_reason")?,
+        requests: row.try_get("requests")?,
+        peak_memory: row.try_get("peak_memory")?,
+    })
+}
+
+/// Appends the visibility conditions for employees aliased `e`.
+fn push_visible(q: &mut QueryBuilder<'_, sqlx::Any>, vis: &Visibility) {
+    let today = crate::time::date_text(vis.today);
+    q.push(" e.tenant_id = ").push_bind(vis.tenant_id.clone());
+    q.push(" AND e.hire_date <= ").push_bind(today.clone());
+    q.push(" AND (e.termination_date IS NULL OR e.termination_date >= ")
+        .push_bind(today);
+    q.push(") AND NOT EXISTS (SELECT 1 FROM employee_exclusions x WHERE x.tenant_id = e.tenant_id")
+        .push(" AND x.employee_id = e.id AND x.connector_id = ")
+        .push_bind(vis.connector_id.clone())
+        .push(")");
+}
+
+/// A random identifier with a prefix, e.g. `run-4f1c…`.
+pub fn new_id(prefix: &str) -> String {
+    use rand::Rng;
+    let bytes: [u8; 12] = rand::rng().random();
+    format!("{prefix}-{}", hex::encode(bytes))
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if needed) and migrates.
+    /// `url` is `sqlite://path`, `sqlite::memory:` or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (dialect, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Dialect::Postgres, url.to_string())
+        } else if url.starts_with("sqlite:") {
+            let url = if url.contains('?') || url.contains(":memory:") {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Dialect::Sqlite, url)
+        } else {
+            return Err(StoreError::Invalid(format!(
+                "database URL {url:?} must start with sqlite: or postgres://"
+            )));
+        };
+        let memory = url.contains(":memory:");
+        let options = AnyPoolOptions::new()
+            // One connection keeps an in-memory database alive and shared.
+            .max_connections(if memory { 1 } else { 8 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options.connect(&url).await?;
+        if dialect == Dialect::Sqlite && !memory {
+            pool.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool, dialect })
+    }
+
+    /// A SQLite file at `path`.
+    pub async fn open_sqlite(path: &std::path::Path) -> Result<Store> {
+        Store::open(&format!("sqlite://{}", path.display())).await
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    // ---- tenants and HR data -------------------------------------------
+
+    pub async fn create_tenant(&self, id: &str, name: &str) -> Result<()> {
+        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(name)
+            .bind(crate::time::now_text())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn tenant_exists(&self, id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT id FROM tenants WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Inserts or replaces employees, in batches inside one transaction.
+    pub async fn upsert_employees(&self, tenant_id: &str, employees: &[Employee]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in employees.chunks(400) {
+            let mut del = QueryBuilder::new("DELETE FROM employees WHERE tenant_id = ");
+            del.push_bind(tenant_id.to_string()).push(" AND id IN (");
+            let mut ids = del.separated(", ");
+            for e in chunk {
+                ids.push_bind(e.id.clone());
+            }
+            del.push(")");
+            del.build().execute(&mut *tx).await?;
+
+            let mut q = QueryBuilder::new(format!(
+                "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}) "
+            ));
+            q.push_values(chunk, |mut b, e| {
+                b.push_bind(tenant_id.to_string())
+                    .push_bind(e.id.clone())
+                    .push_bind(e.first_name.clone())
+                    .push_bind(e.last_name.clone())
+                    .push_bind(e.preferred_name.clone())
+                    .push_bind(e.department.clone())
+                    .push_bind(e.position.clone())
+                    .push_bind(e.status.clone())
+                    .push_bind(e.work_email.clone())
+                    .push_bind(e.personal_email.clone())
+                    .push_bind(e.phone.clone())
+                    .push_bind(e.birth_date.clone())
+                    .push_bind(e.hire_date.clone())
+                    .push_bind(e.termination_date.clone())
+                    .push_bind(e.legal_entity.clone())
+                    .push_bind(e.contract_type.clone())
+                    .push_bind(e.weekly_hours)
+                    .push_bind(e.supervisor_id.clone())
+                    .push_bind(e.cost_center.clone())
+                    .push_bind(e.salary_minor)
+                    .push_bind(e.hourly_wage_minor)
+                    .push_bind(e.currency.clone())
+                    .push_bind(e.login.clone())
+                    .push_bind(e.updated_at.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn upsert_absences(&self, tenant_id: &str, absences: &[Absence]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in absences.chunks(800) {
+            let mut del = QueryBuilder::new("DELETE FROM absences WHERE tenant_id = ");
+            del.push_bind(tenant_id.to_string()).push(" AND id IN (");
+            let mut ids = del.separated(", ");
+            for a in chunk {
+                ids.push_bind(a.id.clone());
+            }
+            del.push(")");
+            del.build().execute(&mut *tx).await?;
+
+            let mut q = QueryBuilder::new(format!(
+                "INSERT INTO absences (tenant_id, {ABSENCE_COLUMNS}) "
+            ));
+            q.push_values(chunk, |mut b, a| {
+                b.push_bind(tenant_id.to_string())
+                    .push_bind(a.id.clone())
+                    .push_bind(a.employee_id.clone())
+                    .push_bind(a.type_name.clone())
+                    .push_bind(a.start_date.clone())
+                    .push_bind(a.end_date.clone())
+                    .push_bind(i64::from(a.half_day_start))
+                    .push_bind(i64::from(a.half_day_end))
+                    .push_bind(a.status.clone())
+                    .push_bind(a.updated_at.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the tenant's "include in transfer to `connector_id`?" answer.
+    pub async fn set_included(
+        &self,
+        tenant_id: &str,
+        employee_id: &str,
+        connector_id: &str,
+        included: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM employee_exclusions WHERE tenant_id = $1 AND employee_id = $2 AND connector_id = $3",
+        )
+        .bind(tenant_id)
+        .bind(employee_id)
+        .bind(connector_id)
+        .execute(&self.pool)
+        .await?;
+        if !included {
+            sqlx::query(
+                "INSERT INTO employee_exclusions (tenant_id, employee_id, connector_id) VALUES ($1, $2, $3)",
+            )
+            .bind(tenant_id)
+            .bind(employee_id)
+            .bind(connector_id)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn set_exclusions(
+        &self,
+        tenant_id: &str,
+        exclusions: &[(String, String)],
+    ) -> Result<()> {
+        for (employee_id, connector_id) in exclusions {
+            self.set_included(tenant_id, employee_id, connector_id, false)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Every employee of a tenant, regardless of visibility (for the
+    /// tenant's own views and tests).
+    pub async fn all_employees(&self, tenant_id: &str) -> Result<Vec<Employee>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = $1 ORDER BY id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(employee_from).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn all_absences(&self, tenant_id: &str) -> Result<Vec<Absence>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ABSENCE_COLUMNS} FROM absences WHERE tenant_id = $1 ORDER BY id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(absence_from).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn exclusions(&self, tenant_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT employee_id, connector_id FROM employee_exclusions WHERE tenant_id = $1",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("employee_id")?, r.try_get("connector_id")?)))
+            .collect()
+    }
+
+    /// Employees the connector may see, in id order.
+    pub async fn visible_employees(
+        &self,
+        vis: &Visibility,
+        filter: &EmployeeFilter,
+    ) -> Result<Vec<Employee>> {
+        let mut q = QueryBuilder::new(format!("SELECT {EMPLOYEE_COLUMNS} FROM employees e WHERE"));
+        push_visible(&mut q, vis);
+        if let Some(id) = &filter.id {
+            q.push(" AND e.id = ").push_bind(id.clone());
+        }
+        if let Some(after) = &filter.after_id {
+            q.push(" AND e.id > ").push_bind(after.clone());
+        }
+        if let Some(dept) = &filter.department {
+            q.push(" AND e.department = ").push_bind(dept.clone());
+        }
+        if let Some(since) = &filter.updated_since {
+            q.push(" AND e.updated_at >= ").push_bind(since.clone());
+        }
+        if let Some(status) = &filter.status {
+            q.push(" AND e.status = ").push_bind(status.clone());
+        }
+        q.push(" ORDER BY e.id LIMIT ")
+            .push_bind(i64::from(filter.limit.max(1)));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(employee_from).collect::<Result<_, _>>()?)
+    }
+
+    /// Absences of visible employees overlapping `[from, to]`, in id order.
+    pub async fn visible_absences(
+        &self,
+        vis: &Visibility,
+        filter: &AbsenceFilter,
+    ) -> Result<Vec<Absence>> {
+        let cols = ABSENCE_COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = QueryBuilder::new(format!(
+            "SELECT {cols} FROM absences a JOIN employees e ON e.tenant_id = a.tenant_id AND e.id = a.employee_id WHERE"
+        ));
+        push_visible(&mut q, vis);
+        q.push(" AND a.start_date <= ").push_bind(filter.to.clone());
+        q.push(" AND a.end_date >= ").push_bind(filter.from.clone());
+        if let Some(after) = &filter.after_id {
+            q.push(" AND a.id > ").push_bind(after.clone());
+        }
+        if let Some(emp) = &filter.employee_id {
+            q.push(" AND a.employee_id = ").push_bind(emp.clone());
+        }
+        if let Some(ty) = &filter.type_name {
+            q.push(" AND a.type_name = ").push_bind(ty.clone());
+        }
+        if !filter.statuses.is_empty() {
+            q.push(" AND a.status IN (");
+            let mut list = q.separated(", ");
+            for s in &filter.statuses {
+                list.push_bind(s.clone());
+            }
+            q.push(")");
+        }
+        if let Some(since) = &filter.updated_since {
+            q.push(" AND a.updated_at >= ").push_bind(since.clone());
+        }
+        q.push(" ORDER BY a.id LIMIT ")
+            .push_bind(i64::from(filter.limit.max(1)));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(absence_from).collect::<Result<_, _>>()?)
+    }
+
+    /// Creates an employee for a connector, once per idempotency key. The
+    /// key is claimed first, in the same transaction, so two concurrent
+    /// deliveries cannot both create one.
+    pub async fn create_employee(
+        &self,
+        vis: &Visibility,
+        new: &crate::bindings::hr::NewEmployee,
+        key: &str,
+    ) -> Result<String> {
+        let existing = || async {
+            sqlx::query(
+                "SELECT employee_id FROM created_employees WHERE tenant_id = $1 AND connector_id = $2 AND idempotency_key = $3",
+            )
+            .bind(&vis.tenant_id)
+            .bind(&vis.connector_id)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+        };
+        if let Some(row) = existing().await? {
+            return Ok(row.try_get("employee_id")?);
+        }
+        let id = new_id("e");
+        let now = crate::time::now_text();
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "INSERT INTO created_employees (tenant_id, connector_id, idempotency_key, employee_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&vis.tenant_id)
+        .bind(&vis.connector_id)
+        .bind(key)
+        .bind(&id)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await;
+        if claimed.is_err() {
+            drop(tx);
+            return match existing().await? {
+                Some(row) => Ok(row.try_get("employee_id")?),
+                None => Err(StoreError::Invalid(
+                    "could not claim the idempotency key".into(),
+                )),
+            };
+        }
+        let login = login_for(&new.first_name, &new.last_name);
+        let taken: Vec<String> =
+            sqlx::query("SELECT login FROM employees WHERE tenant_id = $1 AND login LIKE $2")
+                .bind(&vis.tenant_id)
+                .bind(format!("{login}%"))
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .filter_map(|r| r.try_get::<Option<String>, _>("login").ok().flatten())
+                .collect();
+        let login = (1..)
+            .map(|n| {
+                if n == 1 {
+                    login.clone()
+                } else {
+                    format!("{login}{n}")
+                }
+            })
+            .find(|candidate| !taken.contains(candidate))
+            .unwrap_or(login);
+        let start = new
+            .start_date
+            .clone()
+            .unwrap_or_else(|| crate::time::date_text(vis.today));
+        sqlx::query(&format!(
+            "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}) VALUES ($1, $2, $3, $4, NULL, $5, $6, 'active', $7, $8, $9, NULL, $10, NULL, $11, $12, NULL, NULL, NULL, NULL, NULL, NULL, $13, $14)"
+        ))
+        .bind(&vis.tenant_id)
+        .bind(&id)
+        .bind(new.first_name.trim())
+        .bind(new.last_name.trim())
+        .bind(new.department.clone())
+        .bind(new.position.clone())
+        .bind(new.work_email.clone().or_else(|| new.personal_email.clone()))
+        .bind(new.personal_email.clone())
+        .bind(new.phone.clone())
+        .bind(start)
+        .bind(new.legal_entity.clone())
+        .bind(new.contract_type.clone())
+        .bind(login)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    // ---- installs and state ---------------------------------------------
+
+    pub async fn create_install(&self, install: &InstallRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO installs (id, tenant_id, connector_id, plugin_version, plugin_sha256, config, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&install.id)
+        .bind(&install.tenant_id)
+        .bind(&install.connector_id)
+        .bind(&install.plugin_version)
+        .bind(&install.plugin_sha256)
+        .bind(serde_json::to_string(&install.config).unwrap_or_default())
+        .bind(&install.status)
+        .bind(crate::time::now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Points an install at a plugin build and configuration.
+    pub async fn update_install(&self, install: &InstallRecord) -> Result<()> {
+        sqlx::query(
+            "UPDATE installs SET plugin_version = $1, plugin_sha256 = $2, config = $3, status = $4 WHERE id = $5",
+        )
+        .bind(&install.plugin_version)
+        .bind(&install.plugin_sha256)
+        .bind(serde_json::to_string(&install.config).unwrap_or_default())
+        .bind(&install.status)
+        .bind(&install.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn install(&self, id: &str) -> Result<Option<InstallRecord>> {
+        let row = sqlx::query(
+            "SELECT id, tenant_id, connector_id, plugin_version, plugin_sha256, config, status FROM installs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| -> Result<InstallRecord> {
+            let config: String = r.try_get("config")?;
+            Ok(InstallRecord {
+                id: r.try_get("id")?,
+                tenant_id: r.try_get("tenant_id")?,
+                connector_id: r.try_get("connector_id")?,
+                plugin_version: r.try_get("plugin_version")?,
+                plugin_sha256: r.try_get("plugin_sha256")?,
+                config: serde_json::from_str(&config).unwrap_or_default(),
+                status: r.try_get("status")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn state(&self, install_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM install_state WHERE install_id = $1")
+            .bind(install_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    pub async fn set_state(&self, install_id: &str, value: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM install_state WHERE install_id = $1")
+            .bind(install_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO install_state (install_id, value, updated_at) VALUES ($1, $2, $3)",
+        )
+        .bind(install_id)
+        .bind(value)
+        .bind(crate::time::now_text())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- runs -----------------------------------------------------------
+
+    pub async fn create_run(&self, run: &RunRecord) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, 0, 0)"
+        ))
+        .bind(&run.id)
+        .bind(&run.install_id)
+        .bind(&run.tenant_id)
+        .bind(&run.connector_id)
+        .bind(&run.plugin_version)
+        .bind(&run.kind)
+        .bind(&run.trigger)
+        .bind(&run.status)
+        .bind(&run.started_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records the end of a run.
+    pub async fn finish_run(&self, run: &RunRecord) -> Result<()> {
+        sqlx::query(
+            "UPDATE runs SET status = $1, finished_at = $2, duration_ms = $3, failure_reason = $4, requests = $5, peak_memory = $6 WHERE id = $7",
+        )
+        .bind(&run.status)
+        .bind(&run.finished_at)
+        .bind(run.duration_ms)
+        .bind(&run.failure_reason)
+        .bind(run.requests)
+        .bind(run.peak_memory)
+        .bind(&run.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn run(&self, id: &str) -> Result<Option<RunRecord>> {
+        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(run_from).transpose()?)
+    }
+
+    pub async fn runs_of_install(&self, install_id: &str) -> Result<Vec<RunRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE install_id = $1 ORDER BY started_at DESC, id"
+        ))
+        .bind(install_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(run_from).collect::<Result<_, _>>()?)
+    }
+
+    /// Appends monitoring rows in one transaction.
+    pub async fn insert_rows(&self, run_id: &str, rows: &[RunRow]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(500) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO run_rows (run_id, seq, recorded_at, employee_id, operation, status, message, partner_status, partner_body) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(run_id.to_string())
+                    .push_bind(r.seq)
+                    .push_bind(r.recorded_at.clone())
+                    .push_bind(r.employee_id.clone())
+                    .push_bind(r.operation.clone())
+                    .push_bind(r.status.clone())
+                    .push_bind(r.message.clone())
+                    .push_bind(r.partner_status)
+                    .push_bind(r.partner_body.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rows of a run in order, optionally only one status or employee.
+    pub async fn run_rows(
+        &self,
+        run_id: &str,
+        status: Option<&str>,
+        employee_id: Option<&str>,
+        after_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<RunRow>> {
+        let mut q = QueryBuilder::new(
+            "SELECT seq, recorded_at, employee_id, operation, status, message, partner_status, partner_body FROM run_rows WHERE run_id = ",
+        );
+        q.push_bind(run_id.to_string());
+        if let Some(s) = status {
+            q.push(" AND status = ").push_bind(s.to_string());
+        }
+        if let Some(e) = employee_id {
+            q.push(" AND employee_id = ").push_bind(e.to_string());
+        }
+        if let Some(after) = after_seq {
+            q.push(" AND seq > ").push_bind(after);
+        }
+        q.push(" ORDER BY seq LIMIT ").push_bind(limit.max(1));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RunRow {
+                    seq: r.try_get("seq")?,
+                    recorded_at: r.try_get("recorded_at")?,
+                    employee_id: r.try_get("employee_id")?,
+                    operation: r.try_get("operation")?,
+                    status: r.try_get("status")?,
+                    message: r.try_get("message")?,
+                    partner_status: r.try_get("partner_status")?,
+                    partner_body: r.try_get("partner_body")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Row counts of a run by (operation, status).
+    pub async fn run_counts(&self, run_id: &str) -> Result<BTreeMap<(String, String), i64>> {
+        let rows = sqlx::query(
+            "SELECT operation, status, COUNT(*) AS n FROM run_rows WHERE run_id = $1 GROUP BY operation, status",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    (r.try_get("operation")?, r.try_get("status")?),
+                    r.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn insert_logs(
+        &self,
+        run_id: &str,
+        lines: &[crate::capabilities::LogLine],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (chunk_no, chunk) in lines.chunks(500).enumerate() {
+            let mut q =
+                QueryBuilder::new("INSERT INTO run_logs (run_id, seq, at, level, message) ");
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, l)| {
+                b.push_bind(run_id.to_string())
+                    .push_bind((chunk_no * 500 + i) as i64)
+                    .push_bind(l.at.clone())
+                    .push_bind(l.level.clone())
+                    .push_bind(l.message.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn run_logs(&self, run_id: &str) -> Result<Vec<crate::capabilities::LogLine>> {
+        let rows =
+            sqlx::query("SELECT at, level, message FROM run_logs WHERE run_id = $1 ORDER BY seq")
+                .bind(run_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::capabilities::LogLine {
+                    at: r.try_get("at")?,
+                    level: r.try_get("level")?,
+                    message: r.try_get("message")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// First initial and last name, lower-case ASCII: "Jürgen Müller-Lüdenscheidt"
+/// becomes "jmuellerluedenscheidt".
+pub fn login_for(first: &str, last: &str) -> String {
+    let fold = |s: &str| -> String {
+        let mut out = String::new();
+        for c in s.chars().flat_map(char::to_lowercase) {
+            match c {
+                'ä' => out.push_str("ae"),
+                'ö' => out.push_str("oe"),
+                'ü' => out.push_str("ue"),
+                'ß' => out.push_str("ss"),
+                'à' | 'á' | 'â' | 'ã' | 'å' => out.push('a'),
+                'ç' => out.push('c'),
+                'è' | 'é' | 'ê' | 'ë' => out.push('e'),
+                'ì' | 'í' | 'î' | 'ï' => out.push('i'),
+                'ñ' => out.push('n'),
+                'ò' | 'ó' | 'ô' | 'õ' | 'ø' => out.push('o'),
+                'ù' | 'ú' | 'û' => out.push('u'),
+                'ý' | 'ÿ' => out.push('y'),
+                'æ' => out.push_str("ae"),
+                'œ' => out.push_str("oe"),
+                c if c.is_ascii_alphanumeric() => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    let initial: String = fold(first).chars().take(1).collect();
+    format!("{initial}{}", fold(last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_fold_accents() {
+        assert_eq!(
+            login_for("Jürgen", "Müller-Lüdenscheidt"),
+            "jmuellerluedenscheidt"
+        );
+        assert_eq!(login_for("Élodie", "de Vries"), "edevries");
+    }
+}

@@ -1,0 +1,203 @@
+//! A whole sync run: record it as started, invoke the connector's `sync`,
+//! decide Successful / Partially successful / Failed, commit the state when
+//! it did not fail, and record the end. Rows are already stored as the
+//! connector reported them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::bindings::{ConnectorError, Trigger};
+use crate::capabilities::LogLine;
+use crate::capabilities::config::visible_config;
+use crate::hr::Visibility;
+use crate::policy::{Grant, Limits, OperatorPolicy};
+use crate::runtime::{Call, CallResult, InvocationSetup, Plugin, Runtime};
+use crate::store::{InstallRecord, RunRecord, RunRow, Store, StoreError};
+
+pub const SUCCESSFUL: &str = "successful";
+pub const PARTIALLY_SUCCESSFUL: &str = "partially_successful";
+pub const FAILED: &str = "failed";
+pub const RUNNING: &str = "running";
+
+/// How a status reads in the console and the CLI.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        SUCCESSFUL => "Successful",
+        PARTIALLY_SUCCESSFUL => "Partially successful",
+        FAILED => "Failed",
+        _ => "Running",
+    }
+}
+
+/// The result of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run: RunRecord,
+    /// Rows per `operation` and `status`.
+    pub counts: BTreeMap<String, BTreeMap<String, i64>>,
+    pub rows: Vec<RunRow>,
+    pub log: Vec<LogLine>,
+    pub denials: Vec<String>,
+}
+
+impl RunSummary {
+    pub fn status_label(&self) -> &'static str {
+        status_label(&self.run.status)
+    }
+}
+
+pub fn trigger_name(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Scheduled => "scheduled",
+        Trigger::Manual => "manual",
+        Trigger::Initial => "initial",
+    }
+}
+
+/// The reason a connector gave, in words; a policy denial explains an
+/// "unreachable" best.
+fn connector_failure(error: &ConnectorError, denials: &[String]) -> String {
+    match error {
+        ConnectorError::Unreachable(why) => denials
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("partner unreachable: {why}")),
+        ConnectorError::Partner(p) => {
+            let mut text = format!("partner answered {}: {}", p.status, p.message);
+            if let Some(body) = &p.body {
+                text.push_str(&format!(
+                    " ({})",
+                    crate::capabilities::outcomes::truncate(body, 300)
+                ));
+            }
+            text
+        }
+        ConnectorError::Config(fields) => {
+            let fields: Vec<_> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
+            format!("configuration: {}", fields.join("; "))
+        }
+        ConnectorError::Host(e) => format!("host call failed: {e:?}"),
+        ConnectorError::Other(why) => why.clone(),
+    }
+}
+
+/// Everything a run needs besides the runtime.
+pub struct RunRequest<'a> {
+    pub store: &'a Store,
+    pub plugin: &'a Plugin,
+    pub install: &'a InstallRecord,
+    /// Secret values, by config key; never stored in the install record.
+    pub secrets: &'a BTreeMap<String, String>,
+    pub operator: OperatorPolicy,
+    pub limits: Limits,
+    pub trigger: Trigger,
+}
+
+/// Runs `sync` once and records it.
+pub async fn run_sync(runtime: &Runtime, req: RunRequest<'_>) -> Result<RunSummary, StoreError> {
+    let manifest = &req.plugin.manifest;
+    let mut all_config = req.install.config.clone();
+    all_config.extend(req.secrets.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let started_at = crate::time::now_text();
+    let mut run = RunRecord {
+        id: crate::store::new_id("run"),
+        install_id: req.install.id.clone(),
+        tenant_id: req.install.tenant_id.clone(),
+        connector_id: manifest.id.clone(),
+        plugin_version: manifest.version.clone(),
+        kind: "sync".into(),
+        trigger: trigger_name(req.trigger).into(),
+        status: RUNNING.into(),
+        started_at,
+        finished_at: None,
+        duration_ms: None,
+        failure_reason: None,
+        requests: 0,
+        peak_memory: 0,
+    };
+    req.store.create_run(&run).await?;
+
+    let grant = match Grant::resolve(manifest, &all_config, req.operator.clone()) {
+        Ok(grant) => grant,
+        Err(problems) => {
+            run.status = FAILED.into();
+            run.failure_reason = Some(format!("configuration: {}", problems.join("; ")));
+            run.finished_at = Some(crate::time::now_text());
+            run.duration_ms = Some(0);
+            req.store.finish_run(&run).await?;
+            return summarize(req.store, run, Vec::new(), Vec::new(), Vec::new()).await;
+        }
+    };
+    let visibility = Visibility {
+        tenant_id: req.install.tenant_id.clone(),
+        connector_id: manifest.id.clone(),
+        today: crate::time::today(),
+        scopes: grant.scopes.clone(),
+        absence_window: grant.absence_window,
+    };
+    let setup = InvocationSetup {
+        store: req.store.clone(),
+        visibility,
+        grant: Arc::new(grant),
+        limits: req.limits.clone(),
+        config: visible_config(manifest, &req.install.config),
+        state: req.store.state(&req.install.id).await?,
+        run_id: Some(run.id.clone()),
+    };
+    let report = runtime
+        .invoke(req.plugin, setup, Call::Sync(req.trigger))
+        .await;
+
+    let failed_rows = report.rows.iter().filter(|r| r.status == "failed").count();
+    let (status, reason) = match &report.result {
+        Err(reason) => (FAILED, Some(reason.clone())),
+        Ok(CallResult::Connector(Err(e))) => (FAILED, Some(connector_failure(e, &report.denials))),
+        Ok(_) if failed_rows > 0 && failed_rows == report.rows.len() => (
+            FAILED,
+            Some(format!(
+                "all {failed_rows} row(s) failed; see the rows for the partner's answers"
+            )),
+        ),
+        Ok(_) if failed_rows > 0 => (PARTIALLY_SUCCESSFUL, None),
+        Ok(_) => (SUCCESSFUL, None),
+    };
+    if status != FAILED
+        && let Some(state) = &report.staged_state
+    {
+        req.store.set_state(&req.install.id, state).await?;
+    }
+    run.status = status.into();
+    run.failure_reason = reason;
+    run.finished_at = Some(crate::time::now_text());
+    run.duration_ms = Some(report.duration.as_millis() as i64);
+    run.requests = i64::from(report.requests);
+    run.peak_memory = report.peak_memory as i64;
+    req.store.insert_logs(&run.id, &report.log).await?;
+    req.store.finish_run(&run).await?;
+    summarize(req.store, run, report.rows, report.log, report.denials).await
+}
+
+async fn summarize(
+    store: &Store,
+    run: RunRecord,
+    rows: Vec<RunRow>,
+    log: Vec<LogLine>,
+    denials: Vec<String>,
+) -> Result<RunSummary, StoreError> {
+    let mut counts: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for ((operation, status), n) in store.run_counts(&run.id).await? {
+        counts.entry(operation).or_default().insert(status, n);
+    }
+    Ok(RunSummary {
+        run,
+        counts,
+        rows,
+        log,
+        denials,
+    })
+}

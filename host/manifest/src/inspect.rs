@@ -1,0 +1,242 @@
+//! Reads a connector file without running it: digest, size, manifest,
+//! imports and exports, and every reason the host would refuse it.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use wasmparser::{Encoding, Parser, Payload, Validator, WasmFeatures};
+
+use crate::MANIFEST_SECTION;
+use crate::manifest::Manifest;
+
+/// What `inspect` found in a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    pub sha256: String,
+    pub size: u64,
+    pub manifest: Option<Manifest>,
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
+    /// Every reason the component is unacceptable; empty when it is fine.
+    pub problems: Vec<Problem>,
+}
+
+impl Inspection {
+    pub fn is_acceptable(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "kebab-case")]
+pub enum Problem {
+    /// Not a WebAssembly component at all (a core module, garbage, ...).
+    NotAComponent(String),
+    /// Imports something outside the `connector` world.
+    ForbiddenImport(String),
+    /// Lacks an export the host calls.
+    MissingExport(String),
+    MissingManifest,
+    /// The manifest section exists but cannot be used; one entry per reason.
+    InvalidManifest(String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::NotAComponent(why) => write!(f, "not a WebAssembly component: {why}"),
+            Problem::ForbiddenImport(name) => {
+                write!(
+                    f,
+                    "imports {name}, which is outside the lockgate:connector world"
+                )
+            }
+            Problem::MissingExport(name) => write!(f, "does not export {name}"),
+            Problem::MissingManifest => write!(
+                f,
+                "has no manifest (custom section {MANIFEST_SECTION}); build it with lockgate-sdk"
+            ),
+            Problem::InvalidManifest(why) => write!(f, "manifest: {why}"),
+        }
+    }
+}
+
+/// Interfaces a connector may import. WASI versions up to the host's 0.2.12
+/// are accepted; the host links them all but grants nothing through them
+/// except filtered outbound HTTP.
+const ALLOWED_WASI: &[&str] = &[
+    "wasi:cli/environment",
+    "wasi:cli/exit",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+    "wasi:clocks/wall-clock",
+    "wasi:clocks/monotonic-clock",
+    "wasi:random/random",
+    "wasi:random/insecure",
+    "wasi:random/insecure-seed",
+    "wasi:filesystem/types",
+    "wasi:filesystem/preopens",
+    "wasi:io/error",
+    "wasi:io/poll",
+    "wasi:io/streams",
+    "wasi:http/types",
+    "wasi:http/outgoing-handler",
+];
+
+const CONTRACT_INTERFACES: &[&str] = &["types", "hr", "outcomes", "config", "state", "log"];
+
+/// Functions the host calls on every connector.
+pub const REQUIRED_EXPORTS: &[&str] = &[
+    "validate-config",
+    "check-connection",
+    "sync",
+    "on-event",
+    "handle-webhook",
+];
+
+/// Whether the host links the import `name`.
+pub fn import_allowed(name: &str) -> bool {
+    if let Some(iface) = name.strip_prefix("lockgate:connector/") {
+        return iface
+            .strip_suffix("@0.1.0")
+            .is_some_and(|i| CONTRACT_INTERFACES.contains(&i));
+    }
+    let Some((iface, version)) = name.split_once('@') else {
+        return false;
+    };
+    ALLOWED_WASI.contains(&iface) && wasi_version_supported(version)
+}
+
+fn wasi_version_supported(version: &str) -> bool {
+    let mut parts = version.split('.');
+    let (Some("0"), Some("2"), Some(patch), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    patch.parse::<u32>().is_ok_and(|p| p <= 12)
+}
+
+/// Inspects a connector file. Never fails: what is wrong is in `problems`.
+pub fn inspect(bytes: &[u8]) -> Inspection {
+    let mut out = Inspection {
+        sha256: hex::encode(Sha256::digest(bytes)),
+        size: bytes.len() as u64,
+        manifest: None,
+        imports: Vec::new(),
+        exports: Vec::new(),
+        problems: Vec::new(),
+    };
+
+    if let Err(e) = Validator::new_with_features(WasmFeatures::all()).validate_all(bytes) {
+        out.problems
+            .push(Problem::NotAComponent(e.message().to_string()));
+        return out;
+    }
+
+    let mut depth = 0usize;
+    let mut manifests = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = match payload {
+            Ok(p) => p,
+            Err(e) => {
+                out.problems
+                    .push(Problem::NotAComponent(e.message().to_string()));
+                return out;
+            }
+        };
+        match payload {
+            Payload::Version { encoding, .. } => {
+                if depth == 0 && encoding != Encoding::Component {
+                    out.problems.push(Problem::NotAComponent(
+                        "this is a core module; build for wasm32-wasip2 so the output is a component"
+                            .into(),
+                    ));
+                    return out;
+                }
+                depth += 1;
+            }
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 1 => {
+                // Type imports (the world's own record and variant types) are
+                // not capabilities; interfaces and functions are.
+                for import in reader.into_iter().flatten() {
+                    if !matches!(import.ty, wasmparser::ComponentTypeRef::Type(_)) {
+                        out.imports.push(import.name.name.to_string());
+                    }
+                }
+            }
+            Payload::ComponentExportSection(reader) if depth == 1 => {
+                for export in reader.into_iter().flatten() {
+                    out.exports.push(export.name.name.to_string());
+                }
+            }
+            Payload::CustomSection(section) if section.name() == MANIFEST_SECTION => {
+                manifests.push(section.data().to_vec());
+            }
+            _ => {}
+        }
+    }
+
+    for import in &out.imports {
+        if !import_allowed(import) {
+            out.problems.push(Problem::ForbiddenImport(import.clone()));
+        }
+    }
+    for export in REQUIRED_EXPORTS {
+        if !out.exports.iter().any(|e| e == export) {
+            out.problems
+                .push(Problem::MissingExport((*export).to_string()));
+        }
+    }
+
+    match manifests.as_slice() {
+        [] => out.problems.push(Problem::MissingManifest),
+        [one] => match Manifest::parse(one) {
+            Ok(manifest) => {
+                for problem in manifest.problems() {
+                    out.problems.push(Problem::InvalidManifest(problem));
+                }
+                out.manifest = Some(manifest);
+            }
+            Err(e) => out.problems.push(Problem::InvalidManifest(e.to_string())),
+        },
+        _ => out.problems.push(Problem::InvalidManifest(format!(
+            "{} manifest sections found; a component carries exactly one",
+            manifests.len()
+        ))),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_inside_the_world_are_allowed() {
+        assert!(import_allowed("wasi:http/outgoing-handler@0.2.12"));
+        assert!(import_allowed("wasi:cli/environment@0.2.4"));
+        assert!(import_allowed("lockgate:connector/hr@0.1.0"));
+        assert!(!import_allowed("wasi:sockets/tcp@0.2.12"));
+        assert!(!import_allowed("wasi:http/outgoing-handler@0.3.0"));
+        assert!(!import_allowed("lockgate:connector/hr@0.2.0"));
+        assert!(!import_allowed("evil:backdoor/shell"));
+    }
+
+    #[test]
+    fn garbage_and_core_modules_are_not_components() {
+        let garbage = inspect(b"not wasm at all");
+        assert!(matches!(garbage.problems[..], [Problem::NotAComponent(_)]));
+        // The smallest valid core module.
+        let core = inspect(&[0, b'a', b's', b'm', 1, 0, 0, 0]);
+        assert!(
+            matches!(&core.problems[..], [Problem::NotAComponent(why)] if why.contains("core module"))
+        );
+    }
+}

@@ -1,0 +1,630 @@
+//! The typed manifest: what a connector is, what it asks for, how it is
+//! configured. Parsing rejects unknown keys; [`Manifest::problems`] lists
+//! every semantic problem at once so a partner can fix them in one go.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::hosts::HostPattern;
+
+/// Text in several languages, keyed by language code (`de`, `en`, ...).
+pub type Localized = BTreeMap<String, String>;
+
+/// Languages every listed text must have.
+pub const REQUIRED_LANGUAGES: [&str; 2] = ["de", "en"];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Manifest {
+    /// Stable identifier: lower-case letters, digits and dashes.
+    pub id: String,
+    /// Semantic version of this build (`1.4.0`).
+    pub version: String,
+    /// Who builds and supports the connector.
+    pub publisher: String,
+    pub name: Localized,
+    pub description: Localized,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    pub direction: Direction,
+    #[serde(default)]
+    pub triggers: Triggers,
+    /// Data scopes the connector asks for.
+    #[serde(default)]
+    pub scopes: Vec<Scope>,
+    /// How far around today absences are visible; required with
+    /// `absences.read`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absence_window: Option<AbsenceWindow>,
+    /// Outbound host patterns, `scheme://host[:port]`, with `{config-key}`
+    /// placeholders filled from the install's configuration.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// The configuration form.
+    #[serde(default)]
+    pub config: Vec<ConfigField>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Localized>,
+}
+
+/// Which way data flows, seen from the HR platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// HR data goes out to the partner.
+    Outbound,
+    /// The partner sends data in (e.g. new hires).
+    Inbound,
+    Bidirectional,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Triggers {
+    /// Default schedule: `daily`, `hourly`, or a five-field cron expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// HR events the connector wants delivered to `on-event`.
+    #[serde(default)]
+    pub events: Vec<EventKind>,
+    /// The connector accepts inbound calls on a webhook URL.
+    #[serde(default)]
+    pub webhook: bool,
+    /// "Sync now" is offered.
+    #[serde(default = "yes")]
+    pub manual: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Triggers {
+    fn default() -> Self {
+        Self {
+            schedule: None,
+            events: Vec::new(),
+            webhook: false,
+            manual: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    EmployeeCreated,
+    EmployeeUpdated,
+    EmployeeTerminated,
+    AbsenceCreated,
+    AbsenceUpdated,
+    AbsenceCancelled,
+}
+
+/// A data permission. Employee attribute groups are granted one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    #[serde(rename = "employees.basic")]
+    EmployeesBasic,
+    #[serde(rename = "employees.contact")]
+    EmployeesContact,
+    #[serde(rename = "employees.employment")]
+    EmployeesEmployment,
+    #[serde(rename = "employees.compensation")]
+    EmployeesCompensation,
+    #[serde(rename = "employees.create")]
+    EmployeesCreate,
+    #[serde(rename = "absences.read")]
+    AbsencesRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 6] = [
+        Scope::EmployeesBasic,
+        Scope::EmployeesContact,
+        Scope::EmployeesEmployment,
+        Scope::EmployeesCompensation,
+        Scope::EmployeesCreate,
+        Scope::AbsencesRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::EmployeesBasic => "employees.basic",
+            Scope::EmployeesContact => "employees.contact",
+            Scope::EmployeesEmployment => "employees.employment",
+            Scope::EmployeesCompensation => "employees.compensation",
+            Scope::EmployeesCreate => "employees.create",
+            Scope::AbsencesRead => "absences.read",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|scope| scope.as_str() == s)
+    }
+
+    /// What the scope lets a connector do, in plain words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::EmployeesBasic => "read employees' names, department, position and status",
+            Scope::EmployeesContact => {
+                "read employees' e-mail addresses, phone number and birth date"
+            }
+            Scope::EmployeesEmployment => {
+                "read hire and termination dates, contract, hours, legal entity and supervisor"
+            }
+            Scope::EmployeesCompensation => "read fixed salary and hourly wage",
+            Scope::EmployeesCreate => "create new employees",
+            Scope::AbsencesRead => "read absences inside the granted window",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AbsenceWindow {
+    /// Days before today that stay visible.
+    pub past_days: u32,
+    /// Days after today that are visible.
+    pub future_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ConfigField {
+    pub key: String,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    pub label: Localized,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<Localized>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Allowed values of an `enum` field.
+    #[serde(default, rename = "options", skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Stored encrypted, never shown again, never readable by the connector.
+    #[serde(default)]
+    pub secret: bool,
+    /// How the host hands a secret to the partner on the connector's behalf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inject: Option<Injection>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FieldType {
+    String,
+    Integer,
+    Boolean,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// An absolute `https://` (or operator-allowed `http://`) URL.
+    Url,
+    /// A host name, optionally with `:port`.
+    Hostname,
+    Enum,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Integer => "integer",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Url => "url",
+            FieldType::Hostname => "hostname",
+            FieldType::Enum => "enum",
+        }
+    }
+}
+
+/// A secret the host adds as a request header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Injection {
+    /// Header name, e.g. `Authorization`.
+    pub header: String,
+    /// Header value with `{value}` standing for the secret; `{value}` alone
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// One of the manifest's host patterns: the secret goes only there.
+    pub host: String,
+}
+
+/// Why a manifest could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("manifest is not UTF-8 text")]
+    NotUtf8,
+    #[error("manifest is not valid: {0}")]
+    Syntax(String),
+}
+
+impl Manifest {
+    /// Parses the TOML text of a manifest, rejecting unknown keys.
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, ParseError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| ParseError::NotUtf8)?;
+        toml::from_str(text).map_err(|e| ParseError::Syntax(e.message().to_string()))
+    }
+
+    pub fn field(&self, key: &str) -> Option<&ConfigField> {
+        self.config.iter().find(|f| f.key == key)
+    }
+
+    /// The name in `lang`, falling back to English.
+    pub fn name_in(&self, lang: &str) -> &str {
+        localized(&self.name, lang)
+    }
+
+    /// Every semantic problem, each phrased so the partner knows what to fix.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            out.push(format!(
+                "id {:?} must be lower-case letters, digits and dashes",
+                self.id
+            ));
+        }
+        if !is_semver(&self.version) {
+            out.push(format!("version {:?} must look like 1.2.3", self.version));
+        }
+        if self.publisher.trim().is_empty() {
+            out.push("publisher is empty".into());
+        }
+        check_localized(&mut out, "name", &self.name);
+        check_localized(&mut out, "description", &self.description);
+        if self.categories.is_empty() {
+            out.push("categories is empty: list at least one".into());
+        }
+        if let Some(schedule) = &self.triggers.schedule
+            && let Err(e) = crate::manifest::check_schedule(schedule)
+        {
+            out.push(format!("triggers.schedule: {e}"));
+        }
+        if self.triggers.schedule.is_none()
+            && self.triggers.events.is_empty()
+            && !self.triggers.webhook
+            && !self.triggers.manual
+        {
+            out.push("triggers: the connector can never run; declare a schedule, events, a webhook or manual".into());
+        }
+        let mut seen_scopes = BTreeSet::new();
+        for scope in &self.scopes {
+            if !seen_scopes.insert(*scope) {
+                out.push(format!("scopes: {} is listed twice", scope.as_str()));
+            }
+        }
+        if self.scopes.contains(&Scope::AbsencesRead) && self.absence_window.is_none() {
+            out.push("absences.read needs an absence-window (past-days, future-days)".into());
+        }
+        if let Some(window) = self.absence_window
+            && (window.past_days > 3660 || window.future_days > 3660)
+        {
+            out.push("absence-window: at most 3660 days each way".into());
+        }
+
+        let mut keys = BTreeSet::new();
+        for field in &self.config {
+            let at = format!("config field {:?}", field.key);
+            if !keys.insert(field.key.as_str()) {
+                out.push(format!("{at} is declared twice"));
+            }
+            if field.key.is_empty()
+                || !field
+                    .key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                out.push(format!(
+                    "{at}: key must be lower-case letters, digits and dashes"
+                ));
+            }
+            check_localized(&mut out, &format!("{at} label"), &field.label);
+            if field.kind == FieldType::Enum {
+                if field.options.is_empty() {
+                    out.push(format!("{at}: an enum needs options"));
+                }
+                let distinct: BTreeSet<_> = field.options.iter().collect();
+                if distinct.len() != field.options.len() {
+                    out.push(format!("{at}: options must be distinct"));
+                }
+            } else if !field.options.is_empty() {
+                out.push(format!("{at}: options are only for enum fields"));
+            }
+            if let Some(default) = &field.default {
+                if field.secret {
+                    out.push(format!("{at}: a secret cannot have a default"));
+                } else if let Err(e) = check_value(field, default) {
+                    out.push(format!("{at}: default {default:?}: {e}"));
+                }
+            }
+            if let Some(inject) = &field.inject {
+                if !field.secret {
+                    out.push(format!("{at}: only secret fields can be injected"));
+                }
+                if !self.hosts.contains(&inject.host) {
+                    out.push(format!(
+                        "{at}: inject.host {:?} is not one of the manifest's hosts",
+                        inject.host
+                    ));
+                }
+                if http::HeaderName::try_from(inject.header.as_str()).is_err() {
+                    out.push(format!(
+                        "{at}: inject.header {:?} is not a header name",
+                        inject.header
+                    ));
+                }
+            }
+        }
+
+        for host in &self.hosts {
+            match HostPattern::parse(host) {
+                Ok(pattern) => {
+                    for key in pattern.placeholders() {
+                        match self.field(key) {
+                            None => out.push(format!(
+                                "host {host:?}: placeholder {{{key}}} is not a config field"
+                            )),
+                            Some(f) if f.secret => out.push(format!(
+                                "host {host:?}: placeholder {{{key}}} is a secret field"
+                            )),
+                            Some(f) if !f.required && f.default.is_none() => out.push(format!(
+                                "host {host:?}: placeholder {{{key}}} must be required or have a default"
+                            )),
+                            Some(_) => {}
+                        }
+                    }
+                }
+                Err(e) => out.push(format!("host {host:?}: {e}")),
+            }
+        }
+        if let Some(url) = &self.support_url
+            && !(url.starts_with("https://") || url.starts_with("mailto:"))
+        {
+            out.push("support-url must start with https:// or mailto:".into());
+        }
+        out
+    }
+}
+
+/// Text in `lang`, else English, else any.
+pub fn localized<'a>(texts: &'a Localized, lang: &str) -> &'a str {
+    texts
+        .get(lang)
+        .or_else(|| texts.get("en"))
+        .or_else(|| texts.values().next())
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+fn check_localized(out: &mut Vec<String>, what: &str, texts: &Localized) {
+    for lang in REQUIRED_LANGUAGES {
+        match texts.get(lang) {
+            Some(text) if !text.trim().is_empty() => {}
+            _ => out.push(format!("{what} has no {lang} text")),
+        }
+    }
+}
+
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<_> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Accepts `daily`, `hourly`, `daily@HH:MM`, or a five-field cron expression.
+pub fn check_schedule(s: &str) -> Result<(), String> {
+    let s = s.trim();
+    if s == "daily" || s == "hourly" {
+        return Ok(());
+    }
+    if let Some(at) = s.strip_prefix("daily@") {
+        let ok = at
+            .split_once(':')
+            .and_then(|(h, m)| Some((h.parse::<u8>().ok()?, m.parse::<u8>().ok()?)))
+            .is_some_and(|(h, m)| h < 24 && m < 60);
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!("{s:?}: expected daily@HH:MM"))
+        };
+    }
+    let fields: Vec<_> = s.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Err(format!(
+            "{s:?} is not daily, hourly, daily@HH:MM or a five-field cron expression"
+        ));
+    }
+    let ranges = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
+    for (field, (lo, hi)) in fields.iter().zip(ranges) {
+        for part in field.split(',') {
+            let (range, step) = part.split_once('/').unwrap_or((part, "1"));
+            if step.parse::<u32>().map_or(true, |n| n == 0) {
+                return Err(format!("{s:?}: bad step in {part:?}"));
+            }
+            if range == "*" {
+                continue;
+            }
+            let (a, b) = range.split_once('-').unwrap_or((range, range));
+            for n in [a, b] {
+                match n.parse::<u32>() {
+                    Ok(n) if (lo..=hi).contains(&n) => {}
+                    _ => return Err(format!("{s:?}: {part:?} is outside {lo}-{hi}")),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks one configuration value against its field's type.
+pub fn check_value(field: &ConfigField, value: &str) -> Result<(), String> {
+    match field.kind {
+        FieldType::String => Ok(()),
+        FieldType::Integer => value
+            .trim()
+            .parse::<i64>()
+            .map(|_| ())
+            .map_err(|_| "must be a whole number".to_string()),
+        FieldType::Boolean => match value {
+            "true" | "false" => Ok(()),
+            _ => Err("must be true or false".into()),
+        },
+        FieldType::Date => {
+            if is_date(value) {
+                Ok(())
+            } else {
+                Err("must be a date, YYYY-MM-DD".into())
+            }
+        }
+        FieldType::Url => {
+            let rest = value
+                .strip_prefix("https://")
+                .or_else(|| value.strip_prefix("http://"))
+                .ok_or("must start with https://")?;
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            crate::hosts::check_authority(authority).map_err(|e| format!("host {e}"))
+        }
+        FieldType::Hostname => crate::hosts::check_authority(value),
+        FieldType::Enum => {
+            if field.options.iter().any(|o| o == value) {
+                Ok(())
+            } else {
+                Err(format!("must be one of {}", field.options.join(", ")))
+            }
+        }
+    }
+}
+
+/// `YYYY-MM-DD` with a real month and day.
+pub fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id = "demo"
+version = "1.0.0"
+publisher = "Acme"
+name = { de = "Demo", en = "Demo" }
+description = { de = "Eine Demo", en = "A demo" }
+categories = ["planning"]
+direction = "outbound"
+scopes = ["employees.basic", "absences.read"]
+absence-window = { past-days = 0, future-days = 180 }
+hosts = ["https://{account}.planner.example"]
+[triggers]
+schedule = "daily"
+[[config]]
+key = "account"
+type = "hostname"
+label = { de = "Konto", en = "Account" }
+required = true
+[[config]]
+key = "api-key"
+type = "string"
+label = { de = "API-Schlüssel", en = "API key" }
+secret = true
+inject = { header = "Authorization", format = "Bearer {value}", host = "https://{account}.planner.example" }
+"#;
+
+    #[test]
+    fn a_complete_manifest_has_no_problems() {
+        let m = Manifest::parse(GOOD.as_bytes()).unwrap();
+        assert_eq!(m.problems(), Vec::<String>::new());
+        assert_eq!(m.scopes, vec![Scope::EmployeesBasic, Scope::AbsencesRead]);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let text = format!("{GOOD}\nsurprise = 1\n");
+        let err = Manifest::parse(text.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("surprise"), "{err}");
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let text = GOOD
+            .replace("en = \"Demo\"", "fr = \"Démo\"")
+            .replace("https://{account}", "{account}")
+            .replace("\"daily\"", "\"every tuesday\"");
+        let problems = Manifest::parse(text.as_bytes()).unwrap().problems();
+        assert!(
+            problems.iter().any(|p| p == "name has no en text"),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("scheme")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("triggers.schedule")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn schedules() {
+        for ok in [
+            "daily",
+            "hourly",
+            "daily@06:30",
+            "0 3 * * *",
+            "*/15 8-18 * * 1-5",
+        ] {
+            assert_eq!(check_schedule(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "weekly",
+            "daily@25:00",
+            "0 3 * *",
+            "61 * * * *",
+            "*/0 * * * *",
+        ] {
+            assert!(check_schedule(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2023-13-01"));
+        assert!(!is_date("23-01-01"));
+    }
+}

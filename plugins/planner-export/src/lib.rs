@@ -1,0 +1,371 @@
+//! Planner export: employees (id, department) and their absences of the next
+//! six months go to a planning tool once a day.
+//!
+//! The first run sends everyone in scope; later runs send only employees whose
+//! record or absences changed since the previous run, whose absences entered
+//! the six-month window since then, or whom the planner rejected last time.
+//! The planner API is described in this crate's README.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lockgate_sdk::dates;
+use lockgate_sdk::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How far ahead absences are sent.
+const WINDOW_DAYS: i64 = 183;
+/// How far back the initial sync period may start (the granted window).
+const MAX_PAST_DAYS: i64 = 92;
+/// Resources per batch request.
+const BATCH: usize = 200;
+
+struct PlannerExport;
+
+/// What the connector remembers between runs.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cursor {
+    /// Start of the last successful run: changes from then on are sent next.
+    since: String,
+    /// Last day of the window the last run covered.
+    window_end: String,
+    /// Employees the planner rejected; sent again next run.
+    #[serde(default)]
+    retry: BTreeSet<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Resource {
+    external_id: String,
+    department: Option<String>,
+    absences: Vec<PlannerAbsence>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlannerAbsence {
+    external_id: String,
+    start: String,
+    end: String,
+    reason: String,
+    half_day_start: bool,
+    half_day_end: bool,
+    status: &'static str,
+}
+
+#[derive(Deserialize)]
+struct BatchResponse {
+    results: Vec<ItemResult>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemResult {
+    external_id: String,
+    code: u16,
+    #[serde(default)]
+    result: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+impl Connector for PlannerExport {
+    fn validate_config(config: &[(String, String)]) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let get = |k: &str| {
+            config
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        if let Some(from) = get("initial-sync-from") {
+            let today = dates::to_days(&dates::today()).unwrap_or(0);
+            match dates::to_days(from) {
+                Some(day) if day > today => errors.push(field_error(
+                    "initial-sync-from",
+                    "lies in the future; leave it empty to start today",
+                )),
+                Some(day) if day < today - MAX_PAST_DAYS => errors.push(field_error(
+                    "initial-sync-from",
+                    &format!("can start at most {MAX_PAST_DAYS} days back"),
+                )),
+                Some(_) => {}
+                None => errors.push(field_error("initial-sync-from", "is not a date")),
+            }
+        }
+        if let Some(url) = get("planner-url")
+            && url.trim_end_matches('/').matches('/').count() > 2
+        {
+            errors.push(field_error(
+                "planner-url",
+                "give the address without a path",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check_connection() -> Result<(), Error> {
+        let res = http::get(&format!("{}/api/v1/account", base_url()?)).send()?;
+        if res.is_success() {
+            Ok(())
+        } else {
+            Err(Error::partner(
+                res.status,
+                "the planner refused the account check",
+                &res.body,
+            ))
+        }
+    }
+
+    fn sync(_trigger: Trigger) -> Result<(), Error> {
+        let base = base_url()?;
+        let department = config::get("base-department").filter(|d| !d.trim().is_empty());
+        let include_pending = config::get("include-pending").as_deref() == Some("true");
+        let started = dates::now();
+        let today = dates::today();
+        let window_end = dates::add_days(&today, WINDOW_DAYS).unwrap_or_else(|| today.clone());
+        let previous: Option<Cursor> = state::load();
+
+        let statuses = if include_pending {
+            vec![AbsenceStatus::Approved, AbsenceStatus::Pending]
+        } else {
+            vec![AbsenceStatus::Approved]
+        };
+
+        // Who to send, with their department.
+        let mut targets: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let window_start = match &previous {
+            None => config::get("initial-sync-from").unwrap_or_else(|| today.clone()),
+            Some(_) => today.clone(),
+        };
+        match &previous {
+            None => {
+                let query = EmployeeQuery {
+                    department: department.clone(),
+                    ..Default::default()
+                };
+                for employee in hr::employees(query) {
+                    let employee = employee?;
+                    let dept = employee.basic.and_then(|b| b.department);
+                    targets.insert(employee.id, dept);
+                }
+            }
+            Some(cursor) => {
+                let query = EmployeeQuery {
+                    department: department.clone(),
+                    updated_since: Some(cursor.since.clone()),
+                    ..Default::default()
+                };
+                for employee in hr::employees(query) {
+                    let employee = employee?;
+                    let dept = employee.basic.and_then(|b| b.department);
+                    targets.insert(employee.id, dept);
+                }
+                let mut touched: BTreeSet<String> = cursor.retry.clone();
+                let changed = AbsenceQuery {
+                    updated_since: Some(cursor.since.clone()),
+                    ..AbsenceQuery::between(&today, &window_end)
+                };
+                for absence in hr::absences(changed) {
+                    touched.insert(absence?.employee_id);
+                }
+                // Absences that were beyond the window last time and are inside now.
+                if let Some(entered_from) = dates::add_days(&cursor.window_end, 1)
+                    && entered_from <= window_end
+                {
+                    for absence in hr::absences(AbsenceQuery::between(&entered_from, &window_end)) {
+                        touched.insert(absence?.employee_id);
+                    }
+                }
+                for id in touched {
+                    if targets.contains_key(&id) {
+                        continue;
+                    }
+                    match hr::employee(&id) {
+                        Ok(employee) => {
+                            let dept = employee.basic.and_then(|b| b.department);
+                            if department.is_none() || dept == department {
+                                targets.insert(id, dept);
+                            }
+                        }
+                        // No longer visible (left, or excluded by the tenant).
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+
+        // Their absences inside the window.
+        let mut absences: BTreeMap<String, Vec<PlannerAbsence>> = BTreeMap::new();
+        let full = previous.is_none();
+        let query = AbsenceQuery {
+            statuses: statuses.clone(),
+            ..AbsenceQuery::between(&window_start, &window_end)
+        };
+        if full {
+            for absence in hr::absences(query) {
+                let absence = absence?;
+                if targets.contains_key(&absence.employee_id) {
+                    absences
+                        .entry(absence.employee_id.clone())
+                        .or_default()
+                        .push(to_planner(absence));
+                }
+            }
+        } else {
+            for id in targets.keys() {
+                let query = AbsenceQuery {
+                    employee_id: Some(id.clone()),
+                    ..query.clone()
+                };
+                for absence in hr::absences(query) {
+                    absences
+                        .entry(id.clone())
+                        .or_default()
+                        .push(to_planner(absence?));
+                }
+            }
+        }
+
+        log::info(&format!(
+            "sending {} employee(s) with absences {window_start} to {window_end}",
+            targets.len()
+        ));
+
+        let mut rows = Outcomes::new();
+        let mut retry = BTreeSet::new();
+        let resources: Vec<Resource> = targets
+            .into_iter()
+            .map(|(id, department)| Resource {
+                absences: absences.remove(&id).unwrap_or_default(),
+                external_id: id,
+                department,
+            })
+            .collect();
+        for batch in resources.chunks(BATCH) {
+            send_batch(&base, batch, &mut rows, &mut retry)?;
+        }
+        rows.finish()?;
+
+        state::save(&Cursor {
+            since: started,
+            window_end,
+            retry,
+        })?;
+        Ok(())
+    }
+}
+
+fn send_batch(
+    base: &str,
+    batch: &[Resource],
+    rows: &mut Outcomes,
+    retry: &mut BTreeSet<String>,
+) -> Result<(), Error> {
+    let res = http::post(&format!("{base}/api/v1/resources/batch"))
+        .json(&serde_json::json!({ "resources": batch }))?
+        .send()?;
+    if res.status == 401 || res.status == 403 {
+        return Err(Error::partner(
+            res.status,
+            "the planner refused the API key",
+            &res.body,
+        ));
+    }
+    if !res.is_success() {
+        // The whole batch failed: every employee in it gets the partner's answer.
+        let message = format!("planner answered {} for the batch", res.status);
+        for resource in batch {
+            retry.insert(resource.external_id.clone());
+            rows.push(
+                Outcome::failed(&resource.external_id, Operation::Update, &message)
+                    .with_partner(res.status, &res.body),
+            )?;
+        }
+        return Ok(());
+    }
+    let parsed: BatchResponse = res.json().map_err(|e| {
+        Error::partner(
+            res.status,
+            format!("unreadable planner answer: {e}"),
+            &res.body,
+        )
+    })?;
+    let mut answered = BTreeSet::new();
+    for item in parsed.results {
+        answered.insert(item.external_id.clone());
+        let operation = match item.result.as_deref() {
+            Some("created") => Operation::Provision,
+            _ => Operation::Update,
+        };
+        let row = if (200..300).contains(&item.code) {
+            let n = batch
+                .iter()
+                .find(|r| r.external_id == item.external_id)
+                .map_or(0, |r| r.absences.len());
+            Outcome::success(
+                &item.external_id,
+                operation,
+                &format!("sent with {n} absence(s)"),
+            )
+            .with_partner(item.code, b"")
+        } else {
+            retry.insert(item.external_id.clone());
+            let error = item.error.unwrap_or_else(|| "rejected".to_string());
+            let body = serde_json::json!({ "externalId": item.external_id, "code": item.code, "error": error });
+            Outcome::failed(
+                &item.external_id,
+                operation,
+                &format!("planner rejected: {error}"),
+            )
+            .with_partner(item.code, body.to_string().as_bytes())
+        };
+        rows.push(row)?;
+    }
+    for resource in batch {
+        if !answered.contains(&resource.external_id) {
+            retry.insert(resource.external_id.clone());
+            rows.push(Outcome::failed(
+                &resource.external_id,
+                Operation::Update,
+                "the planner did not confirm this employee",
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn to_planner(absence: Absence) -> PlannerAbsence {
+    PlannerAbsence {
+        external_id: absence.id,
+        start: absence.start_date,
+        end: absence.end_date,
+        reason: absence.type_name,
+        half_day_start: absence.half_day_start,
+        half_day_end: absence.half_day_end,
+        status: match absence.status {
+            AbsenceStatus::Approved => "approved",
+            AbsenceStatus::Pending => "pending",
+            AbsenceStatus::Cancelled => "cancelled",
+        },
+    }
+}
+
+fn base_url() -> Result<String, Error> {
+    Ok(config::require("planner-url")?
+        .trim_end_matches('/')
+        .to_string())
+}
+
+fn field_error(field: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        message: message.to_string(),
+    }
+}
+
+lockgate_sdk::export_connector!(PlannerExport);

@@ -1,0 +1,86 @@
+//! Calendar dates as the contract carries them (`YYYY-MM-DD`), and the
+//! current instant as an RFC 3339 timestamp.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
+pub fn to_days(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The `YYYY-MM-DD` date `days` after 1970-01-01.
+pub fn from_days(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `date` moved by `days` (negative goes back).
+pub fn add_days(date: &str, days: i64) -> Option<String> {
+    Some(from_days(to_days(date)? + days))
+}
+
+fn now_secs() -> (i64, u32) {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (since.as_secs() as i64, since.subsec_micros())
+}
+
+/// Today in UTC.
+pub fn today() -> String {
+    from_days(now_secs().0.div_euclid(86_400))
+}
+
+/// Now, `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+pub fn now() -> String {
+    let (secs, micros) = now_secs();
+    let day = from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{day}T{:02}:{:02}:{:02}.{micros:06}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        for date in [
+            "1970-01-01",
+            "2000-02-29",
+            "2026-11-23",
+            "2027-05-31",
+            "1969-12-31",
+        ] {
+            assert_eq!(from_days(to_days(date).unwrap()), date);
+        }
+        assert_eq!(add_days("2026-11-23", 183).unwrap(), "2027-05-25");
+        assert_eq!(add_days("2024-03-01", -1).unwrap(), "2024-02-29");
+    }
+}

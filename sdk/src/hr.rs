@@ -1,0 +1,148 @@
+//! HR data as the install may see it. The host filters: employees outside
+//! their employment window or excluded by the tenant never appear, attribute
+//! groups the install was not granted are `None`, and absences are limited to
+//! the granted window.
+
+use crate::bindings::lockgate::connector::hr as raw;
+pub use crate::bindings::lockgate::connector::hr::{
+    Absence, AbsenceQuery, AbsenceStatus, AttributeGroup, BasicAttributes, CompensationAttributes,
+    ContactAttributes, Employee, EmployeeQuery, EmploymentAttributes, EmploymentStatus, Money,
+    NewEmployee,
+};
+use crate::bindings::lockgate::connector::types::HostError;
+
+/// Page size the iterators ask for.
+pub const PAGE: u32 = 500;
+
+impl Default for EmployeeQuery {
+    fn default() -> Self {
+        EmployeeQuery {
+            cursor: None,
+            limit: PAGE,
+            department: None,
+            updated_since: None,
+            status: None,
+        }
+    }
+}
+
+impl AbsenceQuery {
+    /// Absences overlapping `[from, to]` (dates `YYYY-MM-DD`), any status.
+    pub fn between(from: &str, to: &str) -> Self {
+        AbsenceQuery {
+            cursor: None,
+            limit: PAGE,
+            from: from.to_string(),
+            to: to.to_string(),
+            employee_id: None,
+            type_name: None,
+            statuses: Vec::new(),
+            updated_since: None,
+        }
+    }
+}
+
+/// Every visible employee matching `query`, fetched a page at a time.
+pub fn employees(query: EmployeeQuery) -> Pages<Employee, EmployeeQuery> {
+    Pages::new(query, |q| {
+        raw::fetch_employees(q).map(|page| (page.items, page.next_cursor))
+    })
+}
+
+/// Every visible absence matching `query`, fetched a page at a time.
+pub fn absences(query: AbsenceQuery) -> Pages<Absence, AbsenceQuery> {
+    Pages::new(query, |q| {
+        raw::fetch_absences(q).map(|page| (page.items, page.next_cursor))
+    })
+}
+
+pub fn employee(id: &str) -> Result<Employee, HostError> {
+    raw::get_employee(id)
+}
+
+/// Creates an employee; the same `idempotency_key` always yields the first
+/// employee's id.
+pub fn create_employee(new: &NewEmployee, idempotency_key: &str) -> Result<String, HostError> {
+    raw::create_employee(new, idempotency_key)
+}
+
+/// Queries that carry a paging cursor.
+pub trait Paged {
+    fn set_cursor(&mut self, cursor: Option<String>);
+}
+
+impl Paged for EmployeeQuery {
+    fn set_cursor(&mut self, cursor: Option<String>) {
+        self.cursor = cursor;
+    }
+}
+
+impl Paged for AbsenceQuery {
+    fn set_cursor(&mut self, cursor: Option<String>) {
+        self.cursor = cursor;
+    }
+}
+
+type Fetch<T, Q> = fn(&Q) -> Result<(Vec<T>, Option<String>), HostError>;
+
+/// An iterator over paged results. Yields an error once and stops if a page
+/// cannot be fetched.
+pub struct Pages<T, Q> {
+    query: Q,
+    fetch: Fetch<T, Q>,
+    buffer: std::vec::IntoIter<T>,
+    done: bool,
+}
+
+impl<T, Q: Paged> Pages<T, Q> {
+    fn new(query: Q, fetch: Fetch<T, Q>) -> Self {
+        Pages {
+            query,
+            fetch,
+            buffer: Vec::new().into_iter(),
+            done: false,
+        }
+    }
+
+    /// The next whole page, for connectors that send pages to the partner.
+    pub fn next_page(&mut self) -> Option<Result<Vec<T>, HostError>> {
+        let rest: Vec<T> = self.buffer.by_ref().collect();
+        if !rest.is_empty() {
+            return Some(Ok(rest));
+        }
+        if self.done {
+            return None;
+        }
+        match (self.fetch)(&self.query) {
+            Ok((items, next)) => {
+                self.done = next.is_none();
+                self.query.set_cursor(next);
+                if items.is_empty() && self.done {
+                    None
+                } else {
+                    Some(Ok(items))
+                }
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl<T, Q: Paged> Iterator for Pages<T, Q> {
+    type Item = Result<T, HostError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.buffer.next() {
+                return Some(Ok(item));
+            }
+            match self.next_page()? {
+                Ok(items) => self.buffer = items.into_iter(),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}

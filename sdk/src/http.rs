@@ -1,0 +1,273 @@
+//! Outbound HTTP through the host's filter, on the raw `wasi:http` bindings.
+//!
+//! The host lets a connector reach only the hosts its install was granted. A
+//! refused request comes back as [`HttpError::Denied`], not as a network
+//! error, so a connector can tell a policy problem from an outage.
+//!
+//! ```ignore
+//! let res = http::post("https://api.planner.example/v1/employees")
+//!     .json(&serde_json::json!({ "id": "e-1" }))?
+//!     .send()?;
+//! if !res.is_success() { /* res.status, res.body */ }
+//! ```
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::bindings::wasi::http::outgoing_handler;
+use crate::bindings::wasi::http::types::{
+    ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme,
+};
+use crate::bindings::wasi::io::streams::StreamError;
+
+/// Bodies larger than this are refused by the client.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Why a request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpError {
+    /// The host's policy refused it: host not granted, plain HTTP, a
+    /// prohibited address, or the run's request budget is spent.
+    Denied(String),
+    InvalidUrl(String),
+    Timeout,
+    /// Connection refused, reset, DNS failure, TLS failure, ...
+    Connection(String),
+    /// The response was larger than the client or host allows.
+    TooLarge,
+    Protocol(String),
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HttpError::Denied(why) => write!(f, "request denied by the host: {why}"),
+            HttpError::InvalidUrl(url) => write!(f, "invalid URL {url:?}"),
+            HttpError::Timeout => f.write_str("timed out"),
+            HttpError::Connection(why) => write!(f, "connection failed: {why}"),
+            HttpError::TooLarge => f.write_str("response too large"),
+            HttpError::Protocol(why) => write!(f, "HTTP error: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+fn from_code(code: ErrorCode) -> HttpError {
+    match code {
+        ErrorCode::HttpRequestDenied => HttpError::Denied("host not granted or not allowed".into()),
+        ErrorCode::DestinationIpProhibited => {
+            HttpError::Denied("destination address prohibited".into())
+        }
+        ErrorCode::ConnectionLimitReached => HttpError::Denied("request limit reached".into()),
+        ErrorCode::ConnectionTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::HttpResponseTimeout
+        | ErrorCode::DnsTimeout => HttpError::Timeout,
+        ErrorCode::HttpResponseBodySize(_) => HttpError::TooLarge,
+        ErrorCode::HttpRequestUriInvalid => HttpError::InvalidUrl("rejected by the host".into()),
+        ErrorCode::ConnectionRefused => HttpError::Connection("connection refused".into()),
+        ErrorCode::DnsError(e) => {
+            HttpError::Connection(format!("DNS error {}", e.rcode.unwrap_or_default()))
+        }
+        other => HttpError::Connection(format!("{other:?}")),
+    }
+}
+
+/// A response with its whole body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+}
+
+/// A request being built.
+#[derive(Debug, Clone)]
+pub struct Request {
+    method: Method,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+pub fn get(url: &str) -> Request {
+    Request::new(Method::Get, url)
+}
+
+pub fn post(url: &str) -> Request {
+    Request::new(Method::Post, url)
+}
+
+pub fn put(url: &str) -> Request {
+    Request::new(Method::Put, url)
+}
+
+pub fn patch(url: &str) -> Request {
+    Request::new(Method::Patch, url)
+}
+
+pub fn delete(url: &str) -> Request {
+    Request::new(Method::Delete, url)
+}
+
+impl Request {
+    pub fn new(method: Method, url: &str) -> Self {
+        Request {
+            method,
+            url: url.to_string(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets a JSON body and its content type.
+    pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Result<Self, serde_json::Error> {
+        let body = serde_json::to_vec(value)?;
+        Ok(self.header("content-type", "application/json").body(body))
+    }
+
+    /// Sends the request and reads the whole response.
+    pub fn send(self) -> Result<Response, HttpError> {
+        let (scheme, rest) = if let Some(rest) = self.url.strip_prefix("https://") {
+            (Scheme::Https, rest)
+        } else if let Some(rest) = self.url.strip_prefix("http://") {
+            (Scheme::Http, rest)
+        } else {
+            return Err(HttpError::InvalidUrl(self.url));
+        };
+        let split = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(split);
+        let path = if path.is_empty() {
+            "/".to_string()
+        } else if path.starts_with('?') {
+            format!("/{path}")
+        } else {
+            path.to_string()
+        };
+        if authority.is_empty() {
+            return Err(HttpError::InvalidUrl(self.url));
+        }
+
+        let mut entries: Vec<(String, Vec<u8>)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_bytes().to_vec()))
+            .collect();
+        if !self.body.is_empty() && !self.headers.iter().any(|(k, _)| k == "content-length") {
+            entries.push((
+                "content-length".into(),
+                self.body.len().to_string().into_bytes(),
+            ));
+        }
+        let fields = Fields::from_list(&entries)
+            .map_err(|e| HttpError::Protocol(format!("bad header: {e:?}")))?;
+        let request = OutgoingRequest::new(fields);
+        let invalid = |_| HttpError::InvalidUrl(self.url.clone());
+        request.set_method(&self.method).map_err(invalid)?;
+        request.set_scheme(Some(&scheme)).map_err(invalid)?;
+        request.set_authority(Some(authority)).map_err(invalid)?;
+        request.set_path_with_query(Some(&path)).map_err(invalid)?;
+        let outgoing = request
+            .body()
+            .map_err(|_| HttpError::Protocol("request body taken".into()))?;
+
+        let future = outgoing_handler::handle(request, None).map_err(from_code)?;
+        write_body(&outgoing, &self.body);
+        // A server may answer before reading the whole body; its answer is
+        // what counts, so a failure to finish the body is not reported here.
+        let _ = OutgoingBody::finish(outgoing, None);
+
+        let response = loop {
+            match future.get() {
+                Some(Ok(Ok(response))) => break response,
+                Some(Ok(Err(code))) => return Err(from_code(code)),
+                Some(Err(())) => return Err(HttpError::Protocol("response already taken".into())),
+                None => future.subscribe().block(),
+            }
+        };
+        let status = response.status();
+        let headers = response
+            .headers()
+            .entries()
+            .into_iter()
+            .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+            .collect();
+        let incoming = response
+            .consume()
+            .map_err(|_| HttpError::Protocol("body taken".into()))?;
+        let body = read_body(&incoming)?;
+        drop(incoming);
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn write_body(outgoing: &OutgoingBody, body: &[u8]) {
+    if body.is_empty() {
+        return;
+    }
+    let Ok(stream) = outgoing.write() else { return };
+    for chunk in body.chunks(4096) {
+        if stream.blocking_write_and_flush(chunk).is_err() {
+            break;
+        }
+    }
+}
+
+fn read_body(incoming: &IncomingBody) -> Result<Vec<u8>, HttpError> {
+    let stream = incoming
+        .stream()
+        .map_err(|_| HttpError::Protocol("body stream taken".into()))?;
+    let mut body = Vec::new();
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_RESPONSE_BYTES {
+                    return Err(HttpError::TooLarge);
+                }
+            }
+            Err(StreamError::Closed) => return Ok(body),
+            Err(StreamError::LastOperationFailed(e)) => {
+                return Err(HttpError::Connection(e.to_debug_string()));
+            }
+        }
+    }
+}

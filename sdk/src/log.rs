@@ -1,0 +1,19 @@
+//! The run log the tenant admin and the partner see.
+
+use crate::bindings::lockgate::connector::log::{Level, log};
+
+pub fn debug(message: &str) {
+    log(Level::Debug, message);
+}
+
+pub fn info(message: &str) {
+    log(Level::Info, message);
+}
+
+pub fn warn(message: &str) {
+    log(Level::Warn, message);
+}
+
+pub fn error(message: &str) {
+    log(Level::Error, message);
+}

@@ -1,0 +1,318 @@
+//! Shared test fixtures: the runtime, a seeded tenant in a fresh SQLite
+//! file, a fake planner API on loopback, and a way to run a connector.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use lockgate::bindings::Trigger;
+use lockgate::policy::{Limits, OperatorPolicy};
+use lockgate::runtime::{Plugin, Runtime, RuntimeConfig};
+use lockgate::sandbox::{SandboxOptions, generate};
+use lockgate::store::{InstallRecord, Store};
+use lockgate::sync::{RunRequest, RunSummary, run_sync};
+
+/// One runtime for the whole test binary, as one host process has.
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        let cache =
+            std::env::temp_dir().join(format!("lockgate-test-cache-{}", std::process::id()));
+        Runtime::new(RuntimeConfig {
+            cache_dir: Some(cache),
+            ..RuntimeConfig::default()
+        })
+        .expect("the runtime starts")
+    })
+}
+
+pub fn planner_export() -> Arc<Plugin> {
+    runtime()
+        .load(lockgate::demo::PLANNER_EXPORT)
+        .expect("planner-export loads")
+}
+
+pub fn program(name: &str) -> Arc<Plugin> {
+    let bytes = std::fs::read(lockgate_tests::program(name)).expect("test program built");
+    runtime().load(&bytes).expect("test program loads")
+}
+
+pub const TENANT: &str = "acme";
+
+/// A tenant seeded with synthetic data in its own database file.
+pub struct Tenant {
+    pub store: Store,
+    _dir: TempDir,
+}
+
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "lockgate-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Tenant {
+    pub async fn seeded(employees: usize, seed: u64) -> Tenant {
+        let dir = TempDir::new();
+        let store = Store::open_sqlite(&dir.0.join("test.db"))
+            .await
+            .expect("store opens");
+        let data = generate(&SandboxOptions {
+            employees,
+            seed,
+            today: lockgate::time::today(),
+        });
+        store.create_tenant(TENANT, "Acme").await.unwrap();
+        store
+            .upsert_employees(TENANT, &data.employees)
+            .await
+            .unwrap();
+        store.upsert_absences(TENANT, &data.absences).await.unwrap();
+        store
+            .set_exclusions(TENANT, &data.exclusions)
+            .await
+            .unwrap();
+        Tenant { store, _dir: dir }
+    }
+
+    /// Runs a connector's sync as the install `<tenant>-<connector>`.
+    pub async fn run(
+        &self,
+        plugin: &Plugin,
+        config: &[(&str, &str)],
+        setup: RunSetup,
+    ) -> RunSummary {
+        let mut plain = BTreeMap::new();
+        let mut secrets = BTreeMap::new();
+        for (k, v) in config {
+            let secret = plugin.manifest.field(k).is_some_and(|f| f.secret);
+            if secret {
+                secrets.insert(k.to_string(), v.to_string());
+            } else {
+                plain.insert(k.to_string(), v.to_string());
+            }
+        }
+        let install = InstallRecord {
+            id: format!("{TENANT}-{}", plugin.manifest.id),
+            tenant_id: TENANT.into(),
+            connector_id: plugin.manifest.id.clone(),
+            plugin_version: plugin.manifest.version.clone(),
+            plugin_sha256: plugin.sha256.clone(),
+            config: plain,
+            status: "connected".into(),
+        };
+        if self.store.install(&install.id).await.unwrap().is_some() {
+            self.store.update_install(&install).await.unwrap();
+        } else {
+            self.store.create_install(&install).await.unwrap();
+        }
+        let mut operator = OperatorPolicy::default();
+        for host in &setup.allow_http {
+            operator.allow(host).unwrap();
+        }
+        run_sync(
+            runtime(),
+            RunRequest {
+                store: &self.store,
+                plugin,
+                install: &install,
+                secrets: &secrets,
+                operator,
+                limits: setup.limits,
+                trigger: Trigger::Manual,
+            },
+        )
+        .await
+        .expect("the run is recorded")
+    }
+
+    /// Runs planner-export against `planner` and asserts it succeeded: the
+    /// host is healthy after whatever ran before.
+    pub async fn assert_good_run_still_works(&self) {
+        let planner = FakePlanner::start().await;
+        let summary = self
+            .run(&planner_export(), &planner.config(), planner.setup())
+            .await;
+        assert_eq!(
+            summary.run.status, "successful",
+            "{:?}",
+            summary.run.failure_reason
+        );
+        assert!(!planner.received_ids().is_empty());
+    }
+}
+
+/// How a run is set up beyond its configuration.
+pub struct RunSetup {
+    pub allow_http: Vec<String>,
+    pub limits: Limits,
+}
+
+impl Default for RunSetup {
+    fn default() -> Self {
+        RunSetup {
+            allow_http: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+pub const PLANNER_KEY: &str = "s3cret-planner-key";
+
+#[derive(Default)]
+pub struct PlannerState {
+    /// Every resource received, in order.
+    pub resources: Vec<Value>,
+    /// Authorization headers seen.
+    pub auth: Vec<String>,
+    /// Bodies posted to endpoints a connector should not use.
+    pub other_bodies: Vec<String>,
+    /// Ids the planner rejects with 422.
+    pub reject: BTreeSet<String>,
+}
+
+/// A planning tool's API on loopback, as the planner-export README
+/// describes it.
+pub struct FakePlanner {
+    pub addr: SocketAddr,
+    pub state: Arc<Mutex<PlannerState>>,
+}
+
+impl FakePlanner {
+    pub async fn start() -> FakePlanner {
+        let state: Arc<Mutex<PlannerState>> = Arc::default();
+        let app = Router::new()
+            .route("/api/v1/account", get(account))
+            .route("/api/v1/resources/batch", post(batch))
+            .route("/exfiltrate", post(other))
+            .route("/dump", post(other))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakePlanner { addr, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn config(&self) -> Vec<(&'static str, &'static str)> {
+        let url: &'static str = Box::leak(self.url().into_boxed_str());
+        vec![("planner-url", url), ("api-key", PLANNER_KEY)]
+    }
+
+    pub fn setup(&self) -> RunSetup {
+        RunSetup {
+            allow_http: vec![self.addr.to_string()],
+            ..RunSetup::default()
+        }
+    }
+
+    pub fn reject(&self, id: &str) {
+        self.state.lock().unwrap().reject.insert(id.to_string());
+    }
+
+    pub fn received_ids(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .resources
+            .iter()
+            .map(|r| r["externalId"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    pub fn take_resources(&self) -> Vec<Value> {
+        std::mem::take(&mut self.state.lock().unwrap().resources)
+    }
+}
+
+async fn account(State(state): State<Arc<Mutex<PlannerState>>>, headers: HeaderMap) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    state.lock().unwrap().auth.push(auth.clone());
+    if auth != format!("Bearer {PLANNER_KEY}") {
+        return (StatusCode::UNAUTHORIZED, Json(json!({"error": "bad key"}))).into_response();
+    }
+    Json(json!({"name": "Fake planner"})).into_response()
+}
+
+async fn batch(
+    State(state): State<Arc<Mutex<PlannerState>>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let mut state = state.lock().unwrap();
+    state.auth.push(auth.clone());
+    if auth != format!("Bearer {PLANNER_KEY}") {
+        return (StatusCode::UNAUTHORIZED, Json(json!({"error": "bad key"}))).into_response();
+    }
+    let mut results = Vec::new();
+    for item in body["resources"].as_array().cloned().unwrap_or_default() {
+        let id = item["externalId"].as_str().unwrap_or_default().to_string();
+        if state.reject.contains(&id) {
+            results.push(json!({"externalId": id, "code": 422, "error": format!("department of {id} is unknown in the planner")}));
+        } else {
+            results.push(json!({"externalId": id, "code": 200, "result": "updated"}));
+            state.resources.push(item);
+        }
+    }
+    Json(json!({ "results": results })).into_response()
+}
+
+async fn other(State(state): State<Arc<Mutex<PlannerState>>>, body: String) -> StatusCode {
+    state.lock().unwrap().other_bodies.push(body);
+    StatusCode::OK
+}
+
+/// A loopback port with nothing listening.
+pub async fn closed_port() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    port
+}
+
+pub fn today() -> String {
+    lockgate::time::date_text(lockgate::time::today())
+}
+
+pub fn days_from_today(days: i64) -> String {
+    lockgate::time::date_text(lockgate::time::add_days(lockgate::time::today(), days))
+}

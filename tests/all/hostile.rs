@@ -1,0 +1,322 @@
+//! Hostile connectors: each tries one way out of the sandbox. Every attempt
+//! must end with its specific reason, and the next good run must succeed.
+
+use std::time::{Duration, Instant};
+
+use lockgate::policy::Limits;
+
+use crate::helpers::*;
+
+async fn attack(
+    tenant: &Tenant,
+    attack: &str,
+    target: &str,
+    setup: RunSetup,
+) -> lockgate::sync::RunSummary {
+    tenant
+        .run(
+            &program("test-hostile"),
+            &[("attack", attack), ("target", target)],
+            setup,
+        )
+        .await
+}
+
+fn failure(summary: &lockgate::sync::RunSummary) -> String {
+    assert_eq!(summary.run.status, "failed", "the attack must fail the run");
+    summary.run.failure_reason.clone().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_infinite_loop_hits_the_deadline() {
+    let tenant = Tenant::seeded(40, 1).await;
+    let limits = Limits {
+        deadline: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let started = Instant::now();
+    let summary = attack(
+        &tenant,
+        "loop",
+        "127.0.0.1:9",
+        RunSetup {
+            limits,
+            ..RunSetup::default()
+        },
+    )
+    .await;
+    assert_eq!(failure(&summary), "deadline 2 s exceeded");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn a_memory_bomb_hits_the_memory_limit() {
+    let tenant = Tenant::seeded(40, 2).await;
+    let limits = Limits {
+        memory_bytes: 16 << 20,
+        ..Limits::default()
+    };
+    let summary = attack(
+        &tenant,
+        "memory",
+        "127.0.0.1:9",
+        RunSetup {
+            limits,
+            ..RunSetup::default()
+        },
+    )
+    .await;
+    assert_eq!(failure(&summary), "memory limit 16 MiB reached");
+    assert!(summary.run.peak_memory <= 16 << 20);
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn deep_recursion_overflows_the_stack() {
+    let tenant = Tenant::seeded(40, 3).await;
+    let summary = attack(&tenant, "recursion", "127.0.0.1:9", RunSetup::default()).await;
+    assert_eq!(failure(&summary), "stack overflow: recursion too deep");
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn a_panic_fails_the_run_and_its_message_is_in_the_log() {
+    let tenant = Tenant::seeded(40, 4).await;
+    let summary = attack(&tenant, "panic", "127.0.0.1:9", RunSetup::default()).await;
+    assert_eq!(
+        failure(&summary),
+        "the connector crashed (it panicked or aborted)"
+    );
+    assert!(
+        summary
+            .log
+            .iter()
+            .any(|l| l.message.contains("the connector gave up")),
+        "{:?}",
+        summary.log
+    );
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn a_host_that_was_not_granted_is_denied() {
+    let tenant = Tenant::seeded(40, 5).await;
+    let summary = attack(
+        &tenant,
+        "ungranted-host",
+        "127.0.0.1:9",
+        RunSetup::default(),
+    )
+    .await;
+    assert_eq!(
+        failure(&summary),
+        "request to https://evil.example denied: host not granted"
+    );
+    assert!(
+        summary
+            .log
+            .iter()
+            .any(|l| l.message.contains("evil.example denied"))
+    );
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn a_granted_name_resolving_to_loopback_is_denied() {
+    let tenant = Tenant::seeded(40, 6).await;
+    let planner = FakePlanner::start().await;
+    // `localhost` is granted by the config, but it resolves to loopback and
+    // the operator did not allow that host.
+    let target = format!("localhost:{}", planner.addr.port());
+    let summary = attack(&tenant, "granted-host", &target, RunSetup::default()).await;
+    let reason = failure(&summary);
+    assert!(
+        reason.starts_with(&format!(
+            "request to https://{target} denied: localhost resolves to"
+        )),
+        "{reason}"
+    );
+    assert!(reason.contains("(loopback)"), "{reason}");
+    assert!(
+        planner.state.lock().unwrap().auth.is_empty(),
+        "nothing reached the server"
+    );
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn the_metadata_address_is_denied() {
+    let tenant = Tenant::seeded(40, 7).await;
+    let summary = attack(
+        &tenant,
+        "granted-host",
+        "169.254.169.254",
+        RunSetup::default(),
+    )
+    .await;
+    assert_eq!(
+        failure(&summary),
+        "request to https://169.254.169.254 denied: 169.254.169.254 resolves to 169.254.169.254 (a cloud metadata address)"
+    );
+    // Not even an operator allowance opens the metadata service.
+    let setup = RunSetup {
+        allow_http: vec!["169.254.169.254:443".into()],
+        ..RunSetup::default()
+    };
+    let summary = attack(&tenant, "granted-host", "169.254.169.254", setup).await;
+    assert!(failure(&summary).contains("cloud metadata"));
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn plain_http_to_a_granted_https_host_is_denied() {
+    let tenant = Tenant::seeded(40, 8).await;
+    let planner = FakePlanner::start().await;
+    let target = planner.addr.to_string();
+    let summary = attack(&tenant, "plain-http", &target, RunSetup::default()).await;
+    assert_eq!(
+        failure(&summary),
+        format!("request to http://{target} denied: plain HTTP is not allowed, use https")
+    );
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn a_secret_field_is_never_readable_but_reaches_the_partner() {
+    let tenant = Tenant::seeded(40, 9).await;
+    let planner = FakePlanner::start().await;
+    let target = planner.addr.to_string();
+    let summary = tenant
+        .run(
+            &program("test-hostile"),
+            &[
+                ("attack", "read-secret"),
+                ("target", &target),
+                ("api-key", "top-secret-value"),
+            ],
+            planner.setup(),
+        )
+        .await;
+    assert_eq!(
+        summary.run.status, "successful",
+        "{:?}",
+        summary.run.failure_reason
+    );
+    let state = planner.state.lock().unwrap();
+    let [body] = state.other_bodies.as_slice() else {
+        panic!("one exfiltration attempt expected")
+    };
+    assert!(
+        !body.contains("top-secret-value"),
+        "the connector read the secret: {body}"
+    );
+    assert!(body.contains("\"get\":null"), "{body}");
+    // The host injected it as the declared header, on the declared host.
+    drop(state);
+    let log = tenant.store.run_logs(&summary.run.id).await.unwrap();
+    assert!(log.iter().all(|l| !l.message.contains("top-secret-value")));
+    assert!(
+        serde_json::to_string(&summary)
+            .unwrap()
+            .find("top-secret-value")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_host_injects_the_secret_as_the_declared_header() {
+    let tenant = Tenant::seeded(30, 10).await;
+    let planner = FakePlanner::start().await;
+    let summary = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(summary.run.status, "successful");
+    let auth = planner.state.lock().unwrap().auth.clone();
+    assert_eq!(auth, vec![format!("Bearer {PLANNER_KEY}")]);
+}
+
+#[tokio::test]
+async fn flooding_outcomes_stops_at_the_row_cap() {
+    let tenant = Tenant::seeded(40, 11).await;
+    let limits = Limits {
+        max_outcome_rows: 1_000,
+        ..Limits::default()
+    };
+    let summary = attack(
+        &tenant,
+        "flood",
+        "127.0.0.1:9",
+        RunSetup {
+            limits,
+            ..RunSetup::default()
+        },
+    )
+    .await;
+    assert_eq!(failure(&summary), "outcome limit 1000 rows reached");
+    let stored = tenant
+        .store
+        .run_rows(&summary.run.id, None, None, None, 5_000)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1_000, "rows up to the cap are kept");
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn the_host_withholds_ungranted_data() {
+    let tenant = Tenant::seeded(120, 12).await;
+    let planner = FakePlanner::start().await;
+    let target = planner.addr.to_string();
+    let summary = tenant
+        .run(
+            &program("test-hostile"),
+            &[("attack", "dump"), ("target", &target)],
+            planner.setup(),
+        )
+        .await;
+    assert_eq!(
+        summary.run.status, "successful",
+        "{:?}",
+        summary.run.failure_reason
+    );
+    let body = planner.state.lock().unwrap().other_bodies[0].clone();
+    let dump: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let employees = dump["employees"].as_array().unwrap();
+    // Only employees.basic was granted: the other groups are absent.
+    assert!(!employees.is_empty());
+    for e in employees {
+        let e = e.as_str().unwrap();
+        assert!(e.contains("basic: Some"), "{e}");
+        for group in ["contact: None", "employment: None", "compensation: None"] {
+            assert!(e.contains(group), "{e}");
+        }
+    }
+    // Nobody outside the employment window or excluded by the tenant.
+    let today = today();
+    let excluded: Vec<String> = tenant
+        .store
+        .exclusions(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, c)| c == "hostile")
+        .map(|(e, _)| e)
+        .collect();
+    let visible = tenant
+        .store
+        .all_employees(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.hire_date <= today && e.termination_date.as_ref().is_none_or(|t| *t >= today))
+        .filter(|e| !excluded.contains(&e.id))
+        .count();
+    assert_eq!(employees.len(), visible);
+    // Absences were not granted at all.
+    let absences = dump["absences"].as_str().unwrap();
+    assert!(
+        absences.contains("Denied") && absences.contains("absences.read"),
+        "{absences}"
+    );
+}

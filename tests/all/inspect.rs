@@ -1,0 +1,75 @@
+//! Inspection of connector files: what the CLI and the review show, and
+//! what is refused.
+
+use lockgate_manifest::{Problem, inspect};
+
+use crate::helpers::*;
+
+#[test]
+fn the_planner_export_is_acceptable_and_fully_described() {
+    let report = inspect(lockgate::demo::PLANNER_EXPORT);
+    assert!(report.is_acceptable(), "{:?}", report.problems);
+    let manifest = report.manifest.unwrap();
+    assert_eq!(manifest.id, "planner-export");
+    assert!(manifest.name.contains_key("de") && manifest.name.contains_key("en"));
+    assert!(
+        report
+            .imports
+            .contains(&"wasi:http/outgoing-handler@0.2.12".to_string())
+    );
+    assert!(
+        report
+            .imports
+            .contains(&"lockgate:connector/hr@0.1.0".to_string())
+    );
+    for export in [
+        "validate-config",
+        "check-connection",
+        "sync",
+        "on-event",
+        "handle-webhook",
+    ] {
+        assert!(report.exports.iter().any(|e| e == export), "{export}");
+    }
+    assert_eq!(report.sha256.len(), 64);
+}
+
+#[test]
+fn a_component_importing_raw_sockets_is_refused_with_each_import() {
+    let bytes = std::fs::read(lockgate_tests::program("test-raw-socket")).unwrap();
+    let report = inspect(&bytes);
+    let forbidden: Vec<_> = report
+        .problems
+        .iter()
+        .filter_map(|p| match p {
+            Problem::ForbiddenImport(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        forbidden.iter().any(|i| i.starts_with("wasi:sockets/tcp@")),
+        "{forbidden:?}"
+    );
+    assert!(
+        forbidden.iter().all(|i| i.starts_with("wasi:sockets/")),
+        "{forbidden:?}"
+    );
+    // The runtime refuses to load it too, with the same reasons.
+    let err = runtime().load(&bytes).err().expect("refused");
+    assert!(err.to_string().contains("wasi:sockets/tcp"), "{err}");
+}
+
+#[test]
+fn a_file_without_a_manifest_is_refused() {
+    // The planner with its manifest section renamed.
+    let mut bytes = lockgate::demo::PLANNER_EXPORT.to_vec();
+    let name = lockgate_manifest::MANIFEST_SECTION.as_bytes();
+    let at = bytes.windows(name.len()).position(|w| w == name).unwrap();
+    bytes[at] = b'X';
+    let report = inspect(&bytes);
+    assert!(
+        report.problems.contains(&Problem::MissingManifest),
+        "{:?}",
+        report.problems
+    );
+}

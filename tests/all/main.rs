@@ -1,0 +1,9 @@
+//! End-to-end tests of the Lockgate host: connectors built from source, a
+//! real database, fake partner APIs on loopback. One binary, a module per
+//! area, shared helpers in `helpers`.
+
+mod cli;
+mod helpers;
+mod hostile;
+mod inspect;
+mod planner;

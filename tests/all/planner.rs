@@ -1,0 +1,315 @@
+//! The planner export end to end: the right people and absences reach the
+//! partner, partner errors land on the rows, and later runs send changes only.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// What the data rules say the planner may receive: employees inside their
+/// employment window, not excluded from planner-export, in `department` if
+/// given, with their approved absences overlapping the next 183 days.
+async fn expected(
+    tenant: &Tenant,
+    department: Option<&str>,
+) -> BTreeMap<String, (Option<String>, BTreeSet<String>)> {
+    let today = today();
+    let window_end = days_from_today(183);
+    let excluded: BTreeSet<String> = tenant
+        .store
+        .exclusions(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, c)| c == "planner-export")
+        .map(|(e, _)| e)
+        .collect();
+    let mut out: BTreeMap<String, (Option<String>, BTreeSet<String>)> = BTreeMap::new();
+    for e in tenant.store.all_employees(TENANT).await.unwrap() {
+        let employed =
+            e.hire_date <= today && e.termination_date.as_ref().is_none_or(|t| *t >= today);
+        let in_department = department.is_none_or(|d| e.department.as_deref() == Some(d));
+        if employed && !excluded.contains(&e.id) && in_department {
+            out.insert(e.id.clone(), (e.department.clone(), BTreeSet::new()));
+        }
+    }
+    for a in tenant.store.all_absences(TENANT).await.unwrap() {
+        if a.status == "approved"
+            && a.start_date <= window_end
+            && a.end_date >= today
+            && let Some((_, absences)) = out.get_mut(&a.employee_id)
+        {
+            absences.insert(a.id.clone());
+        }
+    }
+    out
+}
+
+fn received(resources: &[Value]) -> BTreeMap<String, (Option<String>, BTreeSet<String>)> {
+    resources
+        .iter()
+        .map(|r| {
+            let absences = r["absences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["externalId"].as_str().unwrap().to_string())
+                .collect();
+            (
+                r["externalId"].as_str().unwrap().to_string(),
+                (r["department"].as_str().map(str::to_string), absences),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn exports_exactly_the_visible_employees_and_absences() {
+    let tenant = Tenant::seeded(300, 7).await;
+    let planner = FakePlanner::start().await;
+    let summary = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(
+        summary.run.status, "successful",
+        "{:?}",
+        summary.run.failure_reason
+    );
+
+    let resources = planner.take_resources();
+    let got = received(&resources);
+    let want = expected(&tenant, None).await;
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(got, want);
+
+    // Future hires, leavers and excluded people exist in the data, so the
+    // filter above had something to filter.
+    let all = tenant.store.all_employees(TENANT).await.unwrap();
+    assert!(
+        all.len() > want.len() + 20,
+        "{} of {} visible",
+        want.len(),
+        all.len()
+    );
+
+    // Only id, department and absences go out: no names.
+    for r in &resources {
+        let keys: BTreeSet<_> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["externalId", "department", "absences"])
+        );
+    }
+    // The key came from the host, as a header.
+    let auth = planner.state.lock().unwrap().auth.clone();
+    assert!(
+        auth.iter().all(|a| a == &format!("Bearer {PLANNER_KEY}")),
+        "{auth:?}"
+    );
+
+    // One row per employee, stored.
+    assert_eq!(summary.counts["update"]["success"], want.len() as i64);
+    let stored = tenant
+        .store
+        .run_rows(&summary.run.id, None, None, None, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), want.len());
+    assert!(
+        stored
+            .iter()
+            .all(|r| r.status == "success" && r.partner_status == Some(200))
+    );
+}
+
+#[tokio::test]
+async fn the_department_filter_limits_what_is_sent() {
+    let tenant = Tenant::seeded(300, 8).await;
+    let planner = FakePlanner::start().await;
+    let mut config = planner.config();
+    config.push(("base-department", "Engineering"));
+    let summary = tenant
+        .run(&planner_export(), &config, planner.setup())
+        .await;
+    assert_eq!(
+        summary.run.status, "successful",
+        "{:?}",
+        summary.run.failure_reason
+    );
+    let got = received(&planner.take_resources());
+    let want = expected(&tenant, Some("Engineering")).await;
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+}
+
+#[tokio::test]
+async fn partner_rejections_make_a_partially_successful_run() {
+    let tenant = Tenant::seeded(120, 9).await;
+    let planner = FakePlanner::start().await;
+    let want = expected(&tenant, None).await;
+    let rejected: Vec<String> = want.keys().take(2).cloned().collect();
+    for id in &rejected {
+        planner.reject(id);
+    }
+    let summary = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(summary.run.status, "partially_successful");
+    assert_eq!(summary.status_label(), "Partially successful");
+    assert_eq!(summary.counts["update"]["failed"], 2);
+    assert_eq!(summary.counts["update"]["success"], want.len() as i64 - 2);
+
+    let failed = tenant
+        .store
+        .run_rows(&summary.run.id, Some("failed"), None, None, 100)
+        .await
+        .unwrap();
+    let failed_ids: Vec<_> = failed
+        .iter()
+        .filter_map(|r| r.employee_id.clone())
+        .collect();
+    assert_eq!(failed_ids, rejected);
+    for row in &failed {
+        assert_eq!(row.partner_status, Some(422));
+        assert!(
+            row.message.contains("is unknown in the planner"),
+            "{}",
+            row.message
+        );
+        assert!(
+            row.partner_body
+                .as_deref()
+                .unwrap_or("")
+                .contains("unknown in the planner")
+        );
+    }
+
+    // The next run sends the rejected people again, and only them.
+    planner.state.lock().unwrap().reject.clear();
+    planner.take_resources();
+    let again = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(again.run.status, "successful");
+    let mut resent = planner.received_ids();
+    resent.sort();
+    assert_eq!(resent, rejected);
+}
+
+#[tokio::test]
+async fn partner_down_fails_the_run_with_the_reason() {
+    let tenant = Tenant::seeded(50, 10).await;
+    let port = closed_port().await;
+    let url = format!("http://127.0.0.1:{port}");
+    let summary = tenant
+        .run(
+            &planner_export(),
+            &[("planner-url", &url), ("api-key", PLANNER_KEY)],
+            RunSetup {
+                allow_http: vec![format!("127.0.0.1:{port}")],
+                ..RunSetup::default()
+            },
+        )
+        .await;
+    assert_eq!(summary.run.status, "failed");
+    let reason = summary.run.failure_reason.unwrap();
+    assert!(
+        reason.contains("unreachable") && reason.contains("refused"),
+        "{reason}"
+    );
+    // Nothing was committed as sent: the state stays empty for a full retry.
+    assert_eq!(
+        tenant
+            .store
+            .state(&format!("{TENANT}-planner-export"))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_api_key_fails_with_the_partners_answer() {
+    let tenant = Tenant::seeded(30, 11).await;
+    let planner = FakePlanner::start().await;
+    let url = planner.url();
+    let summary = tenant
+        .run(
+            &planner_export(),
+            &[("planner-url", &url), ("api-key", "wrong")],
+            planner.setup(),
+        )
+        .await;
+    assert_eq!(summary.run.status, "failed");
+    let reason = summary.run.failure_reason.unwrap();
+    assert!(
+        reason.contains("401") && reason.contains("API key"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn second_run_sends_only_changes() {
+    let tenant = Tenant::seeded(200, 12).await;
+    let planner = FakePlanner::start().await;
+    let first = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(first.run.status, "successful");
+    let want = expected(&tenant, None).await;
+    assert_eq!(planner.take_resources().len(), want.len());
+
+    let second = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(second.run.status, "successful");
+    assert!(
+        planner.take_resources().is_empty(),
+        "nothing changed, nothing sent"
+    );
+    assert!(second.rows.is_empty());
+
+    // Change one employee's department and add an absence for another.
+    let mut employees = tenant.store.all_employees(TENANT).await.unwrap();
+    let ids: Vec<&String> = want.keys().collect();
+    let moved = employees.iter_mut().find(|e| &e.id == ids[0]).unwrap();
+    moved.department = Some("Research".into());
+    moved.updated_at = lockgate::time::now_text();
+    let moved = moved.clone();
+    tenant
+        .store
+        .upsert_employees(TENANT, &[moved.clone()])
+        .await
+        .unwrap();
+    let absence = lockgate::hr::Absence {
+        id: "a-new-1".into(),
+        employee_id: ids[1].clone(),
+        type_name: "Vacation".into(),
+        start_date: days_from_today(10),
+        end_date: days_from_today(12),
+        half_day_start: false,
+        half_day_end: false,
+        status: "approved".into(),
+        updated_at: lockgate::time::now_text(),
+    };
+    tenant
+        .store
+        .upsert_absences(TENANT, &[absence])
+        .await
+        .unwrap();
+
+    let third = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(third.run.status, "successful");
+    let got = received(&planner.take_resources());
+    assert_eq!(got.keys().collect::<Vec<_>>(), vec![ids[0], ids[1]]);
+    assert_eq!(got[ids[0]].0.as_deref(), Some("Research"));
+    assert!(got[ids[1]].1.contains("a-new-1"));
+    // The whole current absence list goes with a changed person.
+    assert_eq!(got[ids[1]].1.len(), want[ids[1]].1.len() + 1);
+}
