@@ -193,6 +193,8 @@ pub struct PlannerState {
     pub other_bodies: Vec<String>,
     /// Ids the planner rejects with 422.
     pub reject: BTreeSet<String>,
+    /// The planner accepts batches but never answers.
+    pub stall: bool,
 }
 
 /// A planning tool's API on loopback, as the planner-export README
@@ -277,6 +279,10 @@ async fn batch(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    let stall = state.lock().unwrap().stall;
+    if stall {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
     let mut state = state.lock().unwrap();
     state.auth.push(auth.clone());
     if auth != format!("Bearer {PLANNER_KEY}") {

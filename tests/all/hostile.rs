@@ -119,6 +119,15 @@ async fn a_host_that_was_not_granted_is_denied() {
             .iter()
             .any(|l| l.message.contains("evil.example denied"))
     );
+    // The SDK told the connector it was a denial, not a network error.
+    assert!(
+        summary
+            .log
+            .iter()
+            .any(|l| l.message.starts_with("sdk: request denied by the host")),
+        "{:?}",
+        summary.log
+    );
     tenant.assert_good_run_still_works().await;
 }
 
@@ -313,10 +322,45 @@ async fn the_host_withholds_ungranted_data() {
         .filter(|e| !excluded.contains(&e.id))
         .count();
     assert_eq!(employees.len(), visible);
-    // Absences were not granted at all.
-    let absences = dump["absences"].as_str().unwrap();
+    // Absences: asked for 1900 to 2999, got only the granted window
+    // (30 days back, 60 ahead), and only of visible employees.
+    let from = days_from_today(-30);
+    let to = days_from_today(60);
+    let visible_ids: std::collections::BTreeSet<String> = tenant
+        .store
+        .all_employees(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.hire_date <= today && e.termination_date.as_ref().is_none_or(|t| *t >= today))
+        .filter(|e| !excluded.contains(&e.id))
+        .map(|e| e.id)
+        .collect();
+    let mut want: Vec<String> = tenant
+        .store
+        .all_absences(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| {
+            a.start_date <= to && a.end_date >= from && visible_ids.contains(&a.employee_id)
+        })
+        .map(|a| a.id)
+        .collect();
+    want.sort();
+    let mut got: Vec<String> = dump["absences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().split(' ').next().unwrap().to_string())
+        .collect();
+    got.sort();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+    let all = tenant.store.all_absences(TENANT).await.unwrap().len();
     assert!(
-        absences.contains("Denied") && absences.contains("absences.read"),
-        "{absences}"
+        all > got.len() * 2,
+        "the window filtered something: {} of {all}",
+        got.len()
     );
 }

@@ -2,8 +2,8 @@
 //! real database, fake partner APIs on loopback. One binary, a module per
 //! area, shared helpers in `helpers`.
 
-mod cli;
 mod helpers;
 mod hostile;
 mod inspect;
 mod planner;
+mod runtime;

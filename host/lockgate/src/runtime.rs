@@ -18,7 +18,9 @@ use lockgate_manifest::{Inspection, Manifest};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-pub use invocation::{Call, CallResult, Invocation, InvocationReport, InvocationSetup};
+pub use invocation::{
+    Call, CallResult, Invocation, InvocationReport, InvocationSetup, LiveInstance,
+};
 
 use crate::bindings::ConnectorPre;
 

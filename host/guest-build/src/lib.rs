@@ -1,0 +1,49 @@
+//! Used by build scripts that need connector components: compiles the named
+//! workspace packages for `wasm32-wasip2` with the `guest` profile, in a
+//! target directory beside the caller's (a nested cargo cannot share the
+//! outer build's lock), and says where the `.wasm` files are.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Builds `packages` (workspace package names) and returns the directory
+/// holding `<crate_name>.wasm` for each; the build script reruns when a file
+/// under `sources` (relative to the workspace root) changes. Panics with a
+/// hint when the build fails, which fails the calling build script.
+pub fn build(workspace_root: &Path, packages: &[&str], sources: &[&str]) -> PathBuf {
+    for dir in ["sdk", "wit"].iter().chain(sources) {
+        println!(
+            "cargo:rerun-if-changed={}",
+            workspace_root.join(dir).display()
+        );
+    }
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    // OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
+    let target = out_dir
+        .ancestors()
+        .nth(4)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| out_dir.clone());
+    let guest_target = target.join("guest");
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root)
+        .args(["build", "--profile", "guest", "--target", "wasm32-wasip2"])
+        .arg("--target-dir")
+        .arg(&guest_target)
+        // Flags meant for the host build must not reach the guest build.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET");
+    for package in packages {
+        cmd.args(["-p", package]);
+    }
+    let status = cmd.status().expect("cannot run cargo to build connectors");
+    assert!(
+        status.success(),
+        "building {packages:?} for wasm32-wasip2 failed; is the target installed? (rustup target add wasm32-wasip2)"
+    );
+    guest_target.join("wasm32-wasip2/guest")
+}
