@@ -125,11 +125,7 @@ impl Tenant {
             config: plain,
             status: "connected".into(),
         };
-        if self.store.install(&install.id).await.unwrap().is_some() {
-            self.store.update_install(&install).await.unwrap();
-        } else {
-            self.store.create_install(&install).await.unwrap();
-        }
+        self.store.put_install(&install).await.unwrap();
         let mut operator = OperatorPolicy::default();
         for host in &setup.allow_http {
             operator.allow(host).unwrap();

@@ -98,6 +98,18 @@ async fn instantiate(runtime: &Runtime, store: &Store) {
         drop(live);
     }
     times.sort();
+    let mut stores = Vec::with_capacity(5_000);
+    for _ in 0..5_000 {
+        let setup = idle_setup(store, &plugin);
+        let started = Instant::now();
+        runtime.store_only(setup);
+        stores.push(started.elapsed());
+    }
+    stores.sort();
+    println!(
+        "  of which building the store (WASI context, limits, policy): p50 {:.1} µs",
+        percentile(&stores, 0.5).as_secs_f64() * 1e6
+    );
     println!(
         "instantiate (pooling, fresh store, InstancePre): p50 {:.1} µs  p99 {:.1} µs  (n = {})",
         percentile(&times, 0.5).as_secs_f64() * 1e6,
@@ -142,7 +154,7 @@ async fn live_instance_memory(store: &Store) {
 async fn host_calls(runtime: &Runtime, store: &Store) {
     let bytes = std::fs::read(lockgate_tests::program("test-hostile")).expect("test program built");
     let plugin = runtime.load(&bytes).expect("loads");
-    let mut time = |count: u64| {
+    let time = |count: u64| {
         let store = store.clone();
         let plugin = plugin.clone();
         async move {

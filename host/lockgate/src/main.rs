@@ -464,11 +464,7 @@ async fn upsert_install(
         config,
         status: "connected".into(),
     };
-    if store.install(&record.id).await?.is_some() {
-        store.update_install(&record).await?;
-    } else {
-        store.create_install(&record).await?;
-    }
+    store.put_install(&record).await?;
     Ok(record)
 }
 

@@ -600,6 +600,15 @@ impl Store {
         Ok(())
     }
 
+    /// Creates the install, or repoints an existing one with the same id.
+    pub async fn put_install(&self, install: &InstallRecord) -> Result<()> {
+        if self.install(&install.id).await?.is_some() {
+            self.update_install(install).await
+        } else {
+            self.create_install(install).await
+        }
+    }
+
     pub async fn install(&self, id: &str) -> Result<Option<InstallRecord>> {
         let row = sqlx::query(
             "SELECT id, tenant_id, connector_id, plugin_version, plugin_sha256, config, status FROM installs WHERE id = $1",

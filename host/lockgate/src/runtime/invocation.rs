@@ -243,6 +243,13 @@ impl Runtime {
         }
     }
 
+    /// Builds and drops an invocation's store without instantiating: the
+    /// fixed cost around instantiation, for the benchmarks.
+    #[doc(hidden)]
+    pub fn store_only(&self, setup: InvocationSetup) {
+        drop(self.new_store(setup));
+    }
+
     /// Instantiates a plugin and keeps the instance idle, for measuring
     /// instantiation time and the memory a live instance holds.
     pub async fn instantiate_idle(
