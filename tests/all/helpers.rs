@@ -208,6 +208,8 @@ impl FakePlanner {
             .route("/api/v1/resources/batch", post(batch))
             .route("/exfiltrate", post(other))
             .route("/dump", post(other))
+            .route("/big", get(big))
+            .route("/redirect", get(redirect))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -317,4 +319,17 @@ pub fn today() -> String {
 
 pub fn days_from_today(days: i64) -> String {
     lockgate::time::date_text(lockgate::time::add_days(lockgate::time::today(), days))
+}
+
+/// Three MiB of body.
+async fn big() -> Vec<u8> {
+    vec![b'z'; 3 << 20]
+}
+
+async fn redirect() -> Response {
+    (
+        StatusCode::FOUND,
+        [("location", "https://evil.example/steal")],
+    )
+        .into_response()
 }

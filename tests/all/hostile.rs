@@ -364,3 +364,74 @@ async fn the_host_withholds_ungranted_data() {
         got.len()
     );
 }
+
+#[tokio::test]
+async fn a_huge_response_hits_the_response_size_limit() {
+    let tenant = Tenant::seeded(40, 13).await;
+    let planner = FakePlanner::start().await;
+    let mut setup = planner.setup();
+    setup.limits = Limits {
+        max_response_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let summary = attack(&tenant, "big-response", &planner.addr.to_string(), setup).await;
+    assert_eq!(failure(&summary), "response size limit 1 MiB reached");
+    tenant.assert_good_run_still_works().await;
+}
+
+#[tokio::test]
+async fn redirects_are_returned_not_followed() {
+    let tenant = Tenant::seeded(40, 14).await;
+    let planner = FakePlanner::start().await;
+    let summary = attack(
+        &tenant,
+        "redirect",
+        &planner.addr.to_string(),
+        planner.setup(),
+    )
+    .await;
+    assert_eq!(
+        summary.run.status, "successful",
+        "{:?}",
+        summary.run.failure_reason
+    );
+    assert!(
+        summary
+            .log
+            .iter()
+            .any(|l| l.message == "redirect answered 302 to https://evil.example/steal"),
+        "{:?}",
+        summary.log
+    );
+    assert_eq!(
+        summary.run.requests, 1,
+        "no second request to the redirect target"
+    );
+}
+
+#[tokio::test]
+async fn a_chatty_connector_is_truncated_not_crashed() {
+    let tenant = Tenant::seeded(40, 15).await;
+    let mut setup = RunSetup::default();
+    setup.limits = Limits {
+        max_log_bytes: 64 << 10,
+        ..Limits::default()
+    };
+    let summary = attack(&tenant, "chatty", "127.0.0.1:9", setup).await;
+    assert_eq!(
+        summary.run.status, "successful",
+        "{:?}",
+        summary.run.failure_reason
+    );
+    let log = tenant.store.run_logs(&summary.run.id).await.unwrap();
+    let bytes: usize = log.iter().map(|l| l.message.len()).sum();
+    assert!(bytes < 80 << 10, "log kept {bytes} bytes");
+    assert!(
+        log.iter()
+            .any(|l| l.message == "log limit 64 KiB reached; further lines dropped")
+    );
+    assert!(
+        !log.iter().any(|l| l.message.starts_with("stdout: ")),
+        "stdout came after the cap"
+    );
+}

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -17,6 +16,7 @@ use crate::bindings::{
 };
 use crate::capabilities::hr::Audit;
 use crate::capabilities::http::Egress;
+use crate::capabilities::log::CapturedOutput;
 use crate::capabilities::outcomes::OutcomeSink;
 use crate::capabilities::state::StateSlot;
 use crate::capabilities::{LogLine, Recorder};
@@ -134,8 +134,8 @@ struct Prepared {
     started: Instant,
     limits: Limits,
     recorder: Recorder,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
+    stdout: CapturedOutput,
+    stderr: CapturedOutput,
     deadline_text: String,
 }
 
@@ -168,8 +168,8 @@ impl Runtime {
         let started = Instant::now();
         let limits = setup.limits.clone();
         let recorder = Recorder::new(limits.max_log_bytes);
-        let stdout = MemoryOutputPipe::new(MAX_STDIO_BYTES);
-        let stderr = MemoryOutputPipe::new(MAX_STDIO_BYTES);
+        let stdout = CapturedOutput::new(MAX_STDIO_BYTES);
+        let stderr = CapturedOutput::new(MAX_STDIO_BYTES);
 
         // No files, environment, arguments or sockets.
         let wasi = WasiCtx::builder()
@@ -320,12 +320,19 @@ impl Runtime {
         };
 
         for (name, pipe) in [("stdout", &stdout), ("stderr", &stderr)] {
-            let bytes = pipe.contents();
+            let (bytes, truncated) = pipe.contents();
             for line in String::from_utf8_lossy(&bytes)
                 .lines()
                 .filter(|l| !l.trim().is_empty())
             {
                 recorder.log("info", &format!("{name}: {line}"));
+            }
+            if truncated {
+                let cap = Limits::human_bytes(MAX_STDIO_BYTES as u64);
+                recorder.log(
+                    "warn",
+                    &format!("{name} limit {cap} reached; the rest was dropped"),
+                );
             }
         }
 

@@ -109,6 +109,27 @@ impl Connector for Hostile {
                     .send()?;
                 Ok(())
             }
+            "big-response" => {
+                let res = http::get(&format!("http://{target}/big")).send()?;
+                Err(Error::other(format!(
+                    "read {} bytes past the cap",
+                    res.body.len()
+                )))
+            }
+            "redirect" => {
+                // The host must hand the redirect back, not follow it.
+                let res = http::get(&format!("http://{target}/redirect")).send()?;
+                let location = res.header("location").unwrap_or("").to_string();
+                log::info(&format!("redirect answered {} to {location}", res.status));
+                Ok(())
+            }
+            "chatty" => {
+                for i in 0..20_000 {
+                    log::info(&format!("line {i}: {}", "x".repeat(80)));
+                    println!("stdout line {i}: {}", "y".repeat(80));
+                }
+                Ok(())
+            }
             "host-calls" => {
                 // Cheap host calls, for measuring their cost.
                 let count: u64 = config::get("count")
