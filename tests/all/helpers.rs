@@ -75,12 +75,63 @@ impl Drop for TempDir {
     }
 }
 
+/// The database tests run on: a fresh SQLite file, or a fresh schema in
+/// the PostgreSQL at `LOCKGATE_TEST_POSTGRES_URL` when that is set (CI sets
+/// it, so the same tests cover both).
+pub async fn test_store(dir: &TempDir) -> Store {
+    match std::env::var("LOCKGATE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => {
+            use sqlx::Connection;
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let schema = format!(
+                "lgt_{}_{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            );
+            let mut admin = sqlx::PgConnection::connect(&url)
+                .await
+                .expect("PostgreSQL reachable");
+            // Schemas of earlier test processes go first.
+            static CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+            CLEANED
+                .get_or_init(|| async {
+                    let mut admin = sqlx::PgConnection::connect(&url)
+                        .await
+                        .expect("PostgreSQL reachable");
+                    let old: Vec<(String,)> = sqlx::query_as(
+                        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'lgt\\_%'",
+                    )
+                    .fetch_all(&mut admin)
+                    .await
+                    .unwrap();
+                    let mine = format!("lgt_{}_", std::process::id());
+                    for (name,) in old.into_iter().filter(|(n,)| !n.starts_with(&mine)) {
+                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                            .execute(&mut admin)
+                            .await;
+                    }
+                })
+                .await;
+            sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            let sep = if url.contains('?') { '&' } else { '?' };
+            Store::open(&format!("{url}{sep}options=-c%20search_path%3D{schema}"))
+                .await
+                .expect("store opens on PostgreSQL")
+        }
+        _ => Store::open_sqlite(&dir.0.join("test.db"))
+            .await
+            .expect("store opens"),
+    }
+}
+
 impl Tenant {
     pub async fn seeded(employees: usize, seed: u64) -> Tenant {
         let dir = TempDir::new();
-        let store = Store::open_sqlite(&dir.0.join("test.db"))
-            .await
-            .expect("store opens");
+        let store = test_store(&dir).await;
         let data = generate(&SandboxOptions {
             employees,
             seed,

@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, QueryBuilder, Row};
+use sqlx::{AnyPool, Executor, Row};
+
+mod sql;
+use sql::Sql;
 
 use crate::hr::{Absence, AbsenceFilter, Employee, EmployeeFilter, Visibility};
 
@@ -159,15 +162,15 @@ fn run_from(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
 }
 
 /// Appends the visibility conditions for employees aliased `e`.
-fn push_visible(q: &mut QueryBuilder<'_, sqlx::Any>, vis: &Visibility) {
+fn push_visible(q: &mut Sql, vis: &Visibility) {
     let today = crate::time::date_text(vis.today);
-    q.push(" e.tenant_id = ").push_bind(vis.tenant_id.clone());
-    q.push(" AND e.hire_date <= ").push_bind(today.clone());
+    q.push(" e.tenant_id = ").bind(vis.tenant_id.clone());
+    q.push(" AND e.hire_date <= ").bind(today.clone());
     q.push(" AND (e.termination_date IS NULL OR e.termination_date >= ")
-        .push_bind(today);
+        .bind(today);
     q.push(") AND NOT EXISTS (SELECT 1 FROM employee_exclusions x WHERE x.tenant_id = e.tenant_id")
         .push(" AND x.employee_id = e.id AND x.connector_id = ")
-        .push_bind(vis.connector_id.clone())
+        .bind(vis.connector_id.clone())
         .push(")");
 }
 
@@ -251,45 +254,41 @@ impl Store {
     pub async fn upsert_employees(&self, tenant_id: &str, employees: &[Employee]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for chunk in employees.chunks(400) {
-            let mut del = QueryBuilder::new("DELETE FROM employees WHERE tenant_id = ");
-            del.push_bind(tenant_id.to_string()).push(" AND id IN (");
-            let mut ids = del.separated(", ");
-            for e in chunk {
-                ids.push_bind(e.id.clone());
-            }
-            del.push(")");
-            del.build().execute(&mut *tx).await?;
+            let mut del = Sql::new("DELETE FROM employees WHERE tenant_id = ");
+            del.bind(tenant_id.to_string()).push(" AND id IN ");
+            del.list(chunk.iter().map(|e| e.id.clone()));
+            del.execute(&mut *tx).await?;
 
-            let mut q = QueryBuilder::new(format!(
+            let mut q = Sql::new(format!(
                 "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}) "
             ));
-            q.push_values(chunk, |mut b, e| {
-                b.push_bind(tenant_id.to_string())
-                    .push_bind(e.id.clone())
-                    .push_bind(e.first_name.clone())
-                    .push_bind(e.last_name.clone())
-                    .push_bind(e.preferred_name.clone())
-                    .push_bind(e.department.clone())
-                    .push_bind(e.position.clone())
-                    .push_bind(e.status.clone())
-                    .push_bind(e.work_email.clone())
-                    .push_bind(e.personal_email.clone())
-                    .push_bind(e.phone.clone())
-                    .push_bind(e.birth_date.clone())
-                    .push_bind(e.hire_date.clone())
-                    .push_bind(e.termination_date.clone())
-                    .push_bind(e.legal_entity.clone())
-                    .push_bind(e.contract_type.clone())
-                    .push_bind(e.weekly_hours)
-                    .push_bind(e.supervisor_id.clone())
-                    .push_bind(e.cost_center.clone())
-                    .push_bind(e.salary_minor)
-                    .push_bind(e.hourly_wage_minor)
-                    .push_bind(e.currency.clone())
-                    .push_bind(e.login.clone())
-                    .push_bind(e.updated_at.clone());
+            q.push("VALUES ").values(chunk, |b, e| {
+                b.bind(tenant_id.to_string())
+                    .bind(e.id.clone())
+                    .bind(e.first_name.clone())
+                    .bind(e.last_name.clone())
+                    .bind(e.preferred_name.clone())
+                    .bind(e.department.clone())
+                    .bind(e.position.clone())
+                    .bind(e.status.clone())
+                    .bind(e.work_email.clone())
+                    .bind(e.personal_email.clone())
+                    .bind(e.phone.clone())
+                    .bind(e.birth_date.clone())
+                    .bind(e.hire_date.clone())
+                    .bind(e.termination_date.clone())
+                    .bind(e.legal_entity.clone())
+                    .bind(e.contract_type.clone())
+                    .bind(e.weekly_hours)
+                    .bind(e.supervisor_id.clone())
+                    .bind(e.cost_center.clone())
+                    .bind(e.salary_minor)
+                    .bind(e.hourly_wage_minor)
+                    .bind(e.currency.clone())
+                    .bind(e.login.clone())
+                    .bind(e.updated_at.clone());
             });
-            q.build().execute(&mut *tx).await?;
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -298,31 +297,27 @@ impl Store {
     pub async fn upsert_absences(&self, tenant_id: &str, absences: &[Absence]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for chunk in absences.chunks(800) {
-            let mut del = QueryBuilder::new("DELETE FROM absences WHERE tenant_id = ");
-            del.push_bind(tenant_id.to_string()).push(" AND id IN (");
-            let mut ids = del.separated(", ");
-            for a in chunk {
-                ids.push_bind(a.id.clone());
-            }
-            del.push(")");
-            del.build().execute(&mut *tx).await?;
+            let mut del = Sql::new("DELETE FROM absences WHERE tenant_id = ");
+            del.bind(tenant_id.to_string()).push(" AND id IN ");
+            del.list(chunk.iter().map(|a| a.id.clone()));
+            del.execute(&mut *tx).await?;
 
-            let mut q = QueryBuilder::new(format!(
+            let mut q = Sql::new(format!(
                 "INSERT INTO absences (tenant_id, {ABSENCE_COLUMNS}) "
             ));
-            q.push_values(chunk, |mut b, a| {
-                b.push_bind(tenant_id.to_string())
-                    .push_bind(a.id.clone())
-                    .push_bind(a.employee_id.clone())
-                    .push_bind(a.type_name.clone())
-                    .push_bind(a.start_date.clone())
-                    .push_bind(a.end_date.clone())
-                    .push_bind(i64::from(a.half_day_start))
-                    .push_bind(i64::from(a.half_day_end))
-                    .push_bind(a.status.clone())
-                    .push_bind(a.updated_at.clone());
+            q.push("VALUES ").values(chunk, |b, a| {
+                b.bind(tenant_id.to_string())
+                    .bind(a.id.clone())
+                    .bind(a.employee_id.clone())
+                    .bind(a.type_name.clone())
+                    .bind(a.start_date.clone())
+                    .bind(a.end_date.clone())
+                    .bind(i64::from(a.half_day_start))
+                    .bind(i64::from(a.half_day_end))
+                    .bind(a.status.clone())
+                    .bind(a.updated_at.clone());
             });
-            q.build().execute(&mut *tx).await?;
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -409,26 +404,26 @@ impl Store {
         vis: &Visibility,
         filter: &EmployeeFilter,
     ) -> Result<Vec<Employee>> {
-        let mut q = QueryBuilder::new(format!("SELECT {EMPLOYEE_COLUMNS} FROM employees e WHERE"));
+        let mut q = Sql::new(format!("SELECT {EMPLOYEE_COLUMNS} FROM employees e WHERE"));
         push_visible(&mut q, vis);
         if let Some(id) = &filter.id {
-            q.push(" AND e.id = ").push_bind(id.clone());
+            q.push(" AND e.id = ").bind(id.clone());
         }
         if let Some(after) = &filter.after_id {
-            q.push(" AND e.id > ").push_bind(after.clone());
+            q.push(" AND e.id > ").bind(after.clone());
         }
         if let Some(dept) = &filter.department {
-            q.push(" AND e.department = ").push_bind(dept.clone());
+            q.push(" AND e.department = ").bind(dept.clone());
         }
         if let Some(since) = &filter.updated_since {
-            q.push(" AND e.updated_at >= ").push_bind(since.clone());
+            q.push(" AND e.updated_at >= ").bind(since.clone());
         }
         if let Some(status) = &filter.status {
-            q.push(" AND e.status = ").push_bind(status.clone());
+            q.push(" AND e.status = ").bind(status.clone());
         }
         q.push(" ORDER BY e.id LIMIT ")
-            .push_bind(i64::from(filter.limit.max(1)));
-        let rows = q.build().fetch_all(&self.pool).await?;
+            .bind(i64::from(filter.limit.max(1)));
+        let rows = q.fetch_all(&self.pool).await?;
         Ok(rows.iter().map(employee_from).collect::<Result<_, _>>()?)
     }
 
@@ -443,35 +438,31 @@ impl Store {
             .map(|c| format!("a.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut q = QueryBuilder::new(format!(
+        let mut q = Sql::new(format!(
             "SELECT {cols} FROM absences a JOIN employees e ON e.tenant_id = a.tenant_id AND e.id = a.employee_id WHERE"
         ));
         push_visible(&mut q, vis);
-        q.push(" AND a.start_date <= ").push_bind(filter.to.clone());
-        q.push(" AND a.end_date >= ").push_bind(filter.from.clone());
+        q.push(" AND a.start_date <= ").bind(filter.to.clone());
+        q.push(" AND a.end_date >= ").bind(filter.from.clone());
         if let Some(after) = &filter.after_id {
-            q.push(" AND a.id > ").push_bind(after.clone());
+            q.push(" AND a.id > ").bind(after.clone());
         }
         if let Some(emp) = &filter.employee_id {
-            q.push(" AND a.employee_id = ").push_bind(emp.clone());
+            q.push(" AND a.employee_id = ").bind(emp.clone());
         }
         if let Some(ty) = &filter.type_name {
-            q.push(" AND a.type_name = ").push_bind(ty.clone());
+            q.push(" AND a.type_name = ").bind(ty.clone());
         }
         if !filter.statuses.is_empty() {
-            q.push(" AND a.status IN (");
-            let mut list = q.separated(", ");
-            for s in &filter.statuses {
-                list.push_bind(s.clone());
-            }
-            q.push(")");
+            q.push(" AND a.status IN ");
+            q.list(filter.statuses.clone());
         }
         if let Some(since) = &filter.updated_since {
-            q.push(" AND a.updated_at >= ").push_bind(since.clone());
+            q.push(" AND a.updated_at >= ").bind(since.clone());
         }
         q.push(" ORDER BY a.id LIMIT ")
-            .push_bind(i64::from(filter.limit.max(1)));
-        let rows = q.build().fetch_all(&self.pool).await?;
+            .bind(i64::from(filter.limit.max(1)));
+        let rows = q.fetch_all(&self.pool).await?;
         Ok(rows.iter().map(absence_from).collect::<Result<_, _>>()?)
     }
 
@@ -719,21 +710,21 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         for chunk in rows.chunks(500) {
-            let mut q = QueryBuilder::new(
+            let mut q = Sql::new(
                 "INSERT INTO run_rows (run_id, seq, recorded_at, employee_id, operation, status, message, partner_status, partner_body) ",
             );
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(run_id.to_string())
-                    .push_bind(r.seq)
-                    .push_bind(r.recorded_at.clone())
-                    .push_bind(r.employee_id.clone())
-                    .push_bind(r.operation.clone())
-                    .push_bind(r.status.clone())
-                    .push_bind(r.message.clone())
-                    .push_bind(r.partner_status)
-                    .push_bind(r.partner_body.clone());
+            q.push("VALUES ").values(chunk, |b, r| {
+                b.bind(run_id.to_string())
+                    .bind(r.seq)
+                    .bind(r.recorded_at.clone())
+                    .bind(r.employee_id.clone())
+                    .bind(r.operation.clone())
+                    .bind(r.status.clone())
+                    .bind(r.message.clone())
+                    .bind(r.partner_status)
+                    .bind(r.partner_body.clone());
             });
-            q.build().execute(&mut *tx).await?;
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -748,21 +739,21 @@ impl Store {
         after_seq: Option<i64>,
         limit: i64,
     ) -> Result<Vec<RunRow>> {
-        let mut q = QueryBuilder::new(
+        let mut q = Sql::new(
             "SELECT seq, recorded_at, employee_id, operation, status, message, partner_status, partner_body FROM run_rows WHERE run_id = ",
         );
-        q.push_bind(run_id.to_string());
+        q.bind(run_id.to_string());
         if let Some(s) = status {
-            q.push(" AND status = ").push_bind(s.to_string());
+            q.push(" AND status = ").bind(s.to_string());
         }
         if let Some(e) = employee_id {
-            q.push(" AND employee_id = ").push_bind(e.to_string());
+            q.push(" AND employee_id = ").bind(e.to_string());
         }
         if let Some(after) = after_seq {
-            q.push(" AND seq > ").push_bind(after);
+            q.push(" AND seq > ").bind(after);
         }
-        q.push(" ORDER BY seq LIMIT ").push_bind(limit.max(1));
-        let rows = q.build().fetch_all(&self.pool).await?;
+        q.push(" ORDER BY seq LIMIT ").bind(limit.max(1));
+        let rows = q.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 Ok(RunRow {
@@ -804,16 +795,16 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for (chunk_no, chunk) in lines.chunks(500).enumerate() {
-            let mut q =
-                QueryBuilder::new("INSERT INTO run_logs (run_id, seq, at, level, message) ");
-            q.push_values(chunk.iter().enumerate(), |mut b, (i, l)| {
-                b.push_bind(run_id.to_string())
-                    .push_bind((chunk_no * 500 + i) as i64)
-                    .push_bind(l.at.clone())
-                    .push_bind(l.level.clone())
-                    .push_bind(l.message.clone());
-            });
-            q.build().execute(&mut *tx).await?;
+            let mut q = Sql::new("INSERT INTO run_logs (run_id, seq, at, level, message) ");
+            q.push("VALUES ")
+                .values(chunk.iter().enumerate(), |b, (i, l)| {
+                    b.bind(run_id.to_string())
+                        .bind((chunk_no * 500 + i) as i64)
+                        .bind(l.at.clone())
+                        .bind(l.level.clone())
+                        .bind(l.message.clone());
+                });
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
