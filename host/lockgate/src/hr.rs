@@ -116,3 +116,62 @@ pub struct AbsenceFilter {
     pub statuses: Vec<String>,
     pub updated_since: Option<String>,
 }
+
+/// Lower-case ASCII for names in e-mail addresses and logins: umlauts
+/// become two letters (ü → ue), other accents are dropped (é → e), dashes
+/// stay, anything else goes.
+pub fn ascii_fold(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let replacement = match c {
+            'a'..='z' | '0'..='9' | '-' => {
+                out.push(c);
+                continue;
+            }
+            'ä' | 'æ' => "ae",
+            'ö' | 'œ' => "oe",
+            'ü' => "ue",
+            'ß' => "ss",
+            'à' | 'á' | 'â' | 'ã' | 'å' => "a",
+            'ç' => "c",
+            'è' | 'é' | 'ê' | 'ë' => "e",
+            'ì' | 'í' | 'î' | 'ï' | 'ı' => "i",
+            'ñ' => "n",
+            'ò' | 'ó' | 'ô' | 'õ' | 'ø' => "o",
+            'ù' | 'ú' | 'û' => "u",
+            'ý' | 'ÿ' => "y",
+            'ş' => "s",
+            'ğ' => "g",
+            'ł' => "l",
+            _ => "",
+        };
+        out.push_str(replacement);
+    }
+    out
+}
+
+/// A login before de-duplication: first initial and last name, folded,
+/// letters and digits only ("Jürgen Müller-Lüdenscheidt" → "jmuellerluedenscheidt").
+pub fn login_base(first_name: &str, last_name: &str) -> String {
+    let initial: String = ascii_fold(first_name).chars().take(1).collect();
+    let surname: String = ascii_fold(last_name)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    format!("{initial}{surname}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_fold_accents() {
+        assert_eq!(
+            login_base("Jürgen", "Müller-Lüdenscheidt"),
+            "jmuellerluedenscheidt"
+        );
+        assert_eq!(login_base("Élodie", "de Vries"), "edevries");
+        assert_eq!(ascii_fold("Ruiz-Péron"), "ruiz-peron");
+    }
+}

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use time::{Date, Duration};
 
-use crate::hr::{Absence, Employee};
+use crate::hr::{Absence, Employee, ascii_fold as fold, login_base};
 use crate::time::{add_days, date_text, instant};
 
 /// Options for a synthetic tenant.
@@ -589,14 +589,8 @@ fn employee(
         "{}@lockgate.example",
         names.unique_email(format!("{folded_first}.{folded_last}"))
     );
-    let login = (kind != Kind::Future).then(|| {
-        let initial: String = folded_first.chars().take(1).collect();
-        let surname: String = folded_last
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
-        names.unique_login(format!("{initial}{surname}"))
-    });
+    let login =
+        (kind != Kind::Future).then(|| names.unique_login(login_base(first_name, &last_name)));
     let personal_email = rng.random_bool(0.85).then(|| {
         let domain = pick(rng, locale.personal_domains);
         let compact: String = folded_last
@@ -905,36 +899,6 @@ impl UniqueNames {
 
 /// Lower-case ASCII for addresses: German umlauts become two letters, other
 /// accents are dropped, spaces and apostrophes vanish, hyphens stay.
-fn fold(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for c in name.chars().flat_map(char::to_lowercase) {
-        let replacement = match c {
-            'a'..='z' | '0'..='9' | '-' => {
-                out.push(c);
-                continue;
-            }
-            'ä' | 'æ' => "ae",
-            'ö' | 'œ' => "oe",
-            'ü' => "ue",
-            'ß' => "ss",
-            'à' | 'á' | 'â' | 'ã' | 'å' => "a",
-            'ç' => "c",
-            'è' | 'é' | 'ê' | 'ë' => "e",
-            'ì' | 'í' | 'î' | 'ï' | 'ı' => "i",
-            'ñ' => "n",
-            'ò' | 'ó' | 'ô' | 'õ' | 'ø' => "o",
-            'ù' | 'ú' | 'û' => "u",
-            'ý' | 'ÿ' => "y",
-            'ş' => "s",
-            'ğ' => "g",
-            'ł' => "l",
-            _ => "",
-        };
-        out.push_str(replacement);
-    }
-    out
-}
-
 fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }

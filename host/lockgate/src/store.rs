@@ -510,7 +510,7 @@ impl Store {
                 )),
             };
         }
-        let login = login_for(&new.first_name, &new.last_name);
+        let login = crate::hr::login_base(&new.first_name, &new.last_name);
         let taken: Vec<String> =
             sqlx::query("SELECT login FROM employees WHERE tenant_id = $1 AND login LIKE $2")
                 .bind(&vis.tenant_id)
@@ -825,50 +825,5 @@ impl Store {
                 })
             })
             .collect()
-    }
-}
-
-/// First initial and last name, lower-case ASCII: "Jürgen Müller-Lüdenscheidt"
-/// becomes "jmuellerluedenscheidt".
-pub fn login_for(first: &str, last: &str) -> String {
-    let fold = |s: &str| -> String {
-        let mut out = String::new();
-        for c in s.chars().flat_map(char::to_lowercase) {
-            match c {
-                'ä' => out.push_str("ae"),
-                'ö' => out.push_str("oe"),
-                'ü' => out.push_str("ue"),
-                'ß' => out.push_str("ss"),
-                'à' | 'á' | 'â' | 'ã' | 'å' => out.push('a'),
-                'ç' => out.push('c'),
-                'è' | 'é' | 'ê' | 'ë' => out.push('e'),
-                'ì' | 'í' | 'î' | 'ï' => out.push('i'),
-                'ñ' => out.push('n'),
-                'ò' | 'ó' | 'ô' | 'õ' | 'ø' => out.push('o'),
-                'ù' | 'ú' | 'û' => out.push('u'),
-                'ý' | 'ÿ' => out.push('y'),
-                'æ' => out.push_str("ae"),
-                'œ' => out.push_str("oe"),
-                c if c.is_ascii_alphanumeric() => out.push(c),
-                _ => {}
-            }
-        }
-        out
-    };
-    let initial: String = fold(first).chars().take(1).collect();
-    format!("{initial}{}", fold(last))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn logins_fold_accents() {
-        assert_eq!(
-            login_for("Jürgen", "Müller-Lüdenscheidt"),
-            "jmuellerluedenscheidt"
-        );
-        assert_eq!(login_for("Élodie", "de Vries"), "edevries");
     }
 }
