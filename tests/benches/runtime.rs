@@ -478,6 +478,11 @@ fn main() {
             ..RuntimeConfig::default()
         })
         .expect("runtime");
+        // `LOCKGATE_BENCH_ONLY=instantiate` measures just that (for profiling).
+        if std::env::var("LOCKGATE_BENCH_ONLY").as_deref() == Ok("instantiate") {
+            instantiate(&runtime, &store).await;
+            return;
+        }
         instantiate(&runtime, &store).await;
         host_calls(&runtime, &store).await;
         sync_vs_native(&runtime, &store, employees).await;
