@@ -313,3 +313,95 @@ async fn second_run_sends_only_changes() {
     // The whole current absence list goes with a changed person.
     assert_eq!(got[ids[1]].1.len(), want[ids[1]].1.len() + 1);
 }
+
+#[tokio::test]
+async fn the_initial_sync_period_reaches_back_on_the_first_run_only() {
+    let tenant = Tenant::seeded(200, 13).await;
+    let planner = FakePlanner::start().await;
+    let from = days_from_today(-60);
+    let mut config = planner.config();
+    config.push(("initial-sync-from", &from));
+    let first = tenant
+        .run(&planner_export(), &config, planner.setup())
+        .await;
+    assert_eq!(
+        first.run.status, "successful",
+        "{:?}",
+        first.run.failure_reason
+    );
+    let sent = received(&planner.take_resources());
+    // Past absences (ended before today, started within the 60 days) went out.
+    let today = today();
+    let past: BTreeSet<String> = tenant
+        .store
+        .all_absences(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.status == "approved" && a.end_date < today && a.end_date >= from)
+        .filter(|a| sent.contains_key(&a.employee_id))
+        .map(|a| a.id)
+        .collect();
+    assert!(!past.is_empty(), "the seed has recent past absences");
+    let sent_absences: BTreeSet<String> =
+        sent.values().flat_map(|(_, a)| a.iter().cloned()).collect();
+    assert!(past.is_subset(&sent_absences));
+
+    // A config that reaches further back than the granted window is refused.
+    let too_far = days_from_today(-200);
+    let mut config = planner.config();
+    config.push(("initial-sync-from", &too_far));
+    let plugin = planner_export();
+    let report = lockgate::runtime::Runtime::invoke(
+        runtime(),
+        &plugin,
+        validate_setup(&tenant, &plugin),
+        lockgate::runtime::Call::ValidateConfig(vec![(
+            "initial-sync-from".into(),
+            too_far.clone(),
+        )]),
+    )
+    .await;
+    match report.result {
+        Ok(lockgate::runtime::CallResult::ValidateConfig(Err(errors))) => {
+            assert_eq!(errors[0].field, "initial-sync-from");
+            assert!(
+                errors[0].message.contains("at most 92 days back"),
+                "{}",
+                errors[0].message
+            );
+        }
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+fn validate_setup(
+    tenant: &Tenant,
+    plugin: &lockgate::runtime::Plugin,
+) -> lockgate::runtime::InvocationSetup {
+    lockgate::runtime::InvocationSetup {
+        store: tenant.store.clone(),
+        visibility: lockgate::hr::Visibility {
+            tenant_id: TENANT.into(),
+            connector_id: plugin.manifest.id.clone(),
+            today: lockgate::time::today(),
+            scopes: plugin.manifest.scopes.clone(),
+            absence_window: plugin.manifest.absence_window,
+        },
+        grant: std::sync::Arc::new(
+            lockgate::policy::Grant::resolve(
+                &plugin.manifest,
+                &std::collections::BTreeMap::from([(
+                    "planner-url".to_string(),
+                    "https://p.example".to_string(),
+                )]),
+                Default::default(),
+            )
+            .unwrap(),
+        ),
+        limits: Default::default(),
+        config: Default::default(),
+        state: None,
+        run_id: None,
+    }
+}
