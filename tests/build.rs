@@ -9,5 +9,5 @@ fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it")).join("..");
     let dir = lockgate_guest_build::build(&root, PROGRAMS, &["tests/programs"]);
-    println!("cargo:rustc-env=LOCKGATE_TEST_PROGRAMS={}", dir.display());
+    println!("cargo:rustc-env=TEST_PROGRAMS_DIR={}", dir.display());
 }

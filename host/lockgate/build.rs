@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-const BUNDLED: &[(&str, &str)] = &[("planner-export", "LOCKGATE_PLANNER_EXPORT_WASM")];
+const BUNDLED: &[(&str, &str)] = &[("planner-export", "BUNDLED_PLANNER_EXPORT_WASM")];
 
 fn main() {
     let root =

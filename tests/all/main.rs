@@ -2,6 +2,7 @@
 //! real database, fake partner APIs on loopback. One binary, a module per
 //! area, shared helpers in `helpers`.
 
+mod api;
 mod helpers;
 mod hostile;
 mod inspect;

@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 /// The bundled planner export connector.
-pub const PLANNER_EXPORT: &[u8] = include_bytes!(env!("LOCKGATE_PLANNER_EXPORT_WASM"));
+pub const PLANNER_EXPORT: &[u8] = include_bytes!(env!("BUNDLED_PLANNER_EXPORT_WASM"));
 
 /// The API key the demo planner accepts.
 pub const DEMO_API_KEY: &str = "demo-planner-key";

@@ -9,8 +9,11 @@
 //! [`sync`] (a whole run: invoke, classify, persist), [`sandbox`] (synthetic
 //! tenants) and [`demo`] (the built-in demo partner).
 
+pub mod api;
+pub mod auth;
 pub mod bindings;
 pub mod capabilities;
+pub mod config;
 pub mod demo;
 pub mod hr;
 pub mod policy;

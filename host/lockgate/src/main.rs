@@ -33,6 +33,60 @@ enum Command {
     /// Seed a sandbox, run the bundled planner export against a built-in
     /// demo planner, and show the result.
     Demo(DemoArgs),
+    /// Run the API server.
+    Serve(ServeArgs),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Args)]
+struct SettingsArgs {
+    /// A TOML settings file (keys: listen, database-url, cache-dir,
+    /// allow-http); LOCKGATE_* variables override it, flags override both.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// `sqlite://path` (default `sqlite://.lockgate/lockgate.db`) or `postgres://…`.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    settings: SettingsArgs,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Let connectors use plain HTTP and private addresses for HOST:PORT.
+    #[arg(long = "allow-http", value_name = "HOST:PORT")]
+    allow_http: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (it is shown only this once).
+    Create(TokenArgs),
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[arg(long, value_parser = ["operator", "partner", "tenant-admin"])]
+    role: String,
+    /// The partner a partner token acts for.
+    #[arg(long)]
+    partner: Option<String>,
+    /// The tenant a tenant-admin token acts for.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// A tenant admin without the right to manage marketplace integrations.
+    #[arg(long)]
+    no_marketplace_right: bool,
+    /// A note on who holds the token.
+    #[arg(long, default_value = "")]
+    label: String,
 }
 
 #[derive(Subcommand)]
@@ -159,6 +213,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plugin(PluginCommand::Run(args)) => run(args).await,
         Command::Sandbox(SandboxCommand::Seed(args)) => seed(args).await,
         Command::Demo(args) => demo(args).await,
+        Command::Serve(args) => serve(args).await,
+        Command::Token(TokenCommand::Create(args)) => token_create(args).await,
     }
 }
 
@@ -580,5 +636,87 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         "\nthe demo planner now holds {} employees",
         partner.resource_count()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn settings(
+    args: &SettingsArgs,
+    flags: lockgate::config::RawConfig,
+) -> anyhow::Result<lockgate::config::ServeConfig> {
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    let flags = lockgate::config::RawConfig {
+        database_url: args.database_url.clone(),
+        ..flags
+    };
+    Ok(lockgate::config::load(args.config.as_deref(), &env, flags)?)
+}
+
+/// Opens the configured database, creating a SQLite file's folder if needed.
+async fn open_database(url: &str) -> anyhow::Result<Store> {
+    if let Some(path) = url.strip_prefix("sqlite://")
+        && let Some(dir) = Path::new(path.split('?').next().unwrap_or(path)).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    Store::open(url).await.context("cannot open the database")
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let flags = lockgate::config::RawConfig {
+        listen: args.listen.clone(),
+        allow_http: (!args.allow_http.is_empty()).then(|| args.allow_http.clone()),
+        ..Default::default()
+    };
+    let config = settings(&args.settings, flags)?;
+    let store = open_database(&config.database_url).await?;
+    let mut operator = OperatorPolicy::default();
+    for host in &config.allow_http {
+        operator
+            .allow(host)
+            .map_err(|e| anyhow::anyhow!("allow-http {e}"))?;
+    }
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: config
+            .cache_dir
+            .clone()
+            .or_else(|| runtime_config().cache_dir),
+        ..RuntimeConfig::default()
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    println!("lockgate listening on http://{}", listener.local_addr()?);
+    let state = lockgate::api::AppState {
+        store,
+        runtime: std::sync::Arc::new(runtime),
+        operator,
+    };
+    lockgate::api::serve(listener, state).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token_create(args: TokenArgs) -> anyhow::Result<ExitCode> {
+    let config = settings(&args.settings, Default::default())?;
+    let store = open_database(&config.database_url).await?;
+    let role = lockgate::auth::Role::parse(&args.role).context("unknown role")?;
+    let (token, principal) = lockgate::auth::create_token(
+        &store,
+        lockgate::auth::NewToken {
+            role,
+            partner_id: args.partner,
+            tenant_id: args.tenant,
+            marketplace_right: !args.no_marketplace_right,
+            label: args.label,
+        },
+    )
+    .await?;
+    eprintln!(
+        "created {} token {} (shown once; keep it safe)",
+        principal.role.as_str(),
+        principal.token_id
+    );
+    println!("{token}");
     Ok(ExitCode::SUCCESS)
 }

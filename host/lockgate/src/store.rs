@@ -557,6 +557,55 @@ impl Store {
         Ok(id)
     }
 
+    // ---- API tokens -------------------------------------------------------
+
+    pub async fn insert_token(&self, hash: &str, p: &crate::auth::Principal) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, token_hash, role, partner_id, tenant_id, marketplace_right, label, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&p.token_id)
+        .bind(hash)
+        .bind(p.role.as_str())
+        .bind(p.partner_id.clone())
+        .bind(p.tenant_id.clone())
+        .bind(i64::from(p.marketplace_right))
+        .bind(&p.label)
+        .bind(crate::time::now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn token(&self, hash: &str) -> Result<Option<crate::auth::Principal>> {
+        let row = sqlx::query(
+            "SELECT id, role, partner_id, tenant_id, marketplace_right, label FROM api_tokens WHERE token_hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let role: String = r.try_get("role")?;
+        let Some(role) = crate::auth::Role::parse(&role) else {
+            return Err(StoreError::Invalid(format!(
+                "token with unknown role {role:?}"
+            )));
+        };
+        Ok(Some(crate::auth::Principal {
+            token_id: r.try_get("id")?,
+            role,
+            partner_id: r.try_get("partner_id")?,
+            tenant_id: r.try_get("tenant_id")?,
+            marketplace_right: r.try_get::<i64, _>("marketplace_right")? != 0,
+            label: r.try_get("label")?,
+        }))
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     // ---- installs and state ---------------------------------------------
 
     pub async fn create_install(&self, install: &InstallRecord) -> Result<()> {

@@ -176,3 +176,81 @@ fn sandbox_seed_reports_what_it_created_and_refuses_to_overwrite() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
+
+#[tokio::test]
+async fn serve_starts_on_a_fresh_sqlite_file_and_accepts_a_created_token() {
+    use std::io::{BufRead, BufReader};
+    let dir = TempDir::new("serve");
+    let db = format!("sqlite://{}/data/lockgate.db", dir.0.display());
+    let out = lockgate()
+        .args([
+            "token",
+            "create",
+            "--role",
+            "operator",
+            "--database-url",
+            &db,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("lg_"));
+
+    let mut child = lockgate()
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db])
+        .env("LOCKGATE_CACHE_DIR", dir.0.join("cache"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("lockgate listening on ")
+        .expect(&line)
+        .to_string();
+    let me: serde_json::Value = reqwest_get(&format!("{url}/api/v1/me"), &token).await;
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(me["role"], "operator");
+}
+
+#[test]
+fn serve_rejects_unknown_settings() {
+    let out = lockgate()
+        .args(["serve"])
+        .env("LOCKGATE_DATABSE_URL", "sqlite://x.db")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown setting LOCKGATE_DATABSE_URL"));
+}
+
+/// A GET with a bearer token over plain HTTP/1.1, without an HTTP client
+/// dependency in the host's tests.
+async fn reqwest_get(url: &str, token: &str) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap();
+    serde_json::from_str(body).unwrap()
+}

@@ -1,0 +1,157 @@
+//! The HTTP API under `/api/v1`, plus `/healthz`. Errors are JSON,
+//! `{"error": {"code", "message", "fields"?}}`, with a status that matches;
+//! they tell the caller what to fix and nothing internal (details go to the
+//! log).
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::auth::{Principal, authenticate};
+use crate::policy::OperatorPolicy;
+use crate::runtime::Runtime;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub runtime: Arc<Runtime>,
+    pub operator: OperatorPolicy,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub fields: Vec<FieldProblem>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send a valid token as Authorization: Bearer <token>",
+        )
+    }
+
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        tracing::error!("internal error: {detail}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; try again later",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if !self.fields.is_empty() {
+            error["fields"] = json!(self.fields);
+        }
+        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                "www-authenticate",
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// The authenticated caller of a request.
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(ApiError::unauthorized)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        match authenticate(&state.store, token.trim()).await? {
+            Some(principal) => Ok(Caller(principal)),
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/me", get(me))
+        .fallback(|| async { ApiError::not_found("endpoint") })
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!("health check: {e}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "degraded", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Who the token belongs to.
+async fn me(Caller(principal): Caller) -> Json<Principal> {
+    Json(principal)
+}
+
+/// Serves the API on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}

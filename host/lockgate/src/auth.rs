@@ -1,0 +1,114 @@
+//! Who is calling the API. Bearer tokens carry a role: the operator (runs
+//! the marketplace and reviews), a partner (its own connectors only) or a
+//! tenant admin (its own tenant only, and only with the right to manage
+//! marketplace integrations). Only a token's SHA-256 is stored.
+
+use rand::Rng;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Operator,
+    Partner,
+    TenantAdmin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Partner => "partner",
+            Role::TenantAdmin => "tenant-admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Operator, Role::Partner, Role::TenantAdmin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub token_id: String,
+    pub role: Role,
+    pub partner_id: Option<String>,
+    pub tenant_id: Option<String>,
+    /// A tenant admin may connect and manage integrations only with it.
+    pub marketplace_right: bool,
+    pub label: String,
+}
+
+/// What a new token is for.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub role: Role,
+    pub partner_id: Option<String>,
+    pub tenant_id: Option<String>,
+    pub marketplace_right: bool,
+    pub label: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Creates a token and returns it; this is the only time it is visible.
+pub async fn create_token(store: &Store, new: NewToken) -> Result<(String, Principal), TokenError> {
+    match new.role {
+        Role::Operator if new.partner_id.is_some() || new.tenant_id.is_some() => {
+            return Err(TokenError::Invalid(
+                "an operator token belongs to no partner or tenant".into(),
+            ));
+        }
+        Role::Partner
+            if new.partner_id.as_deref().is_none_or(str::is_empty) || new.tenant_id.is_some() =>
+        {
+            return Err(TokenError::Invalid(
+                "a partner token needs --partner ID and no tenant".into(),
+            ));
+        }
+        Role::TenantAdmin
+            if new.tenant_id.as_deref().is_none_or(str::is_empty) || new.partner_id.is_some() =>
+        {
+            return Err(TokenError::Invalid(
+                "a tenant-admin token needs --tenant ID and no partner".into(),
+            ));
+        }
+        _ => {}
+    }
+    let secret: [u8; 32] = rand::rng().random();
+    let token = format!("lg_{}", hex::encode(secret));
+    let principal = Principal {
+        token_id: crate::store::new_id("tok"),
+        role: new.role,
+        partner_id: new.partner_id,
+        tenant_id: new.tenant_id,
+        marketplace_right: new.role != Role::TenantAdmin || new.marketplace_right,
+        label: new.label,
+    };
+    store.insert_token(&hash_token(&token), &principal).await?;
+    Ok((token, principal))
+}
+
+/// The caller a bearer token stands for, if any.
+pub async fn authenticate(store: &Store, token: &str) -> Result<Option<Principal>, StoreError> {
+    if !token.starts_with("lg_") || token.len() != 67 {
+        return Ok(None);
+    }
+    store.token(&hash_token(token)).await
+}

@@ -1,0 +1,212 @@
+//! `lockgate serve` settings: an optional TOML file, layered under
+//! `LOCKGATE_*` environment variables, layered under command-line flags.
+//! Unknown keys, in the file or the environment, are errors, so a typo never
+//! silently falls back to a default.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The settings as written, every field optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawConfig {
+    /// Address the API listens on.
+    pub listen: Option<String>,
+    /// `sqlite://path` or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Where compiled connector artifacts are cached.
+    pub cache_dir: Option<PathBuf>,
+    /// `HOST:PORT` pairs connectors may reach over plain HTTP and at private
+    /// addresses (local partners only).
+    pub allow_http: Option<Vec<String>>,
+}
+
+/// Validated settings with defaults applied.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub cache_dir: Option<PathBuf>,
+    pub allow_http: Vec<String>,
+}
+
+/// Environment variables this program reads besides the settings.
+const OTHER_VARS: &[&str] = &["LOCKGATE_LOG", "LOCKGATE_CACHE_DIR"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl RawConfig {
+    pub fn from_file(path: &Path) -> Result<RawConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            message: e.message().to_string(),
+        })
+    }
+
+    /// Reads `LOCKGATE_*` variables from `vars`; an unknown one is an error.
+    pub fn from_env(vars: &BTreeMap<String, String>) -> Result<RawConfig, ConfigError> {
+        let mut raw = RawConfig::default();
+        for (key, value) in vars {
+            let Some(name) = key.strip_prefix("LOCKGATE_") else {
+                continue;
+            };
+            match name {
+                "LISTEN" => raw.listen = Some(value.clone()),
+                "DATABASE_URL" => raw.database_url = Some(value.clone()),
+                "CACHE_DIR" => raw.cache_dir = Some(PathBuf::from(value)),
+                "ALLOW_HTTP" => {
+                    raw.allow_http = Some(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(String::from)
+                            .collect(),
+                    )
+                }
+                _ if OTHER_VARS.contains(&key.as_str()) => {}
+                // The test suite's own switches (LOCKGATE_TEST_POSTGRES_URL, …).
+                _ if name.starts_with("TEST_") => {}
+                _ => {
+                    return Err(ConfigError::Invalid(format!(
+                        "unknown setting {key}; known: LOCKGATE_LISTEN, LOCKGATE_DATABASE_URL, LOCKGATE_CACHE_DIR, LOCKGATE_ALLOW_HTTP"
+                    )));
+                }
+            }
+        }
+        Ok(raw)
+    }
+
+    /// `self` with every value `over` sets replacing it.
+    pub fn overlay(self, over: RawConfig) -> RawConfig {
+        RawConfig {
+            listen: over.listen.or(self.listen),
+            database_url: over.database_url.or(self.database_url),
+            cache_dir: over.cache_dir.or(self.cache_dir),
+            allow_http: over.allow_http.or(self.allow_http),
+        }
+    }
+
+    pub fn validate(self) -> Result<ServeConfig, ConfigError> {
+        let listen = self.listen.unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen.parse().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "listen {listen:?} is not an address like 127.0.0.1:8080"
+            ))
+        })?;
+        let database_url = self
+            .database_url
+            .unwrap_or_else(|| "sqlite://.lockgate/lockgate.db".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "database-url must start with sqlite: or postgres://, not {:?}",
+                database_url.split(':').next().unwrap_or("")
+            )));
+        }
+        let allow_http = self.allow_http.unwrap_or_default();
+        let mut check = crate::policy::OperatorPolicy::default();
+        for host in &allow_http {
+            check
+                .allow(host)
+                .map_err(|e| ConfigError::Invalid(format!("allow-http {e}")))?;
+        }
+        Ok(ServeConfig {
+            listen,
+            database_url,
+            cache_dir: self.cache_dir,
+            allow_http,
+        })
+    }
+}
+
+/// File, then environment, then flags; each layer wins over the one before.
+pub fn load(
+    file: Option<&Path>,
+    env: &BTreeMap<String, String>,
+    flags: RawConfig,
+) -> Result<ServeConfig, ConfigError> {
+    let base = match file {
+        Some(path) => RawConfig::from_file(path)?,
+        None => RawConfig::default(),
+    };
+    base.overlay(RawConfig::from_env(env)?)
+        .overlay(flags)
+        .validate()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn layers_and_defaults() {
+        let dir = std::env::temp_dir().join(format!("lockgate-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("lockgate.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ndatabase-url = \"sqlite://file.db\"\n",
+        )
+        .unwrap();
+        let config = load(
+            Some(&file),
+            &env(&[
+                ("LOCKGATE_DATABASE_URL", "postgres://db/lockgate"),
+                ("PATH", "/bin"),
+            ]),
+            RawConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.database_url, "postgres://db/lockgate");
+        let defaults = load(None, &env(&[]), RawConfig::default()).unwrap();
+        assert_eq!(defaults.database_url, "sqlite://.lockgate/lockgate.db");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err = RawConfig::from_env(&env(&[("LOCKGATE_LISTN", "x")])).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown setting LOCKGATE_LISTN"),
+            "{err}"
+        );
+        let err = toml::from_str::<RawConfig>("colour = 1").unwrap_err();
+        assert!(err.message().contains("colour"), "{err}");
+        let err = load(
+            None,
+            &env(&[("LOCKGATE_LISTEN", "everywhere")]),
+            RawConfig::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not an address"), "{err}");
+    }
+}
