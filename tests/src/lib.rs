@@ -3,6 +3,5 @@
 
 /// A test program's `.wasm` file by crate name, e.g. `test-hostile`.
 pub fn program(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("TEST_PROGRAMS_DIR"))
-        .join(format!("{}.wasm", name.replace('-', "_")))
+    std::path::Path::new(env!("TEST_PROGRAMS_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
 }

@@ -14,6 +14,9 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::json;
 
+mod catalog;
+
+use crate::artifacts::Artifacts;
 use crate::auth::{Principal, authenticate};
 use crate::policy::OperatorPolicy;
 use crate::runtime::Runtime;
@@ -25,6 +28,7 @@ pub struct AppState {
     pub store: Store,
     pub runtime: Arc<Runtime>,
     pub operator: OperatorPolicy,
+    pub artifacts: Artifacts,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,6 +105,30 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+/// A malformed JSON body, explained.
+pub fn json_error(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    let status = if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    ApiError::new(status, "bad_json", e.body_text())
+}
+
+/// One field of the request is wrong.
+pub fn field_error(field: &str, message: &str) -> ApiError {
+    let mut error = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        format!("{field}: {message}"),
+    );
+    error.fields = vec![FieldProblem {
+        field: field.into(),
+        message: message.into(),
+    }];
+    error
+}
+
 /// The authenticated caller of a request.
 pub struct Caller(pub Principal);
 
@@ -128,6 +156,21 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/me", get(me))
+        .route(
+            "/api/v1/partner/submissions",
+            axum::routing::post(catalog::submit)
+                .get(catalog::my_submissions)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    catalog::MAX_UPLOAD_BYTES,
+                )),
+        )
+        .route("/api/v1/review/queue", get(catalog::review_queue))
+        .route(
+            "/api/v1/review/{plugin}/{version}",
+            axum::routing::post(catalog::decide),
+        )
+        .route("/api/v1/marketplace", get(catalog::marketplace))
+        .route("/api/v1/marketplace/{id}", get(catalog::marketplace_detail))
         .fallback(|| async { ApiError::not_found("endpoint") })
         .with_state(state)
 }

@@ -19,6 +19,8 @@ pub struct RawConfig {
     pub database_url: Option<String>,
     /// Where compiled connector artifacts are cached.
     pub cache_dir: Option<PathBuf>,
+    /// Where uploaded connector files are kept (default `.lockgate`).
+    pub data_dir: Option<PathBuf>,
     /// `HOST:PORT` pairs connectors may reach over plain HTTP and at private
     /// addresses (local partners only).
     pub allow_http: Option<Vec<String>>,
@@ -30,11 +32,12 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub database_url: String,
     pub cache_dir: Option<PathBuf>,
+    pub data_dir: PathBuf,
     pub allow_http: Vec<String>,
 }
 
 /// Environment variables this program reads besides the settings.
-const OTHER_VARS: &[&str] = &["LOCKGATE_LOG", "LOCKGATE_CACHE_DIR"];
+const OTHER_VARS: &[&str] = &["LOCKGATE_LOG"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -72,6 +75,7 @@ impl RawConfig {
                 "LISTEN" => raw.listen = Some(value.clone()),
                 "DATABASE_URL" => raw.database_url = Some(value.clone()),
                 "CACHE_DIR" => raw.cache_dir = Some(PathBuf::from(value)),
+                "DATA_DIR" => raw.data_dir = Some(PathBuf::from(value)),
                 "ALLOW_HTTP" => {
                     raw.allow_http = Some(
                         value
@@ -87,7 +91,7 @@ impl RawConfig {
                 _ if name.starts_with("TEST_") => {}
                 _ => {
                     return Err(ConfigError::Invalid(format!(
-                        "unknown setting {key}; known: LOCKGATE_LISTEN, LOCKGATE_DATABASE_URL, LOCKGATE_CACHE_DIR, LOCKGATE_ALLOW_HTTP"
+                        "unknown setting {key}; known: LOCKGATE_LISTEN, LOCKGATE_DATABASE_URL, LOCKGATE_CACHE_DIR, LOCKGATE_DATA_DIR, LOCKGATE_ALLOW_HTTP"
                     )));
                 }
             }
@@ -101,6 +105,7 @@ impl RawConfig {
             listen: over.listen.or(self.listen),
             database_url: over.database_url.or(self.database_url),
             cache_dir: over.cache_dir.or(self.cache_dir),
+            data_dir: over.data_dir.or(self.data_dir),
             allow_http: over.allow_http.or(self.allow_http),
         }
     }
@@ -135,6 +140,7 @@ impl RawConfig {
             listen,
             database_url,
             cache_dir: self.cache_dir,
+            data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from(".lockgate")),
             allow_http,
         })
     }

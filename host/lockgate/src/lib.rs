@@ -10,6 +10,7 @@
 //! tenants) and [`demo`] (the built-in demo partner).
 
 pub mod api;
+pub mod artifacts;
 pub mod auth;
 pub mod bindings;
 pub mod capabilities;

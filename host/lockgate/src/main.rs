@@ -43,7 +43,7 @@ enum Command {
 #[derive(Args)]
 struct SettingsArgs {
     /// A TOML settings file (keys: listen, database-url, cache-dir,
-    /// allow-http); LOCKGATE_* variables override it, flags override both.
+    /// data-dir, allow-http); LOCKGATE_* variables override it, flags override both.
     #[arg(long)]
     config: Option<PathBuf>,
     /// `sqlite://path` (default `sqlite://.lockgate/lockgate.db`) or `postgres://…`.
@@ -692,6 +692,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         store,
         runtime: std::sync::Arc::new(runtime),
         operator,
+        artifacts: lockgate::artifacts::Artifacts::new(config.data_dir.join("artifacts")),
     };
     lockgate::api::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@ use serde::Serialize;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
+pub mod catalog;
 mod sql;
 use sql::Sql;
 
