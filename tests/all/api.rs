@@ -201,21 +201,6 @@ async fn get(app: &App, token: &str, path: &str, lang: Option<&str>) -> (u16, Va
     )
 }
 
-async fn post_json(app: &App, token: &str, path: &str, body: &str) -> (u16, Value) {
-    let res = reqwest::Client::new()
-        .post(format!("{}{path}", app.url))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    (
-        res.status().as_u16(),
-        res.json().await.unwrap_or(Value::Null),
-    )
-}
-
 #[tokio::test]
 async fn a_partner_submission_is_reviewed_and_listed_in_the_marketplace() {
     let app = spawn_app().await;
@@ -490,4 +475,223 @@ async fn bad_uploads_are_refused_with_every_reason_and_store_nothing() {
             .unwrap()
             .contains("belongs to another partner")
     );
+}
+
+#[tokio::test]
+async fn tenant_admins_keep_their_own_hr_data_and_nobody_elses() {
+    let app = spawn_app().await;
+    let operator = token(&app, Role::Operator, None, None).await;
+    for (id, name) in [("acme", "Acme"), ("globex", "Globex")] {
+        let (status, _) = post_json(
+            &app,
+            &operator,
+            "/api/v1/tenants",
+            &format!(r#"{{"id":"{id}","name":"{name}"}}"#),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    assert_eq!(
+        post_json(
+            &app,
+            &operator,
+            "/api/v1/tenants",
+            r#"{"id":"acme","name":"Again"}"#
+        )
+        .await
+        .0,
+        409
+    );
+    let acme = tenant_token(&app, "acme", true).await;
+    let globex = tenant_token(&app, "globex", true).await;
+    let partner = token(&app, Role::Partner, Some("p"), None).await;
+    assert_eq!(
+        post_json(
+            &app,
+            &acme,
+            "/api/v1/tenants",
+            r#"{"id":"mine","name":"Mine"}"#
+        )
+        .await
+        .0,
+        403
+    );
+
+    let employee = r#"{"first_name":"Zoë","last_name":"Müller-Lüdenscheidt","department":"Sales",
+        "hire_date":"2020-03-01","work_email":"zoe@acme.example","include_in":{"planner-export":false}}"#;
+    let (status, saved) =
+        put_json(&app, &acme, "/api/v1/tenants/acme/employees/e-1", employee).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["last_name"], "Müller-Lüdenscheidt");
+
+    // Every problem at once, and nothing stored.
+    let (status, err) = put_json(
+        &app,
+        &acme,
+        "/api/v1/tenants/acme/employees/e-2",
+        r#"{"first_name":"","last_name":"X","hire_date":"2020-13-01","status":"retired","work_email":"nope"}"#,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = err["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["first_name", "status", "hire_date", "work_email"]
+    );
+    let (status, err) = put_json(
+        &app,
+        &acme,
+        "/api/v1/tenants/acme/employees/e-2",
+        r#"{"first_name":"A","last_name":"B","hire_date":"2020-01-01","shoe_size":44}"#,
+    )
+    .await;
+    assert!(status == 400 || status == 422, "{status}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("shoe_size")
+    );
+    let (status, err) = put_json(
+        &app,
+        &acme,
+        "/api/v1/tenants/acme/employees/e-2",
+        r#"{"first_name":1}"#,
+    )
+    .await;
+    assert!(status == 400 || status == 422, "{status} {err}");
+
+    let absence = r#"{"employee_id":"e-1","type_name":"Vacation","start_date":"2026-12-21","end_date":"2026-12-31"}"#;
+    assert_eq!(
+        put_json(&app, &acme, "/api/v1/tenants/acme/absences/a-1", absence)
+            .await
+            .0,
+        200
+    );
+    let (status, err) = put_json(
+        &app,
+        &acme,
+        "/api/v1/tenants/acme/absences/a-2",
+        r#"{"employee_id":"e-9","type_name":"Vacation","start_date":"2026-12-21","end_date":"2026-12-01"}"#,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["fields"].as_array().unwrap().len(), 2, "{err}");
+
+    let (status, list) = get(&app, &acme, "/api/v1/tenants/acme/employees", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        list["items"][0]["excluded_from"],
+        serde_json::json!(["planner-export"])
+    );
+    let (_, absences) = get(&app, &acme, "/api/v1/tenants/acme/absences", None).await;
+    assert_eq!(absences["items"][0]["id"], "a-1");
+
+    // Other tenants, partners and unknown tenants all see the same 404.
+    for (who, path) in [
+        (&globex, "/api/v1/tenants/acme/employees"),
+        (&partner, "/api/v1/tenants/acme/employees"),
+        (&acme, "/api/v1/tenants/globex/employees"),
+        (&acme, "/api/v1/tenants/nowhere/employees"),
+    ] {
+        let (status, err) = get(&app, who, path, None).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(err["error"]["message"], "tenant not found");
+    }
+    assert_eq!(
+        put_json(
+            &app,
+            &globex,
+            "/api/v1/tenants/acme/employees/e-1",
+            employee
+        )
+        .await
+        .0,
+        404
+    );
+    // The operator may look.
+    assert_eq!(
+        get(&app, &operator, "/api/v1/tenants/acme/employees", None)
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn employee_lists_page_with_a_cursor() {
+    let app = spawn_app().await;
+    let operator = token(&app, Role::Operator, None, None).await;
+    post_json(
+        &app,
+        &operator,
+        "/api/v1/tenants",
+        r#"{"id":"acme","name":"Acme"}"#,
+    )
+    .await;
+    let admin = tenant_token(&app, "acme", true).await;
+    for i in 0..7 {
+        let body = format!(r#"{{"first_name":"P{i}","last_name":"L","hire_date":"2021-01-01"}}"#);
+        assert_eq!(
+            put_json(
+                &app,
+                &admin,
+                &format!("/api/v1/tenants/acme/employees/e-{i}"),
+                &body
+            )
+            .await
+            .0,
+            200
+        );
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/tenants/acme/employees?limit=3".to_string();
+    loop {
+        let (_, page) = get(&app, &admin, &path, None).await;
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["id"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/api/v1/tenants/acme/employees?limit=3&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..7).map(|i| format!("e-{i}")).collect::<Vec<_>>());
+}
+
+async fn send_json(
+    app: &App,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: &str,
+) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .request(method, format!("{}{path}", app.url))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+async fn post_json(app: &App, token: &str, path: &str, body: &str) -> (u16, Value) {
+    send_json(app, reqwest::Method::POST, token, path, body).await
+}
+
+async fn put_json(app: &App, token: &str, path: &str, body: &str) -> (u16, Value) {
+    send_json(app, reqwest::Method::PUT, token, path, body).await
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 
 mod catalog;
+mod hr;
 
 use crate::artifacts::Artifacts;
 use crate::auth::{Principal, authenticate};
@@ -171,6 +172,20 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/marketplace", get(catalog::marketplace))
         .route("/api/v1/marketplace/{id}", get(catalog::marketplace_detail))
+        .route("/api/v1/tenants", axum::routing::post(hr::create_tenant))
+        .route(
+            "/api/v1/tenants/{tenant}/employees",
+            get(hr::list_employees),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/employees/{id}",
+            axum::routing::put(hr::put_employee),
+        )
+        .route("/api/v1/tenants/{tenant}/absences", get(hr::list_absences))
+        .route(
+            "/api/v1/tenants/{tenant}/absences/{id}",
+            axum::routing::put(hr::put_absence),
+        )
         .fallback(|| async { ApiError::not_found("endpoint") })
         .with_state(state)
 }

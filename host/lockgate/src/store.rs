@@ -399,6 +399,78 @@ impl Store {
             .collect()
     }
 
+    pub async fn employee_exists(&self, tenant_id: &str, id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT id FROM employees WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// A page of a tenant's employees in id order, each with the connectors
+    /// the tenant excluded them from; the cursor is the last id.
+    pub async fn employees_page(
+        &self,
+        tenant_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<serde_json::Value>, Option<String>)> {
+        let mut q = Sql::new(format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = "
+        ));
+        q.bind(tenant_id.to_string());
+        if let Some(after) = after {
+            q.push(" AND id > ").bind(after.to_string());
+        }
+        q.push(" ORDER BY id LIMIT ").bind(i64::from(limit) + 1);
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut employees: Vec<Employee> =
+            rows.iter().map(employee_from).collect::<Result<_, _>>()?;
+        let next = (employees.len() > limit as usize).then(|| {
+            employees.truncate(limit as usize);
+            employees.last().map(|e| e.id.clone())
+        });
+        let mut excluded: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (employee, connector) in self.exclusions(tenant_id).await? {
+            excluded.entry(employee).or_default().push(connector);
+        }
+        let items = employees
+            .into_iter()
+            .map(|e| {
+                let mut value = serde_json::json!(e);
+                value["excluded_from"] =
+                    serde_json::json!(excluded.remove(&e.id).unwrap_or_default());
+                value
+            })
+            .collect();
+        Ok((items, next.flatten()))
+    }
+
+    /// A page of a tenant's absences in id order; the cursor is the last id.
+    pub async fn absences_page(
+        &self,
+        tenant_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<Absence>, Option<String>)> {
+        let mut q = Sql::new(format!(
+            "SELECT {ABSENCE_COLUMNS} FROM absences WHERE tenant_id = "
+        ));
+        q.bind(tenant_id.to_string());
+        if let Some(after) = after {
+            q.push(" AND id > ").bind(after.to_string());
+        }
+        q.push(" ORDER BY id LIMIT ").bind(i64::from(limit) + 1);
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut absences: Vec<Absence> = rows.iter().map(absence_from).collect::<Result<_, _>>()?;
+        let next = (absences.len() > limit as usize).then(|| {
+            absences.truncate(limit as usize);
+            absences.last().map(|a| a.id.clone())
+        });
+        Ok((absences, next.flatten()))
+    }
+
     /// Employees the connector may see, in id order.
     pub async fn visible_employees(
         &self,
