@@ -12,20 +12,23 @@ use crate::helpers::*;
 struct App {
     url: String,
     store: lockgate::store::Store,
+    runtime: Arc<Runtime>,
     _dir: TempDir,
 }
 
 async fn spawn_app() -> App {
     let dir = TempDir::new();
     let store = test_store(&dir).await;
-    let runtime = Runtime::new(RuntimeConfig {
-        max_instances: 4,
-        ..RuntimeConfig::default()
-    })
-    .unwrap();
+    let runtime = Arc::new(
+        Runtime::new(RuntimeConfig {
+            max_instances: 4,
+            ..RuntimeConfig::default()
+        })
+        .unwrap(),
+    );
     let state = lockgate::api::AppState {
         store: store.clone(),
-        runtime: Arc::new(runtime),
+        runtime: runtime.clone(),
         operator: Default::default(),
         artifacts: lockgate::artifacts::Artifacts::new(dir.0.join("artifacts")),
     };
@@ -35,6 +38,7 @@ async fn spawn_app() -> App {
     App {
         url,
         store,
+        runtime,
         _dir: dir,
     }
 }
@@ -694,4 +698,70 @@ async fn post_json(app: &App, token: &str, path: &str, body: &str) -> (u16, Valu
 
 async fn put_json(app: &App, token: &str, path: &str, body: &str) -> (u16, Value) {
     send_json(app, reqwest::Method::PUT, token, path, body).await
+}
+
+#[tokio::test]
+async fn metrics_count_runs_instantiations_and_denials() {
+    use lockgate::bindings::Trigger;
+    use lockgate::store::InstallRecord;
+    use lockgate::sync::{RunRequest, run_sync};
+
+    let app = spawn_app().await;
+    app.store.create_tenant(TENANT, "Acme").await.unwrap();
+    let plugin = app
+        .runtime
+        .load(&std::fs::read(lockgate_tests::program("test-hostile")).unwrap())
+        .unwrap();
+    for (n, attack) in ["none", "ungranted-host"].into_iter().enumerate() {
+        let install = InstallRecord {
+            id: format!("i-{n}"),
+            tenant_id: TENANT.into(),
+            connector_id: "hostile".into(),
+            plugin_version: "0.1.0".into(),
+            plugin_sha256: plugin.sha256.clone(),
+            config: [
+                ("attack".to_string(), attack.to_string()),
+                ("target".to_string(), "127.0.0.1:9".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            status: "connected".into(),
+        };
+        app.store.put_install(&install).await.unwrap();
+        run_sync(
+            &app.runtime,
+            RunRequest {
+                store: &app.store,
+                plugin: &plugin,
+                install: &install,
+                secrets: &Default::default(),
+                operator: Default::default(),
+                limits: Default::default(),
+                trigger: Trigger::Manual,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let res = reqwest::get(format!("{}/metrics", app.url)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = res.text().await.unwrap();
+    for line in [
+        "lockgate_runs_total{status=\"successful\"} 1",
+        "lockgate_runs_total{status=\"failed\"} 1",
+        "lockgate_instantiations_total 2",
+        "lockgate_http_denials_total 1",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    assert!(text.contains("lockgate_run_duration_seconds_sum{status=\"failed\"}"));
 }

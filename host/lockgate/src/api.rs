@@ -156,6 +156,7 @@ impl FromRequestParts<AppState> for Caller {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/api/v1/me", get(me))
         .route(
             "/api/v1/partner/submissions",
@@ -202,6 +203,66 @@ async fn healthz(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// Prometheus text: runs by status and their durations, instantiations,
+/// policy denials.
+async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    use std::fmt::Write;
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut out = String::new();
+    let totals = state.store.run_totals().await?;
+    let _ = writeln!(
+        out,
+        "# HELP lockgate_runs_total Sync runs recorded, by status."
+    );
+    let _ = writeln!(out, "# TYPE lockgate_runs_total counter");
+    for (status, n, _) in &totals {
+        let _ = writeln!(out, "lockgate_runs_total{{status=\"{status}\"}} {n}");
+    }
+    let _ = writeln!(
+        out,
+        "# HELP lockgate_run_duration_seconds_sum Time spent in runs, by status."
+    );
+    let _ = writeln!(out, "# TYPE lockgate_run_duration_seconds_sum counter");
+    for (status, _, ms) in &totals {
+        let _ = writeln!(
+            out,
+            "lockgate_run_duration_seconds_sum{{status=\"{status}\"}} {:.3}",
+            *ms as f64 / 1000.0
+        );
+    }
+    let c = state.runtime.counters();
+    for (name, help, value) in [
+        (
+            "lockgate_instantiations_total",
+            "Connector instances created by this process.",
+            c.instantiations.load(Relaxed),
+        ),
+        (
+            "lockgate_instantiation_failures_total",
+            "Connector instantiations that failed.",
+            c.instantiation_failures.load(Relaxed),
+        ),
+        (
+            "lockgate_http_denials_total",
+            "Outbound requests the policy refused.",
+            c.denials.load(Relaxed),
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+        );
+    }
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        out,
+    )
+        .into_response())
 }
 
 /// Who the token belongs to.

@@ -78,6 +78,15 @@ pub struct Runtime {
     plugins: Mutex<HashMap<String, Arc<Plugin>>>,
     stop_ticker: Arc<std::sync::atomic::AtomicBool>,
     pub(crate) tls: Arc<rustls::ClientConfig>,
+    pub(crate) counters: Counters,
+}
+
+/// Process-wide counts for monitoring.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub instantiations: std::sync::atomic::AtomicU64,
+    pub instantiation_failures: std::sync::atomic::AtomicU64,
+    pub denials: std::sync::atomic::AtomicU64,
 }
 
 impl Drop for Runtime {
@@ -144,8 +153,14 @@ impl Runtime {
             config,
             plugins: Mutex::new(HashMap::new()),
             stop_ticker,
+            counters: Counters::default(),
             tls: crate::capabilities::http::tls_config(),
         })
+    }
+
+    /// Counts since the process started.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
     }
 
     pub fn engine(&self) -> &Engine {

@@ -825,6 +825,24 @@ impl Store {
         Ok(rows.iter().map(run_from).collect::<Result<_, _>>()?)
     }
 
+    /// Finished runs by status: (status, count, total duration in ms).
+    pub async fn run_totals(&self) -> Result<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n, CAST(SUM(COALESCE(duration_ms, 0)) AS BIGINT) AS ms FROM runs GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("status")?,
+                    r.try_get("n")?,
+                    r.try_get::<Option<i64>, _>("ms")?.unwrap_or(0),
+                ))
+            })
+            .collect()
+    }
+
     /// Appends monitoring rows in one transaction.
     pub async fn insert_rows(&self, run_id: &str, rows: &[RunRow]) -> Result<()> {
         if rows.is_empty() {

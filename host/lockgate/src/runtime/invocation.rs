@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
@@ -282,8 +283,20 @@ impl Runtime {
             deadline_text,
         } = self.new_store(setup);
 
+        let counters = &self.counters;
         let run = async {
-            let connector = plugin.pre.instantiate_async(&mut store).await?;
+            let connector = match plugin.pre.instantiate_async(&mut store).await {
+                Ok(c) => {
+                    counters.instantiations.fetch_add(1, Ordering::Relaxed);
+                    c
+                }
+                Err(e) => {
+                    counters
+                        .instantiation_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                    return Err(e);
+                }
+            };
             let result = match call {
                 Call::ValidateConfig(config) => CallResult::ValidateConfig(
                     connector.call_validate_config(&mut store, &config).await?,
@@ -341,7 +354,13 @@ impl Runtime {
             result,
             rows: data.outcomes.kept,
             log: recorder.take_lines(),
-            denials: recorder.denials(),
+            denials: {
+                let denials = recorder.denials();
+                self.counters
+                    .denials
+                    .fetch_add(denials.len() as u64, Ordering::Relaxed);
+                denials
+            },
             staged_state: data.state.staged,
             requests: recorder.requests(),
             peak_memory: data.limiter.peak,
