@@ -384,3 +384,27 @@ async fn redirect() -> Response {
     )
         .into_response()
 }
+
+/// The employees the data rules let `connector` see today, computed here
+/// from the raw data (not by the host's queries, which are under test).
+pub async fn visible_employees(tenant: &Tenant, connector: &str) -> Vec<lockgate::hr::Employee> {
+    let today = today();
+    let excluded: BTreeSet<String> = tenant
+        .store
+        .exclusions(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, c)| c == connector)
+        .map(|(e, _)| e)
+        .collect();
+    tenant
+        .store
+        .all_employees(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.hire_date <= today && e.termination_date.as_ref().is_none_or(|t| *t >= today))
+        .filter(|e| !excluded.contains(&e.id))
+        .collect()
+}

@@ -16,21 +16,9 @@ async fn expected(
 ) -> BTreeMap<String, (Option<String>, BTreeSet<String>)> {
     let today = today();
     let window_end = days_from_today(183);
-    let excluded: BTreeSet<String> = tenant
-        .store
-        .exclusions(TENANT)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|(_, c)| c == "planner-export")
-        .map(|(e, _)| e)
-        .collect();
     let mut out: BTreeMap<String, (Option<String>, BTreeSet<String>)> = BTreeMap::new();
-    for e in tenant.store.all_employees(TENANT).await.unwrap() {
-        let employed =
-            e.hire_date <= today && e.termination_date.as_ref().is_none_or(|t| *t >= today);
-        let in_department = department.is_none_or(|d| e.department.as_deref() == Some(d));
-        if employed && !excluded.contains(&e.id) && in_department {
+    for e in visible_employees(tenant, "planner-export").await {
+        if department.is_none_or(|d| e.department.as_deref() == Some(d)) {
             out.insert(e.id.clone(), (e.department.clone(), BTreeSet::new()));
         }
     }
@@ -272,6 +260,7 @@ async fn second_run_sends_only_changes() {
         "nothing changed, nothing sent"
     );
     assert!(second.rows.is_empty());
+    assert_eq!(second.total_rows, 0);
 
     // Change one employee's department and add an absence for another.
     let mut employees = tenant.store.all_employees(TENANT).await.unwrap();

@@ -397,7 +397,7 @@ async fn sync_vs_native(runtime: &Runtime, store: &Store, employees: usize) {
             "{:?}",
             summary.run.failure_reason
         );
-        sent = summary.rows.len();
+        sent = summary.total_rows as usize;
 
         let run = lockgate::store::RunRecord {
             id: format!("native-{round}"),

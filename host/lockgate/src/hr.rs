@@ -117,6 +117,21 @@ pub struct AbsenceFilter {
     pub updated_since: Option<String>,
 }
 
+/// Cuts rows fetched with one extra beyond `limit` down to a page; the
+/// cursor (the last id kept) is there only when more rows exist.
+pub fn split_page<T>(
+    mut rows: Vec<T>,
+    limit: u32,
+    id: impl Fn(&T) -> &str,
+) -> (Vec<T>, Option<String>) {
+    if rows.len() <= limit as usize {
+        return (rows, None);
+    }
+    rows.truncate(limit as usize);
+    let cursor = rows.last().map(|r| id(r).to_string());
+    (rows, cursor)
+}
+
 /// Lower-case ASCII for names in e-mail addresses and logins: umlauts
 /// become two letters (ü → ue), other accents are dropped (é → e), dashes
 /// stay, anything else goes.

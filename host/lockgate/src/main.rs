@@ -566,8 +566,8 @@ fn print_summary(summary: &RunSummary, json: bool, max_rows: usize) -> anyhow::R
             println!("  {:<5} {}", line.level, line.message);
         }
     }
-    let total = summary.rows.len();
-    println!("rows ({} of {total}):", total.min(max_rows));
+    let total = summary.total_rows;
+    println!("rows ({} of {total}):", summary.rows.len().min(max_rows));
     for r in summary.rows.iter().take(max_rows) {
         println!(
             "  {}  {:<10} {:<11} {:<8} {:>4}  {}",

@@ -425,12 +425,8 @@ impl Store {
         }
         q.push(" ORDER BY id LIMIT ").bind(i64::from(limit) + 1);
         let rows = q.fetch_all(&self.pool).await?;
-        let mut employees: Vec<Employee> =
-            rows.iter().map(employee_from).collect::<Result<_, _>>()?;
-        let next = (employees.len() > limit as usize).then(|| {
-            employees.truncate(limit as usize);
-            employees.last().map(|e| e.id.clone())
-        });
+        let employees: Vec<Employee> = rows.iter().map(employee_from).collect::<Result<_, _>>()?;
+        let (employees, next) = crate::hr::split_page(employees, limit, |e| &e.id);
         let mut excluded: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (employee, connector) in self.exclusions(tenant_id).await? {
             excluded.entry(employee).or_default().push(connector);
@@ -444,7 +440,7 @@ impl Store {
                 value
             })
             .collect();
-        Ok((items, next.flatten()))
+        Ok((items, next))
     }
 
     /// A page of a tenant's absences in id order; the cursor is the last id.
@@ -463,12 +459,8 @@ impl Store {
         }
         q.push(" ORDER BY id LIMIT ").bind(i64::from(limit) + 1);
         let rows = q.fetch_all(&self.pool).await?;
-        let mut absences: Vec<Absence> = rows.iter().map(absence_from).collect::<Result<_, _>>()?;
-        let next = (absences.len() > limit as usize).then(|| {
-            absences.truncate(limit as usize);
-            absences.last().map(|a| a.id.clone())
-        });
-        Ok((absences, next.flatten()))
+        let absences: Vec<Absence> = rows.iter().map(absence_from).collect::<Result<_, _>>()?;
+        Ok(crate::hr::split_page(absences, limit, |a| &a.id))
     }
 
     /// Employees the connector may see, in id order.

@@ -21,6 +21,9 @@ pub const PARTIALLY_SUCCESSFUL: &str = "partially_successful";
 pub const FAILED: &str = "failed";
 pub const RUNNING: &str = "running";
 
+/// Rows a summary carries; monitoring pages through the rest.
+pub const SUMMARY_ROWS: i64 = 1000;
+
 /// How a status reads in the console and the CLI.
 pub fn status_label(status: &str) -> &'static str {
     match status {
@@ -37,6 +40,9 @@ pub struct RunSummary {
     pub run: RunRecord,
     /// Rows per `operation` and `status`.
     pub counts: BTreeMap<String, BTreeMap<String, i64>>,
+    /// All rows of the run.
+    pub total_rows: i64,
+    /// The first rows, up to [`SUMMARY_ROWS`]; the rest are in the store.
     pub rows: Vec<RunRow>,
     pub log: Vec<LogLine>,
     pub denials: Vec<String>,
@@ -130,7 +136,7 @@ pub async fn run_sync(runtime: &Runtime, req: RunRequest<'_>) -> Result<RunSumma
             run.finished_at = Some(crate::time::now_text());
             run.duration_ms = Some(0);
             req.store.finish_run(&run).await?;
-            return summarize(req.store, run, Vec::new(), Vec::new(), Vec::new()).await;
+            return summarize(req.store, run, Vec::new(), Vec::new()).await;
         }
     };
     let visibility = Visibility {
@@ -153,11 +159,11 @@ pub async fn run_sync(runtime: &Runtime, req: RunRequest<'_>) -> Result<RunSumma
         .invoke(req.plugin, setup, Call::Sync(req.trigger))
         .await;
 
-    let failed_rows = report.rows.iter().filter(|r| r.status == "failed").count();
+    let failed_rows = report.rows_failed;
     let (status, reason) = match &report.result {
         Err(reason) => (FAILED, Some(reason.clone())),
         Ok(CallResult::Connector(Err(e))) => (FAILED, Some(connector_failure(e, &report.denials))),
-        Ok(_) if failed_rows > 0 && failed_rows == report.rows.len() => (
+        Ok(_) if failed_rows > 0 && failed_rows == report.rows_written => (
             FAILED,
             Some(format!(
                 "all {failed_rows} row(s) failed; see the rows for the partner's answers"
@@ -179,23 +185,28 @@ pub async fn run_sync(runtime: &Runtime, req: RunRequest<'_>) -> Result<RunSumma
     run.peak_memory = report.peak_memory as i64;
     req.store.insert_logs(&run.id, &report.log).await?;
     req.store.finish_run(&run).await?;
-    summarize(req.store, run, report.rows, report.log, report.denials).await
+    summarize(req.store, run, report.log, report.denials).await
 }
 
 async fn summarize(
     store: &Store,
     run: RunRecord,
-    rows: Vec<RunRow>,
     log: Vec<LogLine>,
     denials: Vec<String>,
 ) -> Result<RunSummary, StoreError> {
     let mut counts: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut total_rows = 0;
     for ((operation, status), n) in store.run_counts(&run.id).await? {
+        total_rows += n;
         counts.entry(operation).or_default().insert(status, n);
     }
+    let rows = store
+        .run_rows(&run.id, None, None, None, SUMMARY_ROWS)
+        .await?;
     Ok(RunSummary {
         run,
         counts,
+        total_rows,
         rows,
         log,
         denials,

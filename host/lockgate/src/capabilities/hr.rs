@@ -11,7 +11,7 @@ use crate::bindings::hr::{
     NewEmployee,
 };
 use crate::bindings::types::HostError;
-use crate::hr::{AbsenceFilter, Employee, EmployeeFilter, Visibility};
+use crate::hr::{AbsenceFilter, Employee, EmployeeFilter, Visibility, split_page};
 use crate::runtime::Invocation;
 
 /// Largest page the host returns.
@@ -161,17 +161,12 @@ impl Invocation {
             status: query.status.map(|s| status_text(s).to_string()),
             id: None,
         };
-        let mut rows = self
+        let rows = self
             .store
             .visible_employees(&self.visibility, &filter)
             .await
             .map_err(unavailable)?;
-        let next_cursor = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|e| e.id.clone())
-        } else {
-            None
-        };
+        let (rows, next_cursor) = split_page(rows, limit, |e| &e.id);
         self.audit.employees_read += rows.len() as u64;
         let items = rows
             .into_iter()
@@ -212,17 +207,12 @@ impl Invocation {
                 .collect(),
             updated_since: canonical_since(query.updated_since)?,
         };
-        let mut rows = self
+        let rows = self
             .store
             .visible_absences(&self.visibility, &filter)
             .await
             .map_err(unavailable)?;
-        let next_cursor = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|a| a.id.clone())
-        } else {
-            None
-        };
+        let (rows, next_cursor) = split_page(rows, limit, |a| &a.id);
         self.audit.absences_read += rows.len() as u64;
         Ok(AbsencePage {
             items: rows.into_iter().map(to_wit_absence).collect(),

@@ -87,7 +87,7 @@ impl Invocation {
                 "the host could not store the rows".into(),
             )));
         }
-        sink.kept.extend(rows);
+        sink.failed += rows.iter().filter(|r| r.status == "failed").count() as u64;
         Ok(Ok(()))
     }
 }
@@ -110,7 +110,8 @@ pub struct OutcomeSink {
     /// The run the rows belong to; `None` for calls that are not runs.
     pub target: Option<(crate::Store, String)>,
     pub cap: u64,
+    /// Rows accepted so far, and how many of them failed; the rows
+    /// themselves live only in the store.
     pub written: u64,
-    /// Rows kept in memory for the summary, up to `KEEP_IN_MEMORY`.
-    pub kept: Vec<RunRow>,
+    pub failed: u64,
 }

@@ -23,7 +23,6 @@ use crate::capabilities::state::StateSlot;
 use crate::capabilities::{LogLine, Recorder};
 use crate::hr::Visibility;
 use crate::policy::{Grant, Limits};
-use crate::store::RunRow;
 
 /// Captured stdout and stderr, each.
 const MAX_STDIO_BYTES: usize = 64 << 10;
@@ -151,7 +150,9 @@ pub struct InvocationReport {
     /// `Ok` with the export's return value, or `Err` with why the instance
     /// died (a trap, a limit, the deadline), phrased for a person.
     pub result: Result<CallResult, String>,
-    pub rows: Vec<RunRow>,
+    /// Monitoring rows the connector reported, and how many failed.
+    pub rows_written: u64,
+    pub rows_failed: u64,
     pub log: Vec<LogLine>,
     /// Requests the policy refused, phrased for a person.
     pub denials: Vec<String>,
@@ -208,7 +209,7 @@ impl Runtime {
                 target,
                 cap: limits.max_outcome_rows,
                 written: 0,
-                kept: Vec::new(),
+                failed: 0,
             },
             recorder: recorder.clone(),
             audit: Audit::default(),
@@ -251,6 +252,21 @@ impl Runtime {
         drop(self.new_store(setup));
     }
 
+    /// A fresh instance in `store`, counted for monitoring.
+    async fn instantiate(
+        &self,
+        plugin: &Plugin,
+        store: &mut Store<Invocation>,
+    ) -> Result<crate::bindings::Connector, wasmtime::Error> {
+        let result = plugin.pre.instantiate_async(store).await;
+        let counter = match &result {
+            Ok(_) => &self.counters.instantiations,
+            Err(_) => &self.counters.instantiation_failures,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        result
+    }
+
     /// Instantiates a plugin and keeps the instance idle, for measuring
     /// instantiation time and the memory a live instance holds.
     pub async fn instantiate_idle(
@@ -259,7 +275,7 @@ impl Runtime {
         setup: InvocationSetup,
     ) -> Result<LiveInstance, wasmtime::Error> {
         let mut prepared = self.new_store(setup);
-        let connector = plugin.pre.instantiate_async(&mut prepared.store).await?;
+        let connector = self.instantiate(plugin, &mut prepared.store).await?;
         Ok(LiveInstance {
             _store: prepared.store,
             _connector: connector,
@@ -283,20 +299,8 @@ impl Runtime {
             deadline_text,
         } = self.new_store(setup);
 
-        let counters = &self.counters;
         let run = async {
-            let connector = match plugin.pre.instantiate_async(&mut store).await {
-                Ok(c) => {
-                    counters.instantiations.fetch_add(1, Ordering::Relaxed);
-                    c
-                }
-                Err(e) => {
-                    counters
-                        .instantiation_failures
-                        .fetch_add(1, Ordering::Relaxed);
-                    return Err(e);
-                }
-            };
+            let connector = self.instantiate(plugin, &mut store).await?;
             let result = match call {
                 Call::ValidateConfig(config) => CallResult::ValidateConfig(
                     connector.call_validate_config(&mut store, &config).await?,
@@ -352,7 +356,8 @@ impl Runtime {
         let data = store.into_data();
         InvocationReport {
             result,
-            rows: data.outcomes.kept,
+            rows_written: data.outcomes.written,
+            rows_failed: data.outcomes.failed,
             log: recorder.take_lines(),
             denials: {
                 let denials = recorder.denials();
