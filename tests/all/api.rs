@@ -9,41 +9,66 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-struct App {
-    url: String,
-    store: lockgate::store::Store,
-    runtime: Arc<Runtime>,
+pub(crate) struct App {
+    pub(crate) url: String,
+    pub(crate) store: lockgate::store::Store,
+    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) state: lockgate::api::AppState,
+    pub(crate) db_url: String,
     _dir: TempDir,
 }
 
-async fn spawn_app() -> App {
+pub(crate) async fn spawn_app() -> App {
+    spawn_app_with(Default::default()).await
+}
+
+/// The API with its scheduler and workers, as `lockgate serve` runs them.
+pub(crate) async fn spawn_app_with(operator: lockgate::policy::OperatorPolicy) -> App {
     let dir = TempDir::new();
-    let store = test_store(&dir).await;
+    let db_url = crate::helpers::test_database_url(&dir).await;
+    let store = lockgate::Store::open(&db_url).await.unwrap();
     let runtime = Arc::new(
         Runtime::new(RuntimeConfig {
-            max_instances: 4,
+            max_instances: 8,
             ..RuntimeConfig::default()
         })
         .unwrap(),
     );
-    let state = lockgate::api::AppState {
-        store: store.clone(),
-        runtime: runtime.clone(),
-        operator: Default::default(),
-        artifacts: lockgate::artifacts::Artifacts::new(dir.0.join("artifacts")),
-    };
+    let state = lockgate::api::AppState::new(
+        store.clone(),
+        runtime.clone(),
+        operator,
+        lockgate::artifacts::Artifacts::new(dir.0.join("artifacts")),
+        lockgate::secrets::SecretBox::from_hex(&lockgate::secrets::SecretBox::generate_key())
+            .unwrap(),
+    );
+    lockgate::worker::start(
+        state.clone(),
+        lockgate::worker::WorkerConfig {
+            workers: 2,
+            lease: std::time::Duration::from_secs(5),
+            poll: std::time::Duration::from_millis(50),
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(lockgate::api::serve(listener, state));
+    tokio::spawn(lockgate::api::serve(listener, state.clone()));
     App {
         url,
         store,
         runtime,
+        state,
+        db_url,
         _dir: dir,
     }
 }
 
-async fn token(app: &App, role: Role, partner: Option<&str>, tenant: Option<&str>) -> String {
+pub(crate) async fn token(
+    app: &App,
+    role: Role,
+    partner: Option<&str>,
+    tenant: Option<&str>,
+) -> String {
     let new = NewToken {
         role,
         partner_id: partner.map(String::from),
@@ -167,7 +192,7 @@ async fn unknown_endpoints_get_a_json_404() {
     assert_eq!(body["error"]["code"], "not_found");
 }
 
-async fn tenant_token(app: &App, tenant: &str, right: bool) -> String {
+pub(crate) async fn tenant_token(app: &App, tenant: &str, right: bool) -> String {
     let new = NewToken {
         role: Role::TenantAdmin,
         partner_id: None,
@@ -178,7 +203,7 @@ async fn tenant_token(app: &App, tenant: &str, right: bool) -> String {
     create_token(&app.store, new).await.unwrap().0
 }
 
-async fn submit(app: &App, token: &str, bytes: Vec<u8>) -> (u16, Value) {
+pub(crate) async fn submit(app: &App, token: &str, bytes: Vec<u8>) -> (u16, Value) {
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/partner/submissions", app.url))
         .bearer_auth(token)
@@ -191,7 +216,7 @@ async fn submit(app: &App, token: &str, bytes: Vec<u8>) -> (u16, Value) {
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn get(app: &App, token: &str, path: &str, lang: Option<&str>) -> (u16, Value) {
+pub(crate) async fn get(app: &App, token: &str, path: &str, lang: Option<&str>) -> (u16, Value) {
     let mut req = reqwest::Client::new()
         .get(format!("{}{path}", app.url))
         .bearer_auth(token);
@@ -671,7 +696,7 @@ async fn employee_lists_page_with_a_cursor() {
     assert_eq!(seen, (0..7).map(|i| format!("e-{i}")).collect::<Vec<_>>());
 }
 
-async fn send_json(
+pub(crate) async fn send_json(
     app: &App,
     method: reqwest::Method,
     token: &str,
@@ -692,11 +717,11 @@ async fn send_json(
     )
 }
 
-async fn post_json(app: &App, token: &str, path: &str, body: &str) -> (u16, Value) {
+pub(crate) async fn post_json(app: &App, token: &str, path: &str, body: &str) -> (u16, Value) {
     send_json(app, reqwest::Method::POST, token, path, body).await
 }
 
-async fn put_json(app: &App, token: &str, path: &str, body: &str) -> (u16, Value) {
+pub(crate) async fn put_json(app: &App, token: &str, path: &str, body: &str) -> (u16, Value) {
     send_json(app, reqwest::Method::PUT, token, path, body).await
 }
 
@@ -726,6 +751,7 @@ async fn metrics_count_runs_instantiations_and_denials() {
             .into_iter()
             .collect(),
             status: "connected".into(),
+            ..Default::default()
         };
         app.store.put_install(&install).await.unwrap();
         run_sync(

@@ -79,6 +79,14 @@ impl Drop for TempDir {
 /// the PostgreSQL at `LOCKGATE_TEST_POSTGRES_URL` when that is set (CI sets
 /// it, so the same tests cover both).
 pub async fn test_store(dir: &TempDir) -> Store {
+    Store::open(&test_database_url(dir).await)
+        .await
+        .expect("the test database opens")
+}
+
+/// The URL of a fresh test database (see [`test_store`]); a second
+/// `Store::open` of it is a second replica on the same data.
+pub async fn test_database_url(dir: &TempDir) -> String {
     match std::env::var("LOCKGATE_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => {
             use sqlx::Connection;
@@ -118,13 +126,9 @@ pub async fn test_store(dir: &TempDir) -> Store {
                 .await
                 .unwrap();
             let sep = if url.contains('?') { '&' } else { '?' };
-            Store::open(&format!("{url}{sep}options=-c%20search_path%3D{schema}"))
-                .await
-                .expect("store opens on PostgreSQL")
+            format!("{url}{sep}options=-c%20search_path%3D{schema}")
         }
-        _ => Store::open_sqlite(&dir.0.join("test.db"))
-            .await
-            .expect("store opens"),
+        _ => format!("sqlite://{}", dir.0.join("test.db").display()),
     }
 }
 
@@ -175,6 +179,7 @@ impl Tenant {
             plugin_sha256: plugin.sha256.clone(),
             config: plain,
             status: "connected".into(),
+            ..Default::default()
         };
         self.store.put_install(&install).await.unwrap();
         let mut operator = OperatorPolicy::default();

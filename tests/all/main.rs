@@ -7,4 +7,5 @@ mod helpers;
 mod hostile;
 mod inspect;
 mod planner;
+mod platform;
 mod runtime;

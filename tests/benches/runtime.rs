@@ -222,6 +222,7 @@ async fn install(
         plugin_sha256: plugin.sha256.clone(),
         config,
         status: "connected".into(),
+        ..Default::default()
     };
     store.create_install(&record).await.expect("install");
     record
@@ -414,6 +415,7 @@ async fn sync_vs_native(runtime: &Runtime, store: &Store, employees: usize) {
             failure_reason: None,
             requests: 0,
             peak_memory: 0,
+            job_id: None,
         };
         store.create_run(&run).await.expect("run row");
         let started = Instant::now();

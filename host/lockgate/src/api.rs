@@ -9,18 +9,20 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::json;
 
 mod catalog;
 mod hr;
+mod installs;
 
 use crate::artifacts::Artifacts;
 use crate::auth::{Principal, authenticate};
-use crate::policy::OperatorPolicy;
+use crate::policy::{Limits, OperatorPolicy};
 use crate::runtime::Runtime;
+use crate::secrets::SecretBox;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -30,6 +32,32 @@ pub struct AppState {
     pub runtime: Arc<Runtime>,
     pub operator: OperatorPolicy,
     pub artifacts: Artifacts,
+    /// Seals and opens install secrets.
+    pub secrets: SecretBox,
+    /// Per-invocation limits for every connector call.
+    pub limits: Limits,
+    /// Wakes this process's idle workers when a job is enqueued.
+    pub queue: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        runtime: Arc<Runtime>,
+        operator: OperatorPolicy,
+        artifacts: Artifacts,
+        secrets: SecretBox,
+    ) -> AppState {
+        AppState {
+            store,
+            runtime,
+            operator,
+            artifacts,
+            secrets,
+            limits: Limits::default(),
+            queue: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -186,6 +214,49 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/tenants/{tenant}/absences/{id}",
             axum::routing::put(hr::put_absence),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs",
+            get(installs::list).post(installs::connect),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/preview",
+            post(installs::preview),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}",
+            get(installs::get_one)
+                .patch(installs::reconfigure)
+                .delete(installs::delete),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}/check",
+            post(installs::check),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}/reactivate",
+            post(installs::check),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}/deactivate",
+            post(installs::deactivate),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}/upgrade",
+            post(installs::upgrade),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}/sync",
+            post(installs::sync_now),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}/runs",
+            get(installs::runs),
+        )
+        .route("/api/v1/tenants/{tenant}/runs/{run}", get(installs::run))
+        .route(
+            "/api/v1/tenants/{tenant}/runs/{run}/rows",
+            get(installs::rows),
         )
         .fallback(|| async { ApiError::not_found("endpoint") })
         .with_state(state)

@@ -24,6 +24,25 @@ pub struct RawConfig {
     /// `HOST:PORT` pairs connectors may reach over plain HTTP and at private
     /// addresses (local partners only).
     pub allow_http: Option<Vec<String>>,
+    /// 64 hex characters sealing install secrets at rest; when unset, a
+    /// key file is created in the data directory on first start.
+    pub secret_key: Option<SecretText>,
+    /// Jobs this process runs at once (default 2).
+    pub workers: Option<usize>,
+    /// Seconds a job's lease lasts without renewal; a stopped host's job
+    /// is picked up again after it (default 60).
+    pub lease_seconds: Option<u64>,
+}
+
+/// A setting that must not show up in logs or debug output.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(redacted)")
+    }
 }
 
 /// Validated settings with defaults applied.
@@ -34,10 +53,16 @@ pub struct ServeConfig {
     pub cache_dir: Option<PathBuf>,
     pub data_dir: PathBuf,
     pub allow_http: Vec<String>,
+    pub secret_key: Option<SecretText>,
+    pub workers: usize,
+    pub lease_seconds: u64,
 }
 
 /// Environment variables this program reads besides the settings.
 const OTHER_VARS: &[&str] = &["LOCKGATE_LOG"];
+
+const KNOWN_VARS: &str = "LOCKGATE_LISTEN, LOCKGATE_DATABASE_URL, LOCKGATE_CACHE_DIR, LOCKGATE_DATA_DIR, \
+    LOCKGATE_ALLOW_HTTP, LOCKGATE_SECRET_KEY, LOCKGATE_WORKERS, LOCKGATE_LEASE_SECONDS";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -86,12 +111,23 @@ impl RawConfig {
                             .collect(),
                     )
                 }
+                "SECRET_KEY" => raw.secret_key = Some(SecretText(value.clone())),
+                "WORKERS" => {
+                    raw.workers = Some(value.trim().parse().map_err(|_| {
+                        ConfigError::Invalid(format!("{key} must be a whole number, not {value:?}"))
+                    })?)
+                }
+                "LEASE_SECONDS" => {
+                    raw.lease_seconds = Some(value.trim().parse().map_err(|_| {
+                        ConfigError::Invalid(format!("{key} must be a whole number, not {value:?}"))
+                    })?)
+                }
                 _ if OTHER_VARS.contains(&key.as_str()) => {}
                 // The test suite's own switches (LOCKGATE_TEST_POSTGRES_URL, …).
                 _ if name.starts_with("TEST_") => {}
                 _ => {
                     return Err(ConfigError::Invalid(format!(
-                        "unknown setting {key}; known: LOCKGATE_LISTEN, LOCKGATE_DATABASE_URL, LOCKGATE_CACHE_DIR, LOCKGATE_DATA_DIR, LOCKGATE_ALLOW_HTTP"
+                        "unknown setting {key}; known: {KNOWN_VARS}"
                     )));
                 }
             }
@@ -107,6 +143,9 @@ impl RawConfig {
             cache_dir: over.cache_dir.or(self.cache_dir),
             data_dir: over.data_dir.or(self.data_dir),
             allow_http: over.allow_http.or(self.allow_http),
+            secret_key: over.secret_key.or(self.secret_key),
+            workers: over.workers.or(self.workers),
+            lease_seconds: over.lease_seconds.or(self.lease_seconds),
         }
     }
 
@@ -136,12 +175,31 @@ impl RawConfig {
                 .allow(host)
                 .map_err(|e| ConfigError::Invalid(format!("allow-http {e}")))?;
         }
+        if let Some(key) = &self.secret_key {
+            crate::secrets::SecretBox::from_hex(&key.0)
+                .map_err(|e| ConfigError::Invalid(format!("secret-key: {e}")))?;
+        }
+        let workers = self.workers.unwrap_or(2);
+        if !(1..=64).contains(&workers) {
+            return Err(ConfigError::Invalid(format!(
+                "workers must be between 1 and 64, not {workers}"
+            )));
+        }
+        let lease_seconds = self.lease_seconds.unwrap_or(60);
+        if !(2..=3600).contains(&lease_seconds) {
+            return Err(ConfigError::Invalid(format!(
+                "lease-seconds must be between 2 and 3600, not {lease_seconds}"
+            )));
+        }
         Ok(ServeConfig {
             listen,
             database_url,
             cache_dir: self.cache_dir,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from(".lockgate")),
             allow_http,
+            secret_key: self.secret_key,
+            workers,
+            lease_seconds,
         })
     }
 }

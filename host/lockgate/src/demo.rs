@@ -120,3 +120,143 @@ async fn batch(
         .collect();
     Json(json!({ "results": results })).into_response()
 }
+
+/// Tokens for trying a demo host, one per role.
+pub struct DemoAccess {
+    pub operator: String,
+    pub partner: String,
+    pub tenant_admin: String,
+    pub install_id: String,
+}
+
+/// The connectors that ship with the host.
+pub fn bundled() -> Vec<&'static [u8]> {
+    vec![PLANNER_EXPORT]
+}
+
+/// Lists the bundled connectors in the marketplace as the platform's own
+/// (approved, Premier), unless they already are.
+pub async fn publish_bundled(state: &crate::api::AppState) -> anyhow::Result<()> {
+    use crate::store::catalog::Decision;
+    for bytes in bundled() {
+        let inspection = lockgate_manifest::inspect(bytes);
+        let manifest = inspection
+            .manifest
+            .clone()
+            .filter(|_| inspection.is_acceptable())
+            .ok_or_else(|| anyhow::anyhow!("a bundled connector does not pass inspection"))?;
+        let sha256 = state.artifacts.put(bytes)?;
+        let version = state
+            .store
+            .submit_version(
+                "lockgate",
+                true,
+                &manifest,
+                &sha256,
+                inspection.size,
+                &inspection.imports,
+            )
+            .await?;
+        if version.status == "submitted" {
+            state
+                .store
+                .review(
+                    &manifest.id,
+                    &manifest.version,
+                    Decision::Approve {
+                        tier: "premier".into(),
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Prepares a serving host for a first look: the bundled connectors
+/// listed, a sandbox tenant `demo`, the planner export connected to the
+/// demo planner at `planner_url` (the address changes every start, so an
+/// existing install is pointed at it again), and a token per role.
+pub async fn bootstrap(
+    state: &crate::api::AppState,
+    planner_url: &str,
+    employees: usize,
+    seed: u64,
+) -> anyhow::Result<DemoAccess> {
+    use crate::auth::{NewToken, Role, create_token};
+    use crate::store::installs::PENDING;
+    publish_bundled(state).await?;
+    crate::sandbox::ensure_tenant(&state.store, "demo", employees, seed).await?;
+
+    let version = state
+        .store
+        .listed()
+        .await?
+        .into_iter()
+        .find(|v| v.plugin_id == "planner-export")
+        .ok_or_else(|| anyhow::anyhow!("the planner export is not listed"))?;
+    let plugin = crate::installs::plugin(state, &version.sha256).map_err(anyhow::Error::msg)?;
+    let secrets = BTreeMap::from([("api-key".to_string(), DEMO_API_KEY.to_string())]);
+    let existing = state
+        .store
+        .tenant_installs("demo")
+        .await?
+        .into_iter()
+        .find(|i| i.connector_id == "planner-export");
+    let mut install = match existing {
+        Some(mut install) => {
+            install
+                .config
+                .insert("planner-url".into(), planner_url.to_string());
+            install
+        }
+        None => {
+            let install = crate::store::InstallRecord {
+                id: crate::store::new_id("inst"),
+                tenant_id: "demo".into(),
+                connector_id: version.plugin_id.clone(),
+                plugin_version: version.version.clone(),
+                plugin_sha256: version.sha256.clone(),
+                config: BTreeMap::from([("planner-url".to_string(), planner_url.to_string())]),
+                status: PENDING.into(),
+                ..Default::default()
+            };
+            let sealed = state.secrets.seal(&install.id, &secrets);
+            state
+                .store
+                .create_install_sealed(&install, Some(&sealed))
+                .await?;
+            install
+        }
+    };
+    crate::installs::settle(state, &plugin, &mut install, &secrets).await?;
+
+    let token = |role: Role, partner: Option<&str>, tenant: Option<&str>, label: &str| NewToken {
+        role,
+        partner_id: partner.map(String::from),
+        tenant_id: tenant.map(String::from),
+        marketplace_right: true,
+        label: label.into(),
+    };
+    let (operator, _) = create_token(
+        &state.store,
+        token(Role::Operator, None, None, "demo operator"),
+    )
+    .await?;
+    let (partner, _) = create_token(
+        &state.store,
+        token(Role::Partner, Some("acme"), None, "demo partner acme"),
+    )
+    .await?;
+    let (tenant_admin, _) = create_token(
+        &state.store,
+        token(Role::TenantAdmin, None, Some("demo"), "demo tenant admin"),
+    )
+    .await?;
+    Ok(DemoAccess {
+        operator,
+        partner,
+        tenant_admin,
+        install_id: install.id,
+    })
+}

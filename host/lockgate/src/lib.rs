@@ -17,12 +17,15 @@ pub mod capabilities;
 pub mod config;
 pub mod demo;
 pub mod hr;
+pub mod installs;
 pub mod policy;
 pub mod runtime;
 pub mod sandbox;
+pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod worker;
 
 pub use policy::{Grant, Limits};
 pub use runtime::{Runtime, RuntimeConfig};

@@ -11,7 +11,6 @@ use clap::{Args, Parser, Subcommand};
 use lockgate::bindings::Trigger;
 use lockgate::policy::{Limits, OperatorPolicy};
 use lockgate::runtime::{Runtime, RuntimeConfig};
-use lockgate::sandbox::{SandboxOptions, generate};
 use lockgate::store::{InstallRecord, Store};
 use lockgate::sync::{RunRequest, RunSummary, run_sync};
 
@@ -61,6 +60,14 @@ struct ServeArgs {
     /// Let connectors use plain HTTP and private addresses for HOST:PORT.
     #[arg(long = "allow-http", value_name = "HOST:PORT")]
     allow_http: Vec<String>,
+    /// Set the host up for a first look: the bundled connectors listed, a
+    /// sandbox tenant `demo` connected to a built-in demo planner, and a
+    /// token per role printed.
+    #[arg(long)]
+    demo: bool,
+    /// Jobs run at once (default 2).
+    #[arg(long)]
+    workers: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -310,28 +317,13 @@ async fn open_store(db: &Path) -> anyhow::Result<Store> {
         .with_context(|| format!("cannot open {}", db.display()))
 }
 
-/// Creates a sandbox tenant unless it exists; returns whether it did.
 async fn ensure_sandbox(
     store: &Store,
     tenant: &str,
     employees: usize,
     seed: u64,
 ) -> anyhow::Result<bool> {
-    if store.tenant_exists(tenant).await? {
-        return Ok(false);
-    }
-    let data = generate(&SandboxOptions {
-        employees,
-        seed,
-        today: lockgate::time::today(),
-    });
-    store
-        .create_tenant(tenant, &format!("Sandbox {seed}"))
-        .await?;
-    store.upsert_employees(tenant, &data.employees).await?;
-    store.upsert_absences(tenant, &data.absences).await?;
-    store.set_exclusions(tenant, &data.exclusions).await?;
-    Ok(true)
+    Ok(lockgate::sandbox::ensure_tenant(store, tenant, employees, seed).await?)
 }
 
 async fn seed(args: SeedArgs) -> anyhow::Result<ExitCode> {
@@ -519,6 +511,7 @@ async fn upsert_install(
         plugin_sha256: plugin.sha256.clone(),
         config,
         status: "connected".into(),
+        ..Default::default()
     };
     store.put_install(&record).await?;
     Ok(record)
@@ -666,6 +659,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let flags = lockgate::config::RawConfig {
         listen: args.listen.clone(),
         allow_http: (!args.allow_http.is_empty()).then(|| args.allow_http.clone()),
+        workers: args.workers,
         ..Default::default()
     };
     let config = settings(&args.settings, flags)?;
@@ -676,6 +670,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .allow(host)
             .map_err(|e| anyhow::anyhow!("allow-http {e}"))?;
     }
+    let demo_planner = if args.demo {
+        let planner = lockgate::demo::DemoPlanner::start().await?;
+        operator
+            .allow(&planner.authority())
+            .map_err(|e| anyhow::anyhow!(e))?;
+        Some(planner)
+    } else {
+        None
+    };
+    let secrets = match &config.secret_key {
+        Some(key) => lockgate::secrets::SecretBox::from_hex(&key.0)?,
+        None => {
+            let path = config.data_dir.join("secret.key");
+            let key = lockgate::secrets::SecretBox::load_or_create(&path)?;
+            eprintln!(
+                "install secrets are sealed with the key in {} (set secret-key or LOCKGATE_SECRET_KEY to manage it yourself)",
+                path.display()
+            );
+            key
+        }
+    };
     let runtime = Runtime::new(RuntimeConfig {
         cache_dir: config
             .cache_dir
@@ -687,13 +702,39 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    println!("lockgate listening on http://{}", listener.local_addr()?);
-    let state = lockgate::api::AppState {
+    let url = format!("http://{}", listener.local_addr()?);
+    let state = lockgate::api::AppState::new(
         store,
-        runtime: std::sync::Arc::new(runtime),
+        std::sync::Arc::new(runtime),
         operator,
-        artifacts: lockgate::artifacts::Artifacts::new(config.data_dir.join("artifacts")),
-    };
+        lockgate::artifacts::Artifacts::new(config.data_dir.join("artifacts")),
+        secrets,
+    );
+    if let Some(planner) = &demo_planner {
+        let access = lockgate::demo::bootstrap(&state, &planner.url(), 200, 1).await?;
+        println!("demo planner listening on {}", planner.url());
+        println!(
+            "tenant `demo` (200 sandbox employees) has the planner export connected as {}",
+            access.install_id
+        );
+        println!("tokens (new ones every start):");
+        println!("  export OPERATOR={}", access.operator);
+        println!("  export PARTNER={}", access.partner);
+        println!("  export ADMIN={}", access.tenant_admin);
+        println!("try:");
+        println!(
+            "  curl -s -H \"Authorization: Bearer $ADMIN\" {url}/api/v1/tenants/demo/installs"
+        );
+    }
+    lockgate::worker::start(
+        state.clone(),
+        lockgate::worker::WorkerConfig {
+            workers: config.workers,
+            lease: std::time::Duration::from_secs(config.lease_seconds),
+            ..Default::default()
+        },
+    );
+    println!("lockgate listening on {url}");
     lockgate::api::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -213,6 +213,11 @@ impl Runtime {
         Ok(plugin)
     }
 
+    /// The prepared build with this digest, if this process loaded it.
+    pub fn loaded(&self, sha256: &str) -> Option<Arc<Plugin>> {
+        self.lock_plugins().get(sha256).cloned()
+    }
+
     fn lock_plugins(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Plugin>>> {
         self.plugins.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -13,8 +13,13 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 pub mod catalog;
+pub mod installs;
+pub mod jobs;
 mod sql;
 use sql::Sql;
+
+pub use installs::InstallRecord;
+pub use jobs::{Job, NewJob};
 
 use crate::hr::{Absence, AbsenceFilter, Employee, EmployeeFilter, Visibility};
 
@@ -77,17 +82,8 @@ pub struct RunRecord {
     pub failure_reason: Option<String>,
     pub requests: i64,
     pub peak_memory: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InstallRecord {
-    pub id: String,
-    pub tenant_id: String,
-    pub connector_id: String,
-    pub plugin_version: String,
-    pub plugin_sha256: String,
-    pub config: BTreeMap<String, String>,
-    pub status: String,
+    /// The queued job the run belongs to; `None` for runs from the CLI.
+    pub job_id: Option<String>,
 }
 
 const EMPLOYEE_COLUMNS: &str = "id, first_name, last_name, preferred_name, department, position, \
@@ -99,7 +95,8 @@ const ABSENCE_COLUMNS: &str = "id, employee_id, type_name, start_date, end_date,
     half_day_end, status, updated_at";
 
 const RUN_COLUMNS: &str = "id, install_id, tenant_id, connector_id, plugin_version, kind, \
-    run_trigger, status, started_at, finished_at, duration_ms, failure_reason, requests, peak_memory";
+    run_trigger, status, started_at, finished_at, duration_ms, failure_reason, requests, peak_memory, \
+    job_id";
 
 fn employee_from(row: &AnyRow) -> Result<Employee, sqlx::Error> {
     Ok(Employee {
@@ -159,6 +156,7 @@ fn run_from(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
         failure_reason: row.try_get("failure_reason")?,
         requests: row.try_get("requests")?,
         peak_memory: row.try_get("peak_memory")?,
+        job_id: row.try_get("job_id")?,
     })
 }
 
@@ -671,70 +669,7 @@ impl Store {
         Ok(())
     }
 
-    // ---- installs and state ---------------------------------------------
-
-    pub async fn create_install(&self, install: &InstallRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO installs (id, tenant_id, connector_id, plugin_version, plugin_sha256, config, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&install.id)
-        .bind(&install.tenant_id)
-        .bind(&install.connector_id)
-        .bind(&install.plugin_version)
-        .bind(&install.plugin_sha256)
-        .bind(serde_json::to_string(&install.config).unwrap_or_default())
-        .bind(&install.status)
-        .bind(crate::time::now_text())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Points an install at a plugin build and configuration.
-    pub async fn update_install(&self, install: &InstallRecord) -> Result<()> {
-        sqlx::query(
-            "UPDATE installs SET plugin_version = $1, plugin_sha256 = $2, config = $3, status = $4 WHERE id = $5",
-        )
-        .bind(&install.plugin_version)
-        .bind(&install.plugin_sha256)
-        .bind(serde_json::to_string(&install.config).unwrap_or_default())
-        .bind(&install.status)
-        .bind(&install.id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Creates the install, or repoints an existing one with the same id.
-    pub async fn put_install(&self, install: &InstallRecord) -> Result<()> {
-        if self.install(&install.id).await?.is_some() {
-            self.update_install(install).await
-        } else {
-            self.create_install(install).await
-        }
-    }
-
-    pub async fn install(&self, id: &str) -> Result<Option<InstallRecord>> {
-        let row = sqlx::query(
-            "SELECT id, tenant_id, connector_id, plugin_version, plugin_sha256, config, status FROM installs WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| -> Result<InstallRecord> {
-            let config: String = r.try_get("config")?;
-            Ok(InstallRecord {
-                id: r.try_get("id")?,
-                tenant_id: r.try_get("tenant_id")?,
-                connector_id: r.try_get("connector_id")?,
-                plugin_version: r.try_get("plugin_version")?,
-                plugin_sha256: r.try_get("plugin_sha256")?,
-                config: serde_json::from_str(&config).unwrap_or_default(),
-                status: r.try_get("status")?,
-            })
-        })
-        .transpose()
-    }
+    // ---- install state ---------------------------------------------------
 
     pub async fn state(&self, install_id: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT value FROM install_state WHERE install_id = $1")
@@ -742,6 +677,14 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    pub async fn clear_state(&self, install_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM install_state WHERE install_id = $1")
+            .bind(install_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn set_state(&self, install_id: &str, value: &str) -> Result<()> {
@@ -766,7 +709,7 @@ impl Store {
 
     pub async fn create_run(&self, run: &RunRecord) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, 0, 0)"
+            "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, 0, 0, $10)"
         ))
         .bind(&run.id)
         .bind(&run.install_id)
@@ -777,6 +720,7 @@ impl Store {
         .bind(&run.trigger)
         .bind(&run.status)
         .bind(&run.started_at)
+        .bind(&run.job_id)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -814,6 +758,33 @@ impl Store {
         .bind(install_id)
         .fetch_all(&self.pool)
         .await?;
+        Ok(rows.iter().map(run_from).collect::<Result<_, _>>()?)
+    }
+
+    /// Runs of an install, newest first, `limit` of them after the cursor
+    /// `(started_at, id)` of the last run of the previous page.
+    pub async fn runs_page(
+        &self,
+        install_id: &str,
+        before: Option<(&str, &str)>,
+        limit: i64,
+    ) -> Result<Vec<RunRecord>> {
+        let mut q = Sql::new(format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE install_id = "
+        ));
+        q.bind(install_id.to_string());
+        if let Some((started_at, id)) = before {
+            q.push(" AND (started_at < ")
+                .bind(started_at.to_string())
+                .push(" OR (started_at = ")
+                .bind(started_at.to_string())
+                .push(" AND id > ")
+                .bind(id.to_string())
+                .push("))");
+        }
+        q.push(" ORDER BY started_at DESC, id LIMIT ")
+            .bind(limit.max(1));
+        let rows = q.fetch_all(&self.pool).await?;
         Ok(rows.iter().map(run_from).collect::<Result<_, _>>()?)
     }
 

@@ -64,7 +64,7 @@ pub fn trigger_name(trigger: Trigger) -> &'static str {
 
 /// The reason a connector gave, in words; a policy denial explains an
 /// "unreachable" best.
-fn connector_failure(error: &ConnectorError, denials: &[String]) -> String {
+pub fn connector_failure(error: &ConnectorError, denials: &[String]) -> String {
     match error {
         ConnectorError::Unreachable(why) => denials
             .first()
@@ -106,9 +106,53 @@ pub struct RunRequest<'a> {
 
 /// Runs `sync` once and records it.
 pub async fn run_sync(runtime: &Runtime, req: RunRequest<'_>) -> Result<RunSummary, StoreError> {
+    run_sync_job(runtime, req, None).await
+}
+
+/// What an invocation for `install` may see and use: the grant resolved
+/// from its configuration (secrets included), the data it may read, the
+/// non-secret configuration and the saved state.
+pub async fn invocation_setup(
+    store: &Store,
+    manifest: &lockgate_manifest::Manifest,
+    install: &InstallRecord,
+    secrets: &BTreeMap<String, String>,
+    operator: OperatorPolicy,
+    limits: Limits,
+    run_id: Option<String>,
+) -> Result<Result<InvocationSetup, String>, StoreError> {
+    let mut all_config = install.config.clone();
+    all_config.extend(secrets.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let grant = match Grant::resolve(manifest, &all_config, operator) {
+        Ok(grant) => grant,
+        Err(problems) => return Ok(Err(format!("configuration: {}", problems.join("; ")))),
+    };
+    let visibility = Visibility {
+        tenant_id: install.tenant_id.clone(),
+        connector_id: manifest.id.clone(),
+        today: crate::time::today(),
+        scopes: grant.scopes.clone(),
+        absence_window: grant.absence_window,
+    };
+    Ok(Ok(InvocationSetup {
+        store: store.clone(),
+        visibility,
+        grant: Arc::new(grant),
+        limits,
+        config: visible_config(manifest, &install.config),
+        state: store.state(&install.id).await?,
+        run_id,
+    }))
+}
+
+/// Runs `sync` once for a queued job and records it; the run carries the
+/// job's id so a host that takes the job over can resolve the run.
+pub async fn run_sync_job(
+    runtime: &Runtime,
+    req: RunRequest<'_>,
+    job_id: Option<&str>,
+) -> Result<RunSummary, StoreError> {
     let manifest = &req.plugin.manifest;
-    let mut all_config = req.install.config.clone();
-    all_config.extend(req.secrets.iter().map(|(k, v)| (k.clone(), v.clone())));
     let started_at = crate::time::now_text();
     let mut run = RunRecord {
         id: crate::store::new_id("run"),
@@ -125,35 +169,30 @@ pub async fn run_sync(runtime: &Runtime, req: RunRequest<'_>) -> Result<RunSumma
         failure_reason: None,
         requests: 0,
         peak_memory: 0,
+        job_id: job_id.map(String::from),
     };
     req.store.create_run(&run).await?;
 
-    let grant = match Grant::resolve(manifest, &all_config, req.operator.clone()) {
-        Ok(grant) => grant,
-        Err(problems) => {
+    let setup = match invocation_setup(
+        req.store,
+        manifest,
+        req.install,
+        req.secrets,
+        req.operator.clone(),
+        req.limits.clone(),
+        Some(run.id.clone()),
+    )
+    .await?
+    {
+        Ok(setup) => setup,
+        Err(reason) => {
             run.status = FAILED.into();
-            run.failure_reason = Some(format!("configuration: {}", problems.join("; ")));
+            run.failure_reason = Some(reason);
             run.finished_at = Some(crate::time::now_text());
             run.duration_ms = Some(0);
             req.store.finish_run(&run).await?;
             return summarize(req.store, run, Vec::new(), Vec::new()).await;
         }
-    };
-    let visibility = Visibility {
-        tenant_id: req.install.tenant_id.clone(),
-        connector_id: manifest.id.clone(),
-        today: crate::time::today(),
-        scopes: grant.scopes.clone(),
-        absence_window: grant.absence_window,
-    };
-    let setup = InvocationSetup {
-        store: req.store.clone(),
-        visibility,
-        grant: Arc::new(grant),
-        limits: req.limits.clone(),
-        config: visible_config(manifest, &req.install.config),
-        state: req.store.state(&req.install.id).await?,
-        run_id: Some(run.id.clone()),
     };
     let report = runtime
         .invoke(req.plugin, setup, Call::Sync(req.trigger))

@@ -10,6 +10,7 @@
 pub mod hosts;
 pub mod inspect;
 pub mod manifest;
+pub mod schedule;
 
 pub use hosts::{HostPattern, ResolvedHost};
 pub use inspect::{Inspection, Problem, inspect};
@@ -17,6 +18,7 @@ pub use manifest::{
     AbsenceWindow, ConfigField, Direction, FieldType, Injection, Localized, Manifest, Scope,
     Triggers,
 };
+pub use schedule::Schedule;
 
 /// The name of the custom section that carries the manifest.
 pub const MANIFEST_SECTION: &str = "lockgate-manifest";

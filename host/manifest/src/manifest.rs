@@ -430,47 +430,7 @@ fn is_semver(v: &str) -> bool {
 
 /// Accepts `daily`, `hourly`, `daily@HH:MM`, or a five-field cron expression.
 pub fn check_schedule(s: &str) -> Result<(), String> {
-    let s = s.trim();
-    if s == "daily" || s == "hourly" {
-        return Ok(());
-    }
-    if let Some(at) = s.strip_prefix("daily@") {
-        let ok = at
-            .split_once(':')
-            .and_then(|(h, m)| Some((h.parse::<u8>().ok()?, m.parse::<u8>().ok()?)))
-            .is_some_and(|(h, m)| h < 24 && m < 60);
-        return if ok {
-            Ok(())
-        } else {
-            Err(format!("{s:?}: expected daily@HH:MM"))
-        };
-    }
-    let fields: Vec<_> = s.split_whitespace().collect();
-    if fields.len() != 5 {
-        return Err(format!(
-            "{s:?} is not daily, hourly, daily@HH:MM or a five-field cron expression"
-        ));
-    }
-    let ranges = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
-    for (field, (lo, hi)) in fields.iter().zip(ranges) {
-        for part in field.split(',') {
-            let (range, step) = part.split_once('/').unwrap_or((part, "1"));
-            if step.parse::<u32>().map_or(true, |n| n == 0) {
-                return Err(format!("{s:?}: bad step in {part:?}"));
-            }
-            if range == "*" {
-                continue;
-            }
-            let (a, b) = range.split_once('-').unwrap_or((range, range));
-            for n in [a, b] {
-                match n.parse::<u32>() {
-                    Ok(n) if (lo..=hi).contains(&n) => {}
-                    _ => return Err(format!("{s:?}: {part:?} is outside {lo}-{hi}")),
-                }
-            }
-        }
-    }
-    Ok(())
+    crate::schedule::Schedule::parse(s).map(|_| ())
 }
 
 /// Checks one configuration value against its field's type.

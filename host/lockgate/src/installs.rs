@@ -1,0 +1,406 @@
+//! Connecting a connector to a tenant and keeping it connected: the
+//! configuration checked against the plugin's schema field by field, then
+//! by the plugin's own `validate-config`; secrets sealed apart; the scopes
+//! and hosts resolved for the admin to grant; `check-connection` deciding
+//! between Pending and Connected; the schedule's next slot.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use lockgate_manifest::manifest::check_value;
+use lockgate_manifest::{Manifest, Schedule};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::api::{AppState, FieldProblem};
+use crate::runtime::{Call, CallResult, Plugin};
+use crate::store::InstallRecord;
+use crate::store::installs::{CONNECTED, PENDING};
+
+/// Failed runs in a row after which an install becomes inactive.
+pub const FAILURE_LIMIT: i64 = 5;
+
+/// What an install is granted, resolved from its configuration, in words a
+/// tenant admin can judge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Permissions {
+    pub scopes: Vec<ScopeView>,
+    pub hosts: Vec<String>,
+    /// Days of absences before and after today the connector may read.
+    pub absence_window: Option<lockgate_manifest::AbsenceWindow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScopeView {
+    pub scope: String,
+    pub means: String,
+}
+
+/// A configuration split into what the connector may read and what only
+/// the host sees.
+#[derive(Debug, Clone, Default)]
+pub struct CheckedConfig {
+    pub public: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, String>,
+}
+
+impl CheckedConfig {
+    pub fn all(&self) -> BTreeMap<String, String> {
+        let mut all = self.public.clone();
+        all.extend(self.secrets.clone());
+        all
+    }
+}
+
+fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
+    FieldProblem {
+        field: format!("config.{field}"),
+        message: message.into(),
+    }
+}
+
+/// Checks `input` against the manifest's schema. Values may be text,
+/// numbers or true/false; `null` or an empty text clears a value. Fields
+/// `input` does not name keep their value from `current`. Every problem is
+/// listed, one per field.
+pub fn check_config(
+    manifest: &Manifest,
+    input: &Map<String, Value>,
+    current: &CheckedConfig,
+) -> Result<CheckedConfig, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    let mut out = current.clone();
+    for (key, value) in input {
+        let Some(field) = manifest.field(key) else {
+            let known: Vec<_> = manifest.config.iter().map(|f| f.key.as_str()).collect();
+            problems.push(problem(
+                key,
+                format!("unknown field; this connector has {}", known.join(", ")),
+            ));
+            continue;
+        };
+        let text = match value {
+            Value::Null => None,
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => {
+                problems.push(problem(key, "must be a text, a number or true/false"));
+                continue;
+            }
+        };
+        let target = if field.secret {
+            &mut out.secrets
+        } else {
+            &mut out.public
+        };
+        match text {
+            None => {
+                target.remove(key);
+            }
+            Some(text) => match check_value(field, &text) {
+                Ok(()) => {
+                    target.insert(key.clone(), text);
+                }
+                Err(message) => problems.push(problem(key, message)),
+            },
+        }
+    }
+    for field in manifest.config.iter().filter(|f| f.required) {
+        let set = if field.secret {
+            out.secrets.contains_key(&field.key)
+        } else {
+            out.public.contains_key(&field.key) || field.default.is_some()
+        };
+        if !set
+            && !problems
+                .iter()
+                .any(|p| p.field == format!("config.{}", field.key))
+        {
+            problems.push(problem(&field.key, "required"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The scopes and hosts a configuration resolves to.
+pub fn permissions(
+    manifest: &Manifest,
+    config: &CheckedConfig,
+    state: &AppState,
+) -> Result<Permissions, Vec<FieldProblem>> {
+    let grant = crate::policy::Grant::resolve(manifest, &config.all(), state.operator.clone())
+        .map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|p| FieldProblem {
+                    field: "config".into(),
+                    message: p,
+                })
+                .collect::<Vec<_>>()
+        })?;
+    Ok(Permissions {
+        scopes: grant
+            .scopes
+            .iter()
+            .map(|s| ScopeView {
+                scope: s.as_str().into(),
+                means: s.describe().into(),
+            })
+            .collect(),
+        hosts: grant.hosts.iter().map(ToString::to_string).collect(),
+        absence_window: grant.absence_window,
+    })
+}
+
+/// The schedule an install runs on: the admin's, else the manifest's.
+pub fn effective_schedule(manifest: &Manifest, install: &InstallRecord) -> Option<String> {
+    install
+        .schedule
+        .clone()
+        .or_else(|| manifest.triggers.schedule.clone())
+}
+
+/// The next slot after now, as a stored instant.
+pub fn next_slot(schedule: Option<&str>) -> Option<String> {
+    let schedule = Schedule::parse(schedule?).ok()?;
+    let now = crate::time::now().unix_timestamp();
+    let next = schedule.next_after(now)?;
+    time::OffsetDateTime::from_unix_timestamp(next)
+        .ok()
+        .map(crate::time::instant)
+}
+
+/// The prepared build an install is pinned to, loaded from the verified
+/// artifact store when this process has not loaded it yet.
+pub fn plugin(state: &AppState, sha256: &str) -> Result<Arc<Plugin>, String> {
+    if let Some(plugin) = state.runtime.loaded(sha256) {
+        return Ok(plugin);
+    }
+    let bytes = state
+        .artifacts
+        .get(sha256)
+        .map_err(|e| format!("the connector build cannot be read: {e}"))?;
+    state
+        .runtime
+        .load(&bytes)
+        .map_err(|e| format!("the connector build cannot be loaded: {e}"))
+}
+
+/// The install's secrets, opened.
+pub async fn secrets(
+    state: &AppState,
+    install_id: &str,
+) -> Result<BTreeMap<String, String>, String> {
+    match state.store.install_secrets(install_id).await {
+        Ok(Some(sealed)) => state
+            .secrets
+            .open(install_id, &sealed)
+            .map_err(|e| e.to_string()),
+        Ok(None) => Ok(BTreeMap::new()),
+        Err(e) => Err(format!("cannot read the install: {e}")),
+    }
+}
+
+/// Asks the plugin's `validate-config` about the non-secret values.
+pub async fn guest_validate(
+    state: &AppState,
+    plugin: &Plugin,
+    install: &InstallRecord,
+    config: &CheckedConfig,
+) -> Result<Vec<FieldProblem>, String> {
+    let setup = crate::sync::invocation_setup(
+        &state.store,
+        &plugin.manifest,
+        install,
+        &config.secrets,
+        state.operator.clone(),
+        state.limits.clone(),
+        None,
+    )
+    .await
+    .map_err(|e| e.to_string())??;
+    let values = crate::capabilities::config::visible_config(&plugin.manifest, &config.public)
+        .into_iter()
+        .collect();
+    let report = state
+        .runtime
+        .invoke(plugin, setup, Call::ValidateConfig(values))
+        .await;
+    match report.result {
+        Ok(CallResult::ValidateConfig(Ok(()))) => Ok(Vec::new()),
+        Ok(CallResult::ValidateConfig(Err(fields))) => Ok(fields
+            .into_iter()
+            .map(|f| problem(&f.field, f.message))
+            .collect()),
+        Ok(_) => Err("the connector answered something else than a validation".into()),
+        Err(reason) => Err(format!(
+            "the connector's configuration check failed: {reason}"
+        )),
+    }
+}
+
+/// Runs `check-connection`; `Err` carries the reason in words.
+pub async fn check_connection(
+    state: &AppState,
+    plugin: &Plugin,
+    install: &InstallRecord,
+    secrets: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let setup = crate::sync::invocation_setup(
+        &state.store,
+        &plugin.manifest,
+        install,
+        secrets,
+        state.operator.clone(),
+        state.limits.clone(),
+        None,
+    )
+    .await
+    .map_err(|e| e.to_string())??;
+    let report = state
+        .runtime
+        .invoke(plugin, setup, Call::CheckConnection)
+        .await;
+    match report.result {
+        Ok(CallResult::Connector(Ok(()))) => Ok(()),
+        Ok(CallResult::Connector(Err(e))) => {
+            Err(crate::sync::connector_failure(&e, &report.denials))
+        }
+        Ok(_) => Err("the connector answered something else than a connection check".into()),
+        Err(reason) => Err(reason),
+    }
+}
+
+/// Checks the connection and moves the install to Connected (with its next
+/// scheduled slot) or leaves it Pending with the reason. Stores the result.
+pub async fn settle(
+    state: &AppState,
+    plugin: &Plugin,
+    install: &mut InstallRecord,
+    secrets: &BTreeMap<String, String>,
+) -> Result<(), crate::store::StoreError> {
+    let result = check_connection(state, plugin, install, secrets).await;
+    install.last_check_at = Some(crate::time::now_text());
+    match result {
+        Ok(()) => {
+            install.status = CONNECTED.into();
+            install.status_reason = None;
+            install.next_run_at =
+                next_slot(effective_schedule(&plugin.manifest, install).as_deref());
+        }
+        Err(reason) => {
+            install.status = PENDING.into();
+            install.status_reason = Some(format!("connection check failed: {reason}"));
+            install.next_run_at = None;
+        }
+    }
+    state.store.update_install(install).await?;
+    if install.status == CONNECTED {
+        // A fresh connection starts the streak over.
+        state
+            .store
+            .count_run_outcome(&install.id, false, FAILURE_LIMIT, "")
+            .await?;
+        // The first connection sends everything once, right away.
+        if state
+            .store
+            .runs_page(&install.id, None, 1)
+            .await?
+            .is_empty()
+        {
+            state
+                .store
+                .enqueue(&crate::store::NewJob {
+                    install_id: install.id.clone(),
+                    tenant_id: install.tenant_id.clone(),
+                    kind: "sync".into(),
+                    trigger: "initial".into(),
+                    payload: None,
+                    dedupe_key: Some(format!("initial:{}", install.id)),
+                    due_at: crate::time::now_text(),
+                })
+                .await?;
+            crate::worker::wake(&state.queue);
+        }
+    }
+    Ok(())
+}
+
+/// How a status reads in the console.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        CONNECTED => "Connected",
+        PENDING => "Pending",
+        crate::store::installs::INACTIVE => "Inactive",
+        _ => "Deleted",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        Manifest::parse(include_bytes!(
+            "../../../plugins/planner-export/connector.toml"
+        ))
+        .expect("the bundled manifest parses")
+    }
+
+    fn input(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn every_field_problem_is_listed_and_secrets_are_kept_apart() {
+        let m = manifest();
+        let err = check_config(
+            &m,
+            &input(serde_json::json!({
+                "planner-url": "ftp://x",
+                "include-pending": "maybe",
+                "colour": "red",
+                "initial-sync-from": 5,
+            })),
+            &CheckedConfig::default(),
+        )
+        .unwrap_err();
+        let fields: Vec<_> = err.iter().map(|p| p.field.as_str()).collect();
+        assert!(fields.contains(&"config.planner-url"), "{err:?}");
+        assert!(fields.contains(&"config.include-pending"), "{err:?}");
+        assert!(fields.contains(&"config.colour"), "{err:?}");
+        assert!(fields.contains(&"config.initial-sync-from"), "{err:?}");
+        assert!(fields.contains(&"config.api-key"), "required: {err:?}");
+
+        let ok = check_config(
+            &m,
+            &input(serde_json::json!({
+                "planner-url": "https://acme.planner.example",
+                "api-key": "k-1",
+                "include-pending": true,
+            })),
+            &CheckedConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(ok.secrets["api-key"], "k-1");
+        assert!(!ok.public.contains_key("api-key"));
+        assert_eq!(ok.public["include-pending"], "true");
+
+        // Reconfiguring without the secret keeps it; null clears a value.
+        let again = check_config(
+            &m,
+            &input(serde_json::json!({ "include-pending": null, "base-department": "Sales" })),
+            &ok,
+        )
+        .unwrap();
+        assert_eq!(again.secrets["api-key"], "k-1");
+        assert_eq!(again.public.get("include-pending"), None);
+        assert_eq!(again.public["base-department"], "Sales");
+    }
+}

@@ -1,0 +1,267 @@
+//! Installs: a connector connected to a tenant, pinned to one plugin build,
+//! with its configuration (secrets sealed apart from it), status and
+//! schedule.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Result, Store};
+
+/// Waiting for a successful connection check.
+pub const PENDING: &str = "pending";
+/// Checked and running on its schedule.
+pub const CONNECTED: &str = "connected";
+/// Switched off by the admin or after repeated failures.
+pub const INACTIVE: &str = "inactive";
+/// Removed by the admin; kept only so its runs stay readable.
+pub const DELETED: &str = "deleted";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InstallRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub connector_id: String,
+    pub plugin_version: String,
+    pub plugin_sha256: String,
+    /// Non-secret configuration values.
+    pub config: BTreeMap<String, String>,
+    pub status: String,
+    /// Why the install has its status, when that needs saying.
+    pub status_reason: Option<String>,
+    /// The admin's schedule; `None` runs on the manifest's default.
+    pub schedule: Option<String>,
+    /// Failed runs in a row.
+    pub failure_streak: i64,
+    pub next_run_at: Option<String>,
+    pub last_check_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: Option<String>,
+}
+
+const INSTALL_COLUMNS: &str = "id, tenant_id, connector_id, plugin_version, plugin_sha256, config, \
+    status, status_reason, schedule, failure_streak, next_run_at, last_check_at, created_at, updated_at";
+
+fn install_from(r: &AnyRow) -> Result<InstallRecord> {
+    let config: String = r.try_get("config")?;
+    Ok(InstallRecord {
+        id: r.try_get("id")?,
+        tenant_id: r.try_get("tenant_id")?,
+        connector_id: r.try_get("connector_id")?,
+        plugin_version: r.try_get("plugin_version")?,
+        plugin_sha256: r.try_get("plugin_sha256")?,
+        config: serde_json::from_str(&config).unwrap_or_default(),
+        status: r.try_get("status")?,
+        status_reason: r.try_get("status_reason")?,
+        schedule: r.try_get("schedule")?,
+        failure_streak: r.try_get("failure_streak")?,
+        next_run_at: r.try_get("next_run_at")?,
+        last_check_at: r.try_get("last_check_at")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    /// Stores a new install with its sealed secrets (if any).
+    pub async fn create_install(&self, install: &InstallRecord) -> Result<()> {
+        self.create_install_sealed(install, None).await
+    }
+
+    pub async fn create_install_sealed(
+        &self,
+        install: &InstallRecord,
+        secrets: Option<&str>,
+    ) -> Result<()> {
+        let now = crate::time::now_text();
+        sqlx::query(&format!(
+            "INSERT INTO installs ({INSTALL_COLUMNS}, secrets) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        ))
+        .bind(&install.id)
+        .bind(&install.tenant_id)
+        .bind(&install.connector_id)
+        .bind(&install.plugin_version)
+        .bind(&install.plugin_sha256)
+        .bind(serde_json::to_string(&install.config).unwrap_or_default())
+        .bind(&install.status)
+        .bind(&install.status_reason)
+        .bind(&install.schedule)
+        .bind(install.failure_streak)
+        .bind(&install.next_run_at)
+        .bind(&install.last_check_at)
+        .bind(if install.created_at.is_empty() {
+            now.clone()
+        } else {
+            install.created_at.clone()
+        })
+        .bind(now)
+        .bind(secrets)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Writes everything about an install but its secrets and failure streak.
+    pub async fn update_install(&self, install: &InstallRecord) -> Result<()> {
+        sqlx::query(
+            "UPDATE installs SET plugin_version = $1, plugin_sha256 = $2, config = $3, status = $4, \
+             status_reason = $5, schedule = $6, next_run_at = $7, last_check_at = $8, updated_at = $9 WHERE id = $10",
+        )
+        .bind(&install.plugin_version)
+        .bind(&install.plugin_sha256)
+        .bind(serde_json::to_string(&install.config).unwrap_or_default())
+        .bind(&install.status)
+        .bind(&install.status_reason)
+        .bind(&install.schedule)
+        .bind(&install.next_run_at)
+        .bind(&install.last_check_at)
+        .bind(crate::time::now_text())
+        .bind(&install.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Creates the install, or repoints an existing one with the same id.
+    pub async fn put_install(&self, install: &InstallRecord) -> Result<()> {
+        if self.install(&install.id).await?.is_some() {
+            self.update_install(install).await
+        } else {
+            self.create_install(install).await
+        }
+    }
+
+    pub async fn install(&self, id: &str) -> Result<Option<InstallRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {INSTALL_COLUMNS} FROM installs WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(install_from).transpose()
+    }
+
+    /// The tenant's installs that are not deleted, oldest first.
+    pub async fn tenant_installs(&self, tenant_id: &str) -> Result<Vec<InstallRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INSTALL_COLUMNS} FROM installs WHERE tenant_id = $1 AND status <> '{DELETED}' ORDER BY created_at, id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(install_from).collect()
+    }
+
+    /// The sealed secrets of an install, if it has any.
+    pub async fn install_secrets(&self, id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT secrets FROM installs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<Option<String>, _>("secrets"))
+            .transpose()?
+            .flatten())
+    }
+
+    pub async fn set_install_secrets(&self, id: &str, sealed: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE installs SET secrets = $1, updated_at = $2 WHERE id = $3")
+            .bind(sealed)
+            .bind(crate::time::now_text())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Counts a finished scheduled or manual run: a failure extends the
+    /// streak and, at `limit` failures in a row, makes the install inactive
+    /// with `reason`; anything else ends the streak. Returns whether the
+    /// install was made inactive.
+    pub async fn count_run_outcome(
+        &self,
+        id: &str,
+        failed: bool,
+        limit: i64,
+        reason: &str,
+    ) -> Result<bool> {
+        if !failed {
+            sqlx::query("UPDATE installs SET failure_streak = 0 WHERE id = $1")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+            return Ok(false);
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE installs SET failure_streak = failure_streak + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query(&format!(
+            "UPDATE installs SET status = '{INACTIVE}', status_reason = $1, next_run_at = NULL, updated_at = $2 \
+             WHERE id = $3 AND status = '{CONNECTED}' AND failure_streak >= $4"
+        ))
+        .bind(reason)
+        .bind(crate::time::now_text())
+        .bind(id)
+        .bind(limit)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Connected installs whose next slot is due at `now`.
+    pub async fn due_installs(&self, now: &str) -> Result<Vec<InstallRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INSTALL_COLUMNS} FROM installs WHERE status = '{CONNECTED}' AND next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY next_run_at LIMIT 500"
+        ))
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(install_from).collect()
+    }
+
+    /// Claims the slot `slot` of an install for a scheduled run: moves its
+    /// next slot to `next` and enqueues the job, once, whichever scheduler
+    /// gets there first. Returns whether this call claimed it.
+    pub async fn claim_slot(
+        &self,
+        install: &InstallRecord,
+        slot: &str,
+        next: Option<&str>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(&format!(
+            "UPDATE installs SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3 AND status = '{CONNECTED}'"
+        ))
+        .bind(next)
+        .bind(&install.id)
+        .bind(slot)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if moved {
+            super::jobs::insert_job(
+                &mut tx,
+                &super::NewJob {
+                    install_id: install.id.clone(),
+                    tenant_id: install.tenant_id.clone(),
+                    kind: "sync".into(),
+                    trigger: "scheduled".into(),
+                    payload: None,
+                    dedupe_key: Some(format!("scheduled:{}:{slot}", install.id)),
+                    due_at: slot.to_string(),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+}

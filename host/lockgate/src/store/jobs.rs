@@ -1,0 +1,297 @@
+//! The durable job queue. A job is a row; a worker leases it for a while
+//! and renews the lease as long as it works on it. A job is ready when it
+//! is queued and due, or when its lease ran out (its host stopped). Jobs
+//! of one install run one at a time, in due order, so a connector's state
+//! cursor is never written by two runs at once.
+//!
+//! PostgreSQL: the install row is locked with `FOR UPDATE SKIP LOCKED`
+//! while a job of it is leased, so replicas never take the same job or two
+//! jobs of one install. SQLite: the lease is one `UPDATE … RETURNING`
+//! statement, which SQLite runs with the database write lock held.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::{Dialect, Result, Store};
+
+pub const QUEUED: &str = "queued";
+pub const LEASED: &str = "leased";
+pub const DONE: &str = "done";
+pub const FAILED: &str = "failed";
+pub const CANCELLED: &str = "cancelled";
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub install_id: String,
+    pub tenant_id: String,
+    /// `sync` for now.
+    pub kind: String,
+    /// `scheduled`, `manual`, `initial`.
+    pub trigger: String,
+    pub payload: Option<String>,
+    /// Jobs with the same key are enqueued once.
+    pub dedupe_key: Option<String>,
+    pub due_at: String,
+}
+
+/// A job as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Job {
+    pub id: String,
+    pub install_id: String,
+    pub tenant_id: String,
+    pub kind: String,
+    pub trigger: String,
+    #[serde(skip)]
+    pub payload: Option<String>,
+    pub status: String,
+    pub due_at: String,
+    /// Leases taken so far; more than one means a host stopped during it.
+    pub attempts: i64,
+    #[serde(skip)]
+    pub lease_owner: Option<String>,
+    #[serde(skip)]
+    pub lease_until: Option<String>,
+    pub run_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+const JOB_COLUMNS: &str = "id, install_id, tenant_id, kind, run_trigger, payload, status, due_at, \
+    attempts, lease_owner, lease_until, run_id, last_error, created_at, finished_at";
+
+fn job_from(r: &AnyRow) -> Result<Job> {
+    Ok(Job {
+        id: r.try_get("id")?,
+        install_id: r.try_get("install_id")?,
+        tenant_id: r.try_get("tenant_id")?,
+        kind: r.try_get("kind")?,
+        trigger: r.try_get("run_trigger")?,
+        payload: r.try_get("payload")?,
+        status: r.try_get("status")?,
+        due_at: r.try_get("due_at")?,
+        attempts: r.try_get("attempts")?,
+        lease_owner: r.try_get("lease_owner")?,
+        lease_until: r.try_get("lease_until")?,
+        run_id: r.try_get("run_id")?,
+        last_error: r.try_get("last_error")?,
+        created_at: r.try_get("created_at")?,
+        finished_at: r.try_get("finished_at")?,
+    })
+}
+
+/// Inserts a job inside `tx`; a job with the same dedupe key makes this a
+/// no-op. Returns the new job's id, or `None` when it already existed.
+pub(super) async fn insert_job(
+    tx: &mut Transaction<'static, Any>,
+    job: &NewJob,
+) -> Result<Option<String>> {
+    let id = super::new_id("job");
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO jobs (id, install_id, tenant_id, kind, run_trigger, payload, dedupe_key, status, due_at, attempts, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '{QUEUED}', $8, 0, $9) ON CONFLICT (dedupe_key) DO NOTHING"
+    ))
+    .bind(&id)
+    .bind(&job.install_id)
+    .bind(&job.tenant_id)
+    .bind(&job.kind)
+    .bind(&job.trigger)
+    .bind(&job.payload)
+    .bind(&job.dedupe_key)
+    .bind(&job.due_at)
+    .bind(crate::time::now_text())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok((inserted == 1).then_some(id))
+}
+
+/// "Ready" for jobs aliased `j` at the instant bound as `$1`.
+const READY: &str =
+    "((j.status = 'queued' AND j.due_at <= $1) OR (j.status = 'leased' AND j.lease_until < $1))";
+
+/// No other job of the same install holds a live lease at `$1`.
+const INSTALL_FREE: &str = "NOT EXISTS (SELECT 1 FROM jobs o WHERE o.install_id = j.install_id \
+    AND o.id <> j.id AND o.status = 'leased' AND o.lease_until >= $1)";
+
+impl Store {
+    pub async fn enqueue(&self, job: &NewJob) -> Result<Option<String>> {
+        let mut tx = self.pool.begin().await?;
+        let id = insert_job(&mut tx, job).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn job(&self, id: &str) -> Result<Option<Job>> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(job_from).transpose()
+    }
+
+    /// A queued manual job of the install that has not started yet.
+    pub async fn waiting_job(&self, install_id: &str, trigger: &str) -> Result<Option<Job>> {
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE install_id = $1 AND run_trigger = $2 AND status = '{QUEUED}' ORDER BY due_at LIMIT 1"
+        ))
+        .bind(install_id)
+        .bind(trigger)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(job_from).transpose()
+    }
+
+    /// Jobs of an install, newest first.
+    pub async fn install_jobs(&self, install_id: &str, limit: i64) -> Result<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE install_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+        ))
+        .bind(install_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_from).collect()
+    }
+
+    /// Leases the next ready job for `owner` until `until`.
+    pub async fn lease_job(&self, owner: &str, now: &str, until: &str) -> Result<Option<Job>> {
+        match self.dialect {
+            Dialect::Sqlite => {
+                let row = sqlx::query(&format!(
+                    "UPDATE jobs SET status = '{LEASED}', lease_owner = $2, lease_until = $3, attempts = attempts + 1 \
+                     WHERE id = (SELECT j.id FROM jobs j WHERE {READY} AND {INSTALL_FREE} ORDER BY j.due_at, j.created_at LIMIT 1) \
+                     RETURNING {JOB_COLUMNS}"
+                ))
+                .bind(now)
+                .bind(owner)
+                .bind(until)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(job_from).transpose()
+            }
+            Dialect::Postgres => self.lease_job_postgres(owner, now, until).await,
+        }
+    }
+
+    async fn lease_job_postgres(&self, owner: &str, now: &str, until: &str) -> Result<Option<Job>> {
+        let candidates = sqlx::query(&format!(
+            "SELECT j.id, j.install_id FROM jobs j WHERE {READY} AND {INSTALL_FREE} ORDER BY j.due_at, j.created_at LIMIT 16"
+        ))
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tried = std::collections::HashSet::new();
+        for candidate in candidates {
+            let install_id: String = candidate.try_get("install_id")?;
+            if !tried.insert(install_id.clone()) {
+                continue;
+            }
+            let mut tx = self.pool.begin().await?;
+            // Whoever holds the install row is leasing a job of it.
+            let locked =
+                sqlx::query("SELECT id FROM installs WHERE id = $1 FOR UPDATE SKIP LOCKED")
+                    .bind(&install_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if locked.is_none() {
+                continue;
+            }
+            // Checked again under the lock: the first query saw an older snapshot.
+            let row = sqlx::query(&format!(
+                "UPDATE jobs SET status = '{LEASED}', lease_owner = $2, lease_until = $3, attempts = attempts + 1 \
+                 WHERE id = (SELECT j.id FROM jobs j WHERE j.install_id = $4 AND {READY} AND {INSTALL_FREE} \
+                 ORDER BY j.due_at, j.created_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING {JOB_COLUMNS}"
+            ))
+            .bind(now)
+            .bind(owner)
+            .bind(until)
+            .bind(&install_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            if let Some(row) = row {
+                return Ok(Some(job_from(&row)?));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Extends a lease `owner` still holds; `false` when it lost it.
+    pub async fn renew_lease(&self, job_id: &str, owner: &str, until: &str) -> Result<bool> {
+        let n = sqlx::query(&format!(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND status = '{LEASED}'"
+        ))
+        .bind(until)
+        .bind(job_id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Links the run a job started.
+    pub async fn set_job_run(&self, job_id: &str, run_id: &str) -> Result<()> {
+        sqlx::query("UPDATE jobs SET run_id = $1 WHERE id = $2")
+            .bind(run_id)
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a job `owner` holds with `status` (done, failed, cancelled).
+    pub async fn finish_job(
+        &self,
+        job_id: &str,
+        owner: &str,
+        status: &str,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        let n = sqlx::query(&format!(
+            "UPDATE jobs SET status = $1, last_error = $2, finished_at = $3, lease_until = NULL \
+             WHERE id = $4 AND lease_owner = $5 AND status = '{LEASED}'"
+        ))
+        .bind(status)
+        .bind(error)
+        .bind(crate::time::now_text())
+        .bind(job_id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Cancels the queued jobs of an install (it was deactivated or deleted).
+    pub async fn cancel_queued_jobs(&self, install_id: &str, reason: &str) -> Result<u64> {
+        Ok(sqlx::query(&format!(
+            "UPDATE jobs SET status = '{CANCELLED}', last_error = $1, finished_at = $2 WHERE install_id = $3 AND status = '{QUEUED}'"
+        ))
+        .bind(reason)
+        .bind(crate::time::now_text())
+        .bind(install_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Marks the runs of a job that were still going when their host
+    /// stopped as Failed, keeping the rows they committed.
+    pub async fn abandon_job_runs(&self, job_id: &str, reason: &str) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE runs SET status = 'failed', failure_reason = $1, finished_at = $2 WHERE job_id = $3 AND status = 'running'",
+        )
+        .bind(reason)
+        .bind(crate::time::now_text())
+        .bind(job_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+}

@@ -1,0 +1,308 @@
+//! The scheduler and the workers of one `lockgate serve` process.
+//!
+//! The scheduler turns due schedule slots into queued jobs (once per slot,
+//! whichever replica claims it). Workers lease ready jobs, keep the lease
+//! alive while they run, and end the job with the run's outcome. A job
+//! whose lease ran out belonged to a host that stopped: the run it left
+//! behind is marked Failed ("host stopped during run", its committed rows
+//! kept) and the job runs again, up to [`MAX_ATTEMPTS`] times.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::api::AppState;
+use crate::bindings::Trigger;
+use crate::installs;
+use crate::store::installs::CONNECTED;
+use crate::store::jobs::{CANCELLED, DONE, FAILED};
+use crate::store::{Job, StoreError};
+use crate::sync::{RunRequest, run_sync_job};
+
+/// Leases of one job before it is given up.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+pub const HOST_STOPPED: &str = "host stopped during run";
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Concurrent jobs in this process.
+    pub workers: usize,
+    /// How long a lease lasts without renewal.
+    pub lease: Duration,
+    /// How often idle workers and the scheduler look for work.
+    pub poll: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            workers: 2,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Starts the scheduler and the workers; they run until the process ends.
+pub fn start(state: AppState, config: WorkerConfig) {
+    let host = format!(
+        "{}-{}",
+        std::process::id(),
+        crate::store::new_id("host")
+            .trim_start_matches("host-")
+            .get(..8)
+            .unwrap_or("")
+    );
+    tokio::spawn(scheduler(state.clone(), config.clone()));
+    for n in 0..config.workers.max(1) {
+        let owner = format!("{host}-w{n}");
+        tokio::spawn(worker(state.clone(), config.clone(), owner));
+    }
+}
+
+fn instant_after(d: Duration) -> String {
+    crate::time::instant(crate::time::now() + d)
+}
+
+async fn scheduler(state: AppState, config: WorkerConfig) {
+    loop {
+        match schedule_due(&state).await {
+            Ok(0) => {}
+            Ok(_) => state.queue.notify_waiters(),
+            Err(e) => tracing::warn!("scheduler: {e}"),
+        }
+        tokio::time::sleep(config.poll).await;
+    }
+}
+
+/// Enqueues the due slot of every connected install; returns how many.
+pub async fn schedule_due(state: &AppState) -> Result<usize, StoreError> {
+    let now = crate::time::now_text();
+    let mut claimed = 0;
+    for install in state.store.due_installs(&now).await? {
+        let Some(slot) = install.next_run_at.clone() else {
+            continue;
+        };
+        let manifest = installs::plugin(state, &install.plugin_sha256)
+            .map(|p| p.manifest.clone())
+            .ok();
+        let next = manifest.as_ref().and_then(|m| {
+            installs::next_slot(installs::effective_schedule(m, &install).as_deref())
+        });
+        if state
+            .store
+            .claim_slot(&install, &slot, next.as_deref())
+            .await?
+        {
+            claimed += 1;
+        }
+    }
+    Ok(claimed)
+}
+
+async fn worker(state: AppState, config: WorkerConfig, owner: String) {
+    loop {
+        let leased = state
+            .store
+            .lease_job(
+                &owner,
+                &crate::time::now_text(),
+                &instant_after(config.lease),
+            )
+            .await;
+        match leased {
+            Ok(Some(job)) => run_job(&state, &config, &owner, job).await,
+            Ok(None) => {
+                let _ = tokio::time::timeout(config.poll, state.queue.notified()).await;
+            }
+            Err(e) => {
+                tracing::warn!("worker {owner}: cannot lease a job: {e}");
+                tokio::time::sleep(config.poll).await;
+            }
+        }
+    }
+}
+
+/// Runs one leased job to its end, renewing the lease meanwhile.
+async fn run_job(state: &AppState, config: &WorkerConfig, owner: &str, job: Job) {
+    let keep_alive = {
+        let store = state.store.clone();
+        let (id, owner, lease) = (job.id.clone(), owner.to_string(), config.lease);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                match store.renew_lease(&id, &owner, &instant_after(lease)).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => tracing::warn!("cannot renew the lease of {id}: {e}"),
+                }
+            }
+        })
+    };
+    let outcome = execute(state, &job).await;
+    keep_alive.abort();
+    let (status, error) = match outcome {
+        Ok(Outcome::Ran { failed: false, .. }) => (DONE, None),
+        Ok(Outcome::Ran {
+            failed: true,
+            reason,
+        }) => (FAILED, reason),
+        Ok(Outcome::Cancelled(reason)) => (CANCELLED, Some(reason)),
+        Err(e) => {
+            tracing::error!("job {}: {e}", job.id);
+            (
+                FAILED,
+                Some("the host could not record the run".to_string()),
+            )
+        }
+    };
+    match state
+        .store
+        .finish_job(&job.id, owner, status, error.as_deref())
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("job {} was taken over before it finished", job.id),
+        Err(e) => tracing::error!("cannot finish job {}: {e}", job.id),
+    }
+}
+
+enum Outcome {
+    Ran {
+        failed: bool,
+        reason: Option<String>,
+    },
+    Cancelled(String),
+}
+
+async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
+    if job.attempts > 1 {
+        let abandoned = state.store.abandon_job_runs(&job.id, HOST_STOPPED).await?;
+        if abandoned > 0 {
+            tracing::warn!(
+                "job {}: resolved {abandoned} run(s) left by a stopped host",
+                job.id
+            );
+        }
+        if job.attempts > MAX_ATTEMPTS {
+            return Ok(Outcome::Ran {
+                failed: true,
+                reason: Some(format!(
+                    "{HOST_STOPPED}, {MAX_ATTEMPTS} times; not tried again"
+                )),
+            });
+        }
+    }
+    let Some(install) = state.store.install(&job.install_id).await? else {
+        return Ok(Outcome::Cancelled("the install no longer exists".into()));
+    };
+    if install.status != CONNECTED {
+        return Ok(Outcome::Cancelled(format!(
+            "the install is {}",
+            installs::status_label(&install.status)
+        )));
+    }
+    let trigger = match job.trigger.as_str() {
+        "manual" => Trigger::Manual,
+        "initial" => Trigger::Initial,
+        _ => Trigger::Scheduled,
+    };
+    let plugin = match installs::plugin(state, &install.plugin_sha256) {
+        Ok(plugin) => plugin,
+        Err(reason) => return failed_before_run(state, job, &install, reason).await,
+    };
+    let secrets = match installs::secrets(state, &install.id).await {
+        Ok(secrets) => secrets,
+        Err(reason) => return failed_before_run(state, job, &install, reason).await,
+    };
+    let summary = run_sync_job(
+        &state.runtime,
+        RunRequest {
+            store: &state.store,
+            plugin: &plugin,
+            install: &install,
+            secrets: &secrets,
+            operator: state.operator.clone(),
+            limits: state.limits.clone(),
+            trigger,
+        },
+        Some(&job.id),
+    )
+    .await?;
+    state.store.set_job_run(&job.id, &summary.run.id).await?;
+    let failed = summary.run.status == crate::sync::FAILED;
+    streak(
+        state,
+        &install.id,
+        failed,
+        summary.run.failure_reason.as_deref(),
+    )
+    .await?;
+    Ok(Outcome::Ran {
+        failed,
+        reason: summary.run.failure_reason,
+    })
+}
+
+/// A run that could not start is still a Failed run in monitoring.
+async fn failed_before_run(
+    state: &AppState,
+    job: &Job,
+    install: &crate::store::InstallRecord,
+    reason: String,
+) -> Result<Outcome, StoreError> {
+    let now = crate::time::now_text();
+    let run = crate::store::RunRecord {
+        id: crate::store::new_id("run"),
+        install_id: install.id.clone(),
+        tenant_id: install.tenant_id.clone(),
+        connector_id: install.connector_id.clone(),
+        plugin_version: install.plugin_version.clone(),
+        kind: job.kind.clone(),
+        trigger: job.trigger.clone(),
+        status: crate::sync::FAILED.into(),
+        started_at: now.clone(),
+        finished_at: Some(now),
+        duration_ms: Some(0),
+        failure_reason: Some(reason.clone()),
+        requests: 0,
+        peak_memory: 0,
+        job_id: Some(job.id.clone()),
+    };
+    state.store.create_run(&run).await?;
+    state.store.finish_run(&run).await?;
+    state.store.set_job_run(&job.id, &run.id).await?;
+    streak(state, &install.id, true, Some(&reason)).await?;
+    Ok(Outcome::Ran {
+        failed: true,
+        reason: Some(reason),
+    })
+}
+
+async fn streak(
+    state: &AppState,
+    install_id: &str,
+    failed: bool,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    let why = format!(
+        "deactivated after {} failed runs in a row; last: {}",
+        installs::FAILURE_LIMIT,
+        reason.unwrap_or("failed")
+    );
+    if state
+        .store
+        .count_run_outcome(install_id, failed, installs::FAILURE_LIMIT, &why)
+        .await?
+    {
+        state.store.cancel_queued_jobs(install_id, &why).await?;
+    }
+    Ok(())
+}
+
+/// Wakes idle workers after a job was enqueued in this process.
+pub fn wake(queue: &Arc<Notify>) {
+    queue.notify_waiters();
+}
