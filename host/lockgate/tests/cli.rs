@@ -204,6 +204,7 @@ async fn serve_starts_on_a_fresh_sqlite_file_and_accepts_a_created_token() {
     let mut child = lockgate()
         .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db])
         .env("LOCKGATE_CACHE_DIR", dir.0.join("cache"))
+        .env("LOCKGATE_DATA_DIR", dir.0.join("data"))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -253,4 +254,229 @@ async fn reqwest_get(url: &str, token: &str) -> serde_json::Value {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let body = response.split("\r\n\r\n").nth(1).unwrap();
     serde_json::from_str(body).unwrap()
+}
+
+/// A planner that answers the first batch of a run and holds every later
+/// one until released: a run that is stopped half-way.
+#[derive(Clone, Default)]
+struct HoldingPlanner {
+    batches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    release: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl HoldingPlanner {
+    async fn start(self) -> String {
+        use axum::routing::{get, post};
+        async fn account() -> axum::Json<serde_json::Value> {
+            axum::Json(serde_json::json!({ "name": "Holding planner" }))
+        }
+        async fn batch(
+            axum::extract::State(p): axum::extract::State<HoldingPlanner>,
+            axum::Json(body): axum::Json<serde_json::Value>,
+        ) -> axum::Json<serde_json::Value> {
+            use std::sync::atomic::Ordering::SeqCst;
+            if p.batches.fetch_add(1, SeqCst) >= 1 {
+                while !p.release.load(SeqCst) {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            }
+            let results: Vec<_> = body["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| serde_json::json!({ "externalId": r["externalId"], "code": 201, "result": "created" }))
+                .collect();
+            axum::Json(serde_json::json!({ "results": results }))
+        }
+        let app = axum::Router::new()
+            .route("/api/v1/account", get(account))
+            .route("/api/v1/resources/batch", post(batch))
+            .with_state(self);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    }
+}
+
+/// Starts `lockgate serve` on `db`; returns the process and its URL.
+async fn start_serve(dir: &TempDir, db: &str, allow: &str) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = lockgate()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            db,
+            "--allow-http",
+            allow,
+        ])
+        .env("LOCKGATE_CACHE_DIR", dir.0.join("cache"))
+        .env("LOCKGATE_DATA_DIR", dir.0.join("data"))
+        .env("LOCKGATE_LEASE_SECONDS", "2")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let url = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            let line = lines.next().expect("serve printed its address").unwrap();
+            if let Some(url) = line.strip_prefix("lockgate listening on ") {
+                // Keep draining so the process never blocks on a full pipe.
+                std::thread::spawn(move || lines.for_each(drop));
+                return url.to_string();
+            }
+        }
+    })
+    .await
+    .unwrap();
+    (child, url)
+}
+
+fn token_for(db: &str, args: &[&str]) -> String {
+    let out = lockgate()
+        .args(["token", "create", "--database-url", db])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[tokio::test]
+async fn a_host_killed_mid_run_keeps_its_rows_and_the_run_is_resolved_on_restart() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let dir = TempDir::new("kill");
+    let db_path = dir.0.join("lockgate.db");
+    let db = format!("sqlite://{}", db_path.display());
+    let seeded = lockgate()
+        .args([
+            "sandbox",
+            "seed",
+            "--employees",
+            "600",
+            "--tenant",
+            "t-1",
+            "--db",
+        ])
+        .arg(&db_path)
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let operator = token_for(&db, &["--role", "operator"]);
+    let admin = token_for(&db, &["--role", "tenant-admin", "--tenant", "t-1"]);
+    let planner = HoldingPlanner::default();
+    let planner_addr = planner.clone().start().await;
+
+    let (mut first, url) = start_serve(&dir, &db, &planner_addr).await;
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{url}/api/v1/partner/submissions"))
+        .bearer_auth(&operator)
+        .body(lockgate::demo::PLANNER_EXPORT.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let res = http
+        .post(format!("{url}/api/v1/review/planner-export/0.1.0"))
+        .bearer_auth(&operator)
+        .json(&serde_json::json!({ "decision": "approve", "tier": "select" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let connect = serde_json::json!({
+        "plugin": "planner-export",
+        "config": { "planner-url": format!("http://{planner_addr}"), "api-key": "k" },
+    });
+    let installs = format!("{url}/api/v1/tenants/t-1/installs");
+    let preview: serde_json::Value = http
+        .post(format!("{installs}/preview"))
+        .bearer_auth(&admin)
+        .json(&connect)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut body = connect.clone();
+    body["grant"] = preview["grant"].clone();
+    let install: serde_json::Value = http
+        .post(&installs)
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(install["status"], "connected", "{install}");
+    let id = install["id"].as_str().unwrap().to_string();
+
+    // The initial run gets its first batch through, then hangs: kill -9.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while planner.batches.load(SeqCst) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never reached its second batch"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    first.kill().unwrap(); // SIGKILL
+    let _ = first.wait();
+    let store = lockgate::Store::open(&db).await.unwrap();
+    let runs = store.runs_of_install(&id).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, "running");
+    let committed = store.run_counts(&runs[0].id).await.unwrap();
+    let committed: i64 = committed.values().sum();
+    assert!(
+        committed >= 200,
+        "the first batch's rows were committed: {committed}"
+    );
+
+    // A new host takes the job over once the lease runs out.
+    planner.release.store(true, SeqCst);
+    let (mut second, _url) = start_serve(&dir, &db, &planner_addr).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let runs = loop {
+        let runs = store.runs_of_install(&id).await.unwrap();
+        if runs.len() == 2 && runs.iter().all(|r| r.status != "running") {
+            break runs;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not resolved: {runs:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    second.kill().unwrap();
+    let _ = second.wait();
+    let killed = runs
+        .iter()
+        .find(|r| r.status == "failed")
+        .expect("the killed run failed");
+    assert_eq!(
+        killed.failure_reason.as_deref(),
+        Some("host stopped during run")
+    );
+    let kept: i64 = store.run_counts(&killed.id).await.unwrap().values().sum();
+    assert_eq!(kept, committed, "no committed row was lost");
+    let retried = runs.iter().find(|r| r.id != killed.id).unwrap();
+    assert_eq!(retried.status, "successful", "{retried:?}");
+    assert_eq!(retried.job_id, killed.job_id, "the same job ran again");
 }

@@ -248,6 +248,8 @@ impl Connector for PlannerExport {
             .collect();
         for batch in resources.chunks(BATCH) {
             send_batch(&base, batch, &mut rows, &mut retry)?;
+            // Each answered batch is in monitoring before the next is sent.
+            rows.flush()?;
         }
         rows.finish()?;
 
