@@ -185,6 +185,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
         .route(
             "/api/v1/partner/submissions",
@@ -334,6 +335,17 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
         out,
     )
         .into_response())
+}
+
+/// The OpenAPI document of this API.
+pub const OPENAPI: &str = include_str!("api/openapi.json");
+
+async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
 }
 
 /// Who the token belongs to.
