@@ -838,3 +838,136 @@ async fn the_openapi_document_matches_the_routes() {
         );
     }
 }
+
+async fn post_csv(app: &App, token: &str, tenant: &str, csv: &str) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/tenants/{tenant}/employees/import",
+            app.url
+        ))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn a_csv_import_writes_all_rows_or_none() {
+    let app = spawn_app().await;
+    app.store.create_tenant("t-1", "Acme").await.unwrap();
+    let admin = tenant_token(&app, "t-1", true).await;
+
+    // Every problem, by line; nothing is written.
+    let bad = "id,first_name,last_name,hire_date,weekly_hours,include:planner-export,attribute:Badge\n\
+               e-1,Zoë,Müller-Lüdenscheidt,2024-01-15,38.5,yes,B-17\n\
+               e-2,,Dupont,2024-13-01,lots,maybe,\n\
+               e-1,Anna,Jansen,2023-05-02,,,\n";
+    let (status, body) = post_csv(&app, &admin, "t-1", bad).await;
+    assert_eq!(status, 422, "{body}");
+    let fields: Vec<String> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    for expected in [
+        "line 3: weekly_hours",
+        "line 3: include:planner-export",
+        "line 3: first_name",
+        "line 3: hire_date",
+        "line 4: id",
+    ] {
+        assert!(
+            fields.iter().any(|f| f == expected),
+            "{expected} in {fields:?}"
+        );
+    }
+    assert!(app.store.all_employees("t-1").await.unwrap().is_empty());
+
+    let (status, body) = post_csv(&app, &admin, "t-1", "id,shoe_size\ne-1,42\n").await;
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown column")
+    );
+
+    let good = "id,first_name,last_name,hire_date,weekly_hours,include:planner-export,attribute:Badge\n\
+                e-1,Zoë,Müller-Lüdenscheidt,2024-01-15,38.5,yes,B-17\n\
+                e-2,Jean,Dupont,2024-03-01,,no,\n";
+    let (status, body) = post_csv(&app, &admin, "t-1", good).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["imported"], 2);
+    let (_, page) = get(&app, &admin, "/api/v1/tenants/t-1/employees", None).await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["last_name"], "Müller-Lüdenscheidt");
+    assert_eq!(items[0]["weekly_hours"], 38.5);
+    assert_eq!(
+        items[0]["custom_attributes"],
+        serde_json::json!({ "Badge": "B-17" })
+    );
+    assert_eq!(
+        items[1]["excluded_from"],
+        serde_json::json!(["planner-export"])
+    );
+    assert_eq!(items[1]["custom_attributes"], serde_json::json!({}));
+
+    // Custom attributes through the single-employee endpoint too.
+    let (status, body) = put_json(
+        &app,
+        &admin,
+        "/api/v1/tenants/t-1/employees/e-2",
+        r#"{"first_name":"Jean","last_name":"Dupont","hire_date":"2024-03-01","custom_attributes":{"T-shirt":"L"}}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["custom_attributes"],
+        serde_json::json!({ "T-shirt": "L" })
+    );
+
+    // Another tenant's admin imports nothing here.
+    let other = tenant_token(&app, "t-2", true).await;
+    let (status, _) = post_csv(&app, &other, "t-1", good).await;
+    assert_eq!(status, 404);
+}
+
+/// The console is one page on the API, locked down: no other origin, no
+/// framing, and partner-written texts are only ever set as text.
+#[tokio::test]
+async fn the_console_is_served_with_a_strict_policy() {
+    let app = spawn_app().await;
+    let res = reqwest::get(format!("{}/", app.url)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let page = res.text().await.unwrap();
+    for view in [
+        "/api/v1/marketplace",
+        "/installs/preview",
+        "/runs",
+        "/rows?",
+    ] {
+        assert!(page.contains(view), "the console uses {view}");
+    }
+    assert!(!page.contains("innerHTML"), "texts must be set as text");
+    assert!(
+        !page.contains("localStorage"),
+        "the token lives only for the session"
+    );
+}

@@ -183,6 +183,8 @@ impl FromRequestParts<AppState> for Caller {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(console))
+        .route("/console", get(console))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi))
@@ -210,6 +212,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/tenants/{tenant}/employees/{id}",
             axum::routing::put(hr::put_employee),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/employees/import",
+            post(hr::import_employees)
+                .layer(axum::extract::DefaultBodyLimit::max(hr::MAX_IMPORT_BYTES)),
         )
         .route("/api/v1/tenants/{tenant}/absences", get(hr::list_absences))
         .route(
@@ -335,6 +342,24 @@ async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
         out,
     )
         .into_response())
+}
+
+/// The web console: one page on top of this API.
+const CONSOLE: &str = include_str!("api/console.html");
+
+async fn console() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+            ),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        CONSOLE,
+    )
+        .into_response()
 }
 
 /// The OpenAPI document of this API.

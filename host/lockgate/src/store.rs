@@ -19,6 +19,7 @@ mod sql;
 use sql::Sql;
 
 pub use installs::InstallRecord;
+
 pub use jobs::{Job, NewJob};
 
 use crate::hr::{Absence, AbsenceFilter, Employee, EmployeeFilter, Visibility};
@@ -252,11 +253,107 @@ impl Store {
     /// Inserts or replaces employees, in batches inside one transaction.
     pub async fn upsert_employees(&self, tenant_id: &str, employees: &[Employee]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        insert_employees(&mut tx, tenant_id, employees).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes employees with their inclusion answers and (when given)
+    /// their custom attributes, all or nothing.
+    pub async fn write_employees(&self, tenant_id: &str, writes: &[EmployeeWrite]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let employees: Vec<Employee> = writes.iter().map(|w| w.employee.clone()).collect();
+        insert_employees(&mut tx, tenant_id, &employees).await?;
+        for w in writes {
+            for (connector, included) in &w.include_in {
+                sqlx::query(
+                    "DELETE FROM employee_exclusions WHERE tenant_id = $1 AND employee_id = $2 AND connector_id = $3",
+                )
+                .bind(tenant_id)
+                .bind(&w.employee.id)
+                .bind(connector)
+                .execute(&mut *tx)
+                .await?;
+                if !included {
+                    sqlx::query(
+                        "INSERT INTO employee_exclusions (tenant_id, employee_id, connector_id) VALUES ($1, $2, $3)",
+                    )
+                    .bind(tenant_id)
+                    .bind(&w.employee.id)
+                    .bind(connector)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            if let Some(attributes) = &w.attributes {
+                sqlx::query(
+                    "DELETE FROM employee_attributes WHERE tenant_id = $1 AND employee_id = $2",
+                )
+                .bind(tenant_id)
+                .bind(&w.employee.id)
+                .execute(&mut *tx)
+                .await?;
+                for (name, value) in attributes {
+                    sqlx::query(
+                        "INSERT INTO employee_attributes (tenant_id, employee_id, name, value) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(tenant_id)
+                    .bind(&w.employee.id)
+                    .bind(name)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Custom attributes of the given employees, by employee id.
+    pub async fn employee_attributes(
+        &self,
+        tenant_id: &str,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+        let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for chunk in ids.chunks(400) {
+            let mut q = Sql::new(
+                "SELECT employee_id, name, value FROM employee_attributes WHERE tenant_id = ",
+            );
+            q.bind(tenant_id.to_string()).push(" AND employee_id IN ");
+            q.list(chunk.iter().cloned());
+            for r in q.fetch_all(&self.pool).await? {
+                out.entry(r.try_get("employee_id")?)
+                    .or_default()
+                    .insert(r.try_get("name")?, r.try_get("value")?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One employee as a tenant writes it.
+#[derive(Debug, Clone)]
+pub struct EmployeeWrite {
+    pub employee: Employee,
+    /// "Include in transfer to <connector>?" answers given with it.
+    pub include_in: BTreeMap<String, bool>,
+    /// Replaces all custom attributes when `Some`.
+    pub attributes: Option<BTreeMap<String, String>>,
+}
+
+async fn insert_employees(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant_id: &str,
+    employees: &[Employee],
+) -> Result<()> {
+    {
         for chunk in employees.chunks(400) {
             let mut del = Sql::new("DELETE FROM employees WHERE tenant_id = ");
             del.bind(tenant_id.to_string()).push(" AND id IN ");
             del.list(chunk.iter().map(|e| e.id.clone()));
-            del.execute(&mut *tx).await?;
+            del.execute(&mut **tx).await?;
 
             let mut q = Sql::new(format!(
                 "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}) "
@@ -287,12 +384,13 @@ impl Store {
                     .bind(e.login.clone())
                     .bind(e.updated_at.clone());
             });
-            q.execute(&mut *tx).await?;
+            q.execute(&mut **tx).await?;
         }
-        tx.commit().await?;
-        Ok(())
     }
+    Ok(())
+}
 
+impl Store {
     pub async fn upsert_absences(&self, tenant_id: &str, absences: &[Absence]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for chunk in absences.chunks(800) {
@@ -429,12 +527,16 @@ impl Store {
         for (employee, connector) in self.exclusions(tenant_id).await? {
             excluded.entry(employee).or_default().push(connector);
         }
+        let ids: Vec<String> = employees.iter().map(|e| e.id.clone()).collect();
+        let mut attributes = self.employee_attributes(tenant_id, &ids).await?;
         let items = employees
             .into_iter()
             .map(|e| {
                 let mut value = serde_json::json!(e);
                 value["excluded_from"] =
                     serde_json::json!(excluded.remove(&e.id).unwrap_or_default());
+                value["custom_attributes"] =
+                    serde_json::json!(attributes.remove(&e.id).unwrap_or_default());
                 value
             })
             .collect();
