@@ -299,6 +299,41 @@ impl HoldingPlanner {
     }
 }
 
+/// The database the server tests run on: a SQLite file in `dir`, or a
+/// fresh schema in the PostgreSQL at `LOCKGATE_TEST_POSTGRES_URL` when that
+/// is set (CI sets it).
+async fn test_database(dir: &TempDir) -> String {
+    match std::env::var("LOCKGATE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => {
+            use sqlx::Connection;
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let prefix = format!("lgc_{}_", std::process::id());
+            let schema = format!("{prefix}{}", N.fetch_add(1, Ordering::Relaxed));
+            let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+            // Schemas left by earlier runs of this suite go first.
+            let old: Vec<(String,)> = sqlx::query_as(
+                "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'lgc\\_%'",
+            )
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+            for (name,) in old.into_iter().filter(|(n,)| !n.starts_with(&prefix)) {
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                    .execute(&mut admin)
+                    .await;
+            }
+            sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}options=-c%20search_path%3D{schema}")
+        }
+        _ => format!("sqlite://{}", dir.0.join("lockgate.db").display()),
+    }
+}
+
 /// Starts `lockgate serve` on `db`; returns the process and its URL.
 async fn start_serve(dir: &TempDir, db: &str, allow: &str) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
@@ -315,6 +350,7 @@ async fn start_serve(dir: &TempDir, db: &str, allow: &str) -> (std::process::Chi
         .env("LOCKGATE_CACHE_DIR", dir.0.join("cache"))
         .env("LOCKGATE_DATA_DIR", dir.0.join("data"))
         .env("LOCKGATE_LEASE_SECONDS", "2")
+        .env("LOCKGATE_SECRET_KEY", SECRET_KEY)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -336,6 +372,9 @@ async fn start_serve(dir: &TempDir, db: &str, allow: &str) -> (std::process::Chi
     (child, url)
 }
 
+/// The key both replicas seal install secrets with.
+const SECRET_KEY: &str = "4c6f636b676174652d746573742d6b65792d30313233343536373839616263ff";
+
 fn token_for(db: &str, args: &[&str]) -> String {
     let out = lockgate()
         .args(["token", "create", "--database-url", db])
@@ -354,26 +393,11 @@ fn token_for(db: &str, args: &[&str]) -> String {
 async fn a_host_killed_mid_run_keeps_its_rows_and_the_run_is_resolved_on_restart() {
     use std::sync::atomic::Ordering::SeqCst;
     let dir = TempDir::new("kill");
-    let db_path = dir.0.join("lockgate.db");
-    let db = format!("sqlite://{}", db_path.display());
-    let seeded = lockgate()
-        .args([
-            "sandbox",
-            "seed",
-            "--employees",
-            "600",
-            "--tenant",
-            "t-1",
-            "--db",
-        ])
-        .arg(&db_path)
-        .output()
+    let db = test_database(&dir).await;
+    let store = lockgate::Store::open(&db).await.unwrap();
+    lockgate::sandbox::ensure_tenant(&store, "t-1", 600, 1)
+        .await
         .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
     let operator = token_for(&db, &["--role", "operator"]);
     let admin = token_for(&db, &["--role", "tenant-admin", "--tenant", "t-1"]);
     let planner = HoldingPlanner::default();
@@ -438,7 +462,6 @@ async fn a_host_killed_mid_run_keeps_its_rows_and_the_run_is_resolved_on_restart
     }
     first.kill().unwrap(); // SIGKILL
     let _ = first.wait();
-    let store = lockgate::Store::open(&db).await.unwrap();
     let runs = store.runs_of_install(&id).await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].status, "running");
@@ -479,4 +502,90 @@ async fn a_host_killed_mid_run_keeps_its_rows_and_the_run_is_resolved_on_restart
     let retried = runs.iter().find(|r| r.id != killed.id).unwrap();
     assert_eq!(retried.status, "successful", "{retried:?}");
     assert_eq!(retried.job_id, killed.job_id, "the same job ran again");
+}
+
+#[tokio::test]
+async fn two_serve_replicas_run_every_due_job_exactly_once() {
+    let dir = TempDir::new("replicas");
+    let db = test_database(&dir).await;
+    let store = lockgate::Store::open(&db).await.unwrap();
+    let operator = token_for(&db, &["--role", "operator"]);
+    let planner = DemoPlanner::start().await.unwrap();
+    let (mut one, url) = start_serve(&dir, &db, &planner.authority()).await;
+    let (mut two, _) = start_serve(&dir, &db, &planner.authority()).await;
+
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{url}/api/v1/partner/submissions"))
+        .bearer_auth(&operator)
+        .body(lockgate::demo::PLANNER_EXPORT.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let version: serde_json::Value = http
+        .post(format!("{url}/api/v1/review/planner-export/0.1.0"))
+        .bearer_auth(&operator)
+        .json(&serde_json::json!({ "decision": "approve", "tier": "select" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sha256 = version["sha256"].as_str().unwrap().to_string();
+
+    // Forty installs in forty tenants, all due now.
+    let sealer = lockgate::secrets::SecretBox::from_hex(SECRET_KEY).unwrap();
+    let due = lockgate::time::now_text();
+    let mut ids = Vec::new();
+    for n in 0..40u64 {
+        let tenant = format!("r-{n}");
+        lockgate::sandbox::ensure_tenant(&store, &tenant, 5, n)
+            .await
+            .unwrap();
+        let install = lockgate::store::InstallRecord {
+            id: format!("inst-{n}"),
+            tenant_id: tenant,
+            connector_id: "planner-export".into(),
+            plugin_version: "0.1.0".into(),
+            plugin_sha256: sha256.clone(),
+            config: [("planner-url".to_string(), planner.url())].into(),
+            status: "connected".into(),
+            next_run_at: Some(due.clone()),
+            ..Default::default()
+        };
+        let sealed = sealer.seal(
+            &install.id,
+            &[("api-key".to_string(), PLANNER_KEY.to_string())].into(),
+        );
+        store
+            .create_install_sealed(&install, Some(&sealed))
+            .await
+            .unwrap();
+        ids.push(install.id);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    for id in &ids {
+        loop {
+            let runs = store.runs_of_install(id).await.unwrap();
+            if runs.iter().any(|r| r.status != "running") {
+                assert_eq!(runs[0].status, "successful", "{:?}", runs[0]);
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{id} never ran");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    // Time for a duplicate to show up, were there one.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    one.kill().unwrap();
+    two.kill().unwrap();
+    let _ = (one.wait(), two.wait());
+    for id in &ids {
+        assert_eq!(store.runs_of_install(id).await.unwrap().len(), 1, "{id}");
+        let jobs = store.install_jobs(id, 10).await.unwrap();
+        assert_eq!(jobs.len(), 1, "{id}: {jobs:?}");
+        assert_eq!(jobs[0].attempts, 1, "{id}");
+    }
 }
