@@ -268,6 +268,57 @@ async fn a_partner_submission_is_reviewed_and_listed_in_the_marketplace() {
     );
     assert_eq!(get(&app, &admin, "/api/v1/review/queue", None).await.0, 403);
 
+    // The review sandbox ran it against a synthetic tenant, every host
+    // answered by the review partner; the report shows what went where.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let report = loop {
+        let (_, queue) = get(&app, &operator, "/api/v1/review/queue", None).await;
+        let run = queue["items"][0]["sandbox_run"].clone();
+        if run.get("ran_at").is_some() {
+            break run;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no sandbox run: {queue}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(report.get("error").is_none(), "{report}");
+    assert_eq!(report["validate_config"]["passed"], true, "{report}");
+    assert_eq!(report["check_connection"]["passed"], true, "{report}");
+    assert_eq!(report["config"]["api-key"], "(test secret)");
+    let exchanges = report["exchanges"].as_array().unwrap();
+    let batch = exchanges
+        .iter()
+        .find(|e| {
+            e["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/api/v1/resources/batch")
+        })
+        .unwrap_or_else(|| panic!("no batch sent: {report}"));
+    assert_eq!(batch["method"], "POST");
+    assert!(
+        batch["request_body"]
+            .as_str()
+            .unwrap()
+            .contains("externalId")
+    );
+    assert!(
+        batch["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h == "authorization"),
+        "the host injected the key: {batch}"
+    );
+    assert!(
+        !report.to_string().contains("review-api-key"),
+        "secret in the report"
+    );
+    assert!(report["sync"]["requests"].as_i64().unwrap() >= 1);
+    assert!(report["sync"]["peak_memory"].as_i64().unwrap() > 0);
+
     // A bad decision is explained; a good one lists the connector.
     let path = "/api/v1/review/planner-export/0.1.0";
     let (status, err) = post_json(

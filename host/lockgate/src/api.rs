@@ -202,6 +202,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/review/{plugin}/{version}",
             axum::routing::post(catalog::decide),
         )
+        .route(
+            "/api/v1/review/{plugin}/{version}/sandbox-run",
+            post(catalog::rerun_sandbox),
+        )
         .route("/api/v1/marketplace", get(catalog::marketplace))
         .route("/api/v1/marketplace/{id}", get(catalog::marketplace_detail))
         .route("/api/v1/tenants", axum::routing::post(hr::create_tenant))

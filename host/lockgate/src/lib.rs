@@ -19,6 +19,7 @@ pub mod demo;
 pub mod hr;
 pub mod installs;
 pub mod policy;
+pub mod review;
 pub mod runtime;
 pub mod sandbox;
 pub mod secrets;

@@ -72,6 +72,10 @@ pub struct OperatorPolicy {
     /// `host:port` pairs reachable over plain HTTP, and allowed to resolve to
     /// private or loopback addresses (local partners, tests).
     pub insecure_hosts: BTreeSet<(String, u16)>,
+    /// Review runs only: every granted host is answered by this loopback
+    /// recorder over plain HTTP, so a connector under review never reaches
+    /// a real partner.
+    pub review_partner: Option<std::net::SocketAddr>,
 }
 
 impl OperatorPolicy {

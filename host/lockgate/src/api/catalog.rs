@@ -68,6 +68,10 @@ fn review_view(v: &PluginVersion) -> Value {
             .map(|s| json!({ "scope": s.as_str(), "means": s.describe() }))
             .collect::<Vec<_>>()
     );
+    view["sandbox_run"] = v
+        .sandbox_report
+        .clone()
+        .unwrap_or_else(|| json!({ "pending": true }));
     view["absence_window"] = json!(v.manifest.absence_window);
     view["hosts"] = json!(v.manifest.hosts);
     view["secrets_injected"] = json!(
@@ -156,7 +160,41 @@ pub async fn submit(
             &inspection.imports,
         )
         .await?;
+    if version.sandbox_report.is_none() {
+        tokio::spawn(crate::review::review_submission(
+            state.clone(),
+            version.plugin_id.clone(),
+            version.version.clone(),
+        ));
+    }
     Ok((StatusCode::CREATED, Json(submission_view(&version))))
+}
+
+/// POST /api/v1/review/{plugin}/{version}/sandbox-run — run the version in
+/// the review sandbox again and return the fresh report (operator).
+pub async fn rerun_sandbox(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((plugin_id, version)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    if caller.role != Role::Operator {
+        return Err(forbidden("only the operator reviews"));
+    }
+    if state
+        .store
+        .plugin_version(&plugin_id, &version)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("submission"));
+    }
+    crate::review::review_submission(state.clone(), plugin_id.clone(), version.clone()).await;
+    let v = state
+        .store
+        .plugin_version(&plugin_id, &version)
+        .await?
+        .ok_or_else(|| ApiError::not_found("submission"))?;
+    Ok(Json(review_view(&v)))
 }
 
 /// GET /api/v1/partner/submissions — the caller's own.

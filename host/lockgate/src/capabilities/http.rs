@@ -181,8 +181,9 @@ impl WasiHttpHooks for Egress {
                 HttpError::HttpRequestDenied,
             );
         }
+        let review_partner = self.grant.operator.review_partner;
         let operator_allowed = self.grant.operator.is_insecure_allowed(&host, port);
-        if !tls && !operator_allowed {
+        if !tls && !operator_allowed && review_partner.is_none() {
             return denied(
                 format!("request to {target} denied: plain HTTP is not allowed, use https"),
                 &self.recorder,
@@ -220,6 +221,32 @@ impl WasiHttpHooks for Egress {
         let tls_config = self.tls.clone();
         let max_response_bytes = self.limits.max_response_bytes;
         let method = request.method().clone();
+        let timeouts = Timeouts {
+            connect: connect_timeout,
+            first_byte: first_byte_timeout,
+            between_bytes: between_bytes_timeout,
+        };
+        if let Some(partner) = review_partner {
+            return Box::new(async move {
+                recorder.log(
+                    "debug",
+                    &format!(
+                        "{method} {target}{} (answered by the review partner)",
+                        uri.path()
+                    ),
+                );
+                send(
+                    request,
+                    &host,
+                    &[partner],
+                    None,
+                    timeouts,
+                    recorder,
+                    max_response_bytes,
+                )
+                .await
+            });
+        }
         Box::new(async move {
             let addrs = resolve(&host, port, connect_timeout)
                 .await
@@ -250,11 +277,7 @@ impl WasiHttpHooks for Egress {
                 &host,
                 &vetted,
                 tls.then_some(tls_config),
-                Timeouts {
-                    connect: connect_timeout,
-                    first_byte: first_byte_timeout,
-                    between_bytes: between_bytes_timeout,
-                },
+                timeouts,
                 recorder,
                 max_response_bytes,
             )

@@ -28,6 +28,8 @@ pub struct PluginVersion {
     pub tier: Option<String>,
     /// Whether this version is the one the marketplace lists.
     pub listed: bool,
+    /// What the review sandbox run showed; `None` until it finished.
+    pub sandbox_report: Option<serde_json::Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +57,7 @@ pub enum Decision {
 }
 
 const VERSION_QUERY: &str = "SELECT v.plugin_id, v.version, v.sha256, v.size, v.manifest, v.imports, v.status, \
-    v.review_reasons, v.submitted_at, v.reviewed_at, p.partner_id, p.first_party, p.tier, p.listed_version \
+    v.review_reasons, v.submitted_at, v.reviewed_at, v.sandbox_report, p.partner_id, p.first_party, p.tier, p.listed_version \
     FROM plugin_versions v JOIN plugins p ON p.id = v.plugin_id";
 
 fn version_from(r: &AnyRow) -> Result<PluginVersion> {
@@ -82,6 +84,9 @@ fn version_from(r: &AnyRow) -> Result<PluginVersion> {
         submitted_at: r.try_get("submitted_at")?,
         reviewed_at: r.try_get("reviewed_at")?,
         tier: r.try_get("tier")?,
+        sandbox_report: r
+            .try_get::<Option<String>, _>("sandbox_report")?
+            .and_then(|t| serde_json::from_str(&t).ok()),
     })
 }
 
@@ -240,6 +245,23 @@ impl Store {
             .ok_or_else(|| {
                 CatalogError::Store(StoreError::NotFound(format!("{plugin_id} {version}")))
             })
+    }
+
+    pub async fn set_sandbox_report(
+        &self,
+        plugin_id: &str,
+        version: &str,
+        report: &serde_json::Value,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE plugin_versions SET sandbox_report = $1 WHERE plugin_id = $2 AND version = $3",
+        )
+        .bind(report.to_string())
+        .bind(plugin_id)
+        .bind(version)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// The version of each plugin the marketplace lists.
