@@ -6,6 +6,7 @@ mod api;
 mod helpers;
 mod hostile;
 mod inspect;
+mod matrix;
 mod planner;
 mod platform;
 mod runtime;

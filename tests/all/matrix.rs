@@ -1,0 +1,217 @@
+//! Every operation of the API (as the OpenAPI document lists them) against
+//! every kind of caller. A caller without access gets 401 (no token), 403
+//! or 404, and the answer reveals nothing about the resource; a caller
+//! with access is never turned away. A new route without a row here fails.
+
+use serde_json::Value;
+
+use crate::api::{get, spawn_app_with, submit, tenant_token, token};
+use crate::helpers::{FakePlanner, PLANNER_KEY};
+use lockgate::auth::Role;
+
+const OPERATOR: &str = "operator";
+const PARTNER: &str = "partner (owner)";
+const OTHER_PARTNER: &str = "another partner";
+const ADMIN: &str = "tenant admin";
+const NO_RIGHT: &str = "tenant admin without the marketplace right";
+const OTHER_ADMIN: &str = "another tenant's admin";
+
+/// Who may call each operation; routes that need no token are absent.
+fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
+    const ALL: &[&str] = &[
+        OPERATOR,
+        PARTNER,
+        OTHER_PARTNER,
+        ADMIN,
+        NO_RIGHT,
+        OTHER_ADMIN,
+    ];
+    const PARTNERS: &[&str] = &[OPERATOR, PARTNER, OTHER_PARTNER];
+    const REVIEW: &[&str] = &[OPERATOR];
+    const BROWSE: &[&str] = &[OPERATOR, PARTNER, OTHER_PARTNER, ADMIN, OTHER_ADMIN];
+    const HR: &[&str] = &[OPERATOR, ADMIN, NO_RIGHT];
+    const MONITOR: &[&str] = &[OPERATOR, ADMIN];
+    const MANAGE: &[&str] = &[ADMIN];
+    Some(match (method, path) {
+        (_, "/healthz" | "/metrics" | "/api/v1/openapi.json") => return None,
+        ("get", "/api/v1/me") => ALL,
+        (_, "/api/v1/partner/submissions") => PARTNERS,
+        (_, p) if p.starts_with("/api/v1/review/") => REVIEW,
+        (_, p) if p.starts_with("/api/v1/marketplace") => BROWSE,
+        ("post", "/api/v1/tenants") => REVIEW,
+        (_, p) if p.contains("/employees") || p.contains("/absences") => HR,
+        ("get", p) if p.contains("/installs") || p.contains("/runs/") => MONITOR,
+        (_, p) if p.contains("/installs") => MANAGE,
+        _ => panic!("{method} {path} has no row in the access matrix"),
+    })
+}
+
+#[tokio::test]
+async fn every_operation_against_every_caller() {
+    let planner = FakePlanner::start().await;
+    let mut operator_policy = lockgate::policy::OperatorPolicy::default();
+    operator_policy.allow(&planner.addr.to_string()).unwrap();
+    let app = spawn_app_with(operator_policy).await;
+    for tenant in ["t-1", "t-2"] {
+        lockgate::sandbox::ensure_tenant(&app.store, tenant, 20, 3)
+            .await
+            .unwrap();
+    }
+    let callers = [
+        (OPERATOR, token(&app, Role::Operator, None, None).await),
+        (
+            PARTNER,
+            token(&app, Role::Partner, Some("planner-co"), None).await,
+        ),
+        (
+            OTHER_PARTNER,
+            token(&app, Role::Partner, Some("other-co"), None).await,
+        ),
+        (ADMIN, tenant_token(&app, "t-1", true).await),
+        (NO_RIGHT, tenant_token(&app, "t-1", false).await),
+        (OTHER_ADMIN, tenant_token(&app, "t-2", true).await),
+    ];
+    let by_name = |name: &str| callers.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+
+    // A listed connector, connected to t-1, with one finished run.
+    let (status, _) = submit(
+        &app,
+        &by_name(PARTNER),
+        lockgate::demo::PLANNER_EXPORT.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = crate::api::post_json(
+        &app,
+        &by_name(OPERATOR),
+        "/api/v1/review/planner-export/0.1.0",
+        r#"{"decision":"approve","tier":"select"}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let admin = by_name(ADMIN);
+    let (_, preview) = crate::api::post_json(
+        &app,
+        &admin,
+        "/api/v1/tenants/t-1/installs/preview",
+        &serde_json::json!({
+            "plugin": "planner-export",
+            "config": { "planner-url": planner.url(), "api-key": PLANNER_KEY },
+        })
+        .to_string(),
+    )
+    .await;
+    let (status, install) = crate::api::post_json(
+        &app,
+        &admin,
+        "/api/v1/tenants/t-1/installs",
+        &serde_json::json!({
+            "plugin": "planner-export",
+            "config": { "planner-url": planner.url(), "api-key": PLANNER_KEY },
+            "grant": preview["grant"],
+        })
+        .to_string(),
+    )
+    .await;
+    assert_eq!(status, 201, "{install}");
+    let install_id = install["id"].as_str().unwrap().to_string();
+    let run_id = {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let runs = app.store.runs_of_install(&install_id).await.unwrap();
+            if let Some(run) = runs.iter().find(|r| r.status != "running") {
+                break run.id.clone();
+            }
+            assert!(std::time::Instant::now() < deadline, "no run");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+
+    let res = reqwest::get(format!("{}/api/v1/openapi.json", app.url))
+        .await
+        .unwrap();
+    let doc: Value = res.json().await.unwrap();
+    let mut operations = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            if let Some(allowed) = allowed(method, path) {
+                let concrete = path
+                    .replace("{tenant}", "t-1")
+                    .replace("{plugin}", "planner-export")
+                    .replace("{version}", "0.1.0")
+                    .replace("{run}", &run_id)
+                    .replace(
+                        "{id}",
+                        if path.contains("/installs/") {
+                            &install_id
+                        } else if path.contains("/marketplace/") {
+                            "planner-export"
+                        } else {
+                            "e-matrix"
+                        },
+                    );
+                operations.push((method.clone(), path.clone(), concrete, allowed));
+            }
+        }
+    }
+    // Deleting the install goes last, so every other operation finds it.
+    operations.sort_by_key(|(method, ..)| method == "delete");
+    assert!(operations.len() > 25, "{}", operations.len());
+
+    let client = reqwest::Client::new();
+    let send = |method: &str, url: &str, token: Option<&str>| {
+        let mut req = client
+            .request(
+                method.to_uppercase().parse().unwrap(),
+                format!("{}{url}", app.url),
+            )
+            .header("content-type", "application/json")
+            .body("{}");
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
+    };
+    // First everyone who may not, so nothing has changed yet.
+    for (method, path, url, allowed) in &operations {
+        let res = send(method, url, None).await.unwrap();
+        assert_eq!(res.status(), 401, "anonymous {method} {path}");
+        for (name, token) in callers.iter().filter(|(n, _)| !allowed.contains(n)) {
+            let res = send(method, url, Some(token)).await.unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            assert!(
+                status == 403 || status == 404,
+                "{name} {method} {path}: {status} {body}"
+            );
+            for secret in [&install_id, &run_id] {
+                assert!(
+                    !body.contains(secret.as_str()),
+                    "{name} {method} {path} revealed {secret}"
+                );
+            }
+        }
+    }
+    let install_before = app.store.install(&install_id).await.unwrap();
+    assert_eq!(install_before.as_ref().unwrap().status, "connected");
+    // Then everyone who may: never turned away.
+    for (method, path, url, allowed) in &operations {
+        for (name, token) in callers.iter().filter(|(n, _)| allowed.contains(n)) {
+            let res = send(method, url, Some(token)).await.unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            assert!(
+                ![401, 403, 404, 405].contains(&status),
+                "{name} {method} {path}: {status} {body}"
+            );
+        }
+    }
+    let (status, _) = get(
+        &app,
+        &admin,
+        &format!("/api/v1/tenants/t-1/installs/{install_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "the admin's DELETE went through last");
+}
