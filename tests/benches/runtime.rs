@@ -98,6 +98,21 @@ async fn instantiate(runtime: &Runtime, store: &Store) {
         drop(live);
     }
     times.sort();
+    let mut bare = Vec::with_capacity(5_000);
+    for _ in 0..5_000 {
+        let setup = idle_setup(store, &plugin);
+        let started = Instant::now();
+        runtime
+            .instantiate_bare(&plugin, setup)
+            .await
+            .expect("instantiates");
+        bare.push(started.elapsed());
+    }
+    bare.sort();
+    println!(
+        "  without the export lookup (store, instantiate, drop): p50 {:.1} µs",
+        percentile(&bare, 0.5).as_secs_f64() * 1e6
+    );
     let mut stores = Vec::with_capacity(5_000);
     for _ in 0..5_000 {
         let setup = idle_setup(store, &plugin);

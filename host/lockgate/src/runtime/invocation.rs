@@ -267,6 +267,23 @@ impl Runtime {
         result
     }
 
+    /// Instantiates the component without looking up its exports: the
+    /// part of instantiation the export lookup is not, for the benchmarks.
+    #[doc(hidden)]
+    pub async fn instantiate_bare(
+        &self,
+        plugin: &Plugin,
+        setup: InvocationSetup,
+    ) -> Result<(), wasmtime::Error> {
+        let mut prepared = self.new_store(setup);
+        plugin
+            .pre
+            .instance_pre()
+            .instantiate_async(&mut prepared.store)
+            .await?;
+        Ok(())
+    }
+
     /// Instantiates a plugin and keeps the instance idle, for measuring
     /// instantiation time and the memory a live instance holds.
     pub async fn instantiate_idle(
