@@ -3,7 +3,15 @@
 
 use std::path::PathBuf;
 
-const PROGRAMS: &[&str] = &["test-hostile", "test-raw-socket"];
+const PROGRAMS: &[&str] = &[
+    "test-hostile",
+    "test-raw-socket",
+    "test-flawed-department",
+    "test-flawed-stateless",
+    "test-flawed-compensation",
+    "test-flawed-secret",
+    "test-flawed-no-en",
+];
 
 fn main() {
     let root =

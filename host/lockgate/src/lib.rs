@@ -26,6 +26,7 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod vet;
 pub mod worker;
 
 pub use policy::{Grant, Limits};

@@ -28,26 +28,38 @@ pub const SANDBOX_EMPLOYEES: usize = 50;
 /// Request bodies kept per exchange.
 const BODY_BYTES: usize = 2048;
 
-/// One request the connector made, as the review partner saw it.
+/// One request the connector made, as the review partner saw it, and
+/// the answer it got.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
     pub method: String,
     /// The host the connector addressed, and the path.
     pub url: String,
-    /// Header names only; values may carry injected secrets.
+    /// Header names; values are left out, they may carry injected secrets.
     pub headers: Vec<String>,
     pub request_bytes: usize,
     /// The start of the body, as text.
     pub request_body: String,
+    pub response_status: u16,
+    /// The start of the answer, as text.
+    pub response_body: String,
+    /// Where the answer came from: the partner, or the recorder itself.
+    pub answered_by: String,
 }
 
-#[derive(Clone, Default)]
-struct Recording(Arc<Mutex<Vec<Exchange>>>);
+#[derive(Clone)]
+struct Partner {
+    recording: Arc<Mutex<Vec<Exchange>>>,
+    /// The partner's sandbox to forward to; `None` answers `200 {}`.
+    upstream: Option<String>,
+    client: reqwest::Client,
+}
 
-/// The review partner: records every request and answers `200 {}`.
-struct ReviewPartner {
-    addr: SocketAddr,
-    recording: Recording,
+/// The review partner: records every request and either answers `200 {}`
+/// itself or forwards to the partner's sandbox and records its answer.
+pub struct ReviewPartner {
+    pub addr: SocketAddr,
+    partner: Partner,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -57,10 +69,14 @@ impl Drop for ReviewPartner {
     }
 }
 
+/// Hop-by-hop and routing headers that are not forwarded.
+const NOT_FORWARDED: &[&str] = &["host", "connection", "content-length", "transfer-encoding"];
+
 async fn answer(
-    axum::extract::State(recording): axum::extract::State<Recording>,
+    axum::extract::State(partner): axum::extract::State<Partner>,
     request: axum::extract::Request,
-) -> axum::Json<Value> {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, 16 << 20)
         .await
@@ -71,28 +87,94 @@ async fn answer(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_string();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let (status, content_type, answer, answered_by) = match &partner.upstream {
+        None => (
+            200,
+            "application/json".to_string(),
+            b"{}".to_vec(),
+            "the review partner".to_string(),
+        ),
+        Some(base) => {
+            let mut forward = partner
+                .client
+                .request(
+                    parts.method.clone(),
+                    format!("{}{path}", base.trim_end_matches('/')),
+                )
+                .body(bytes.to_vec());
+            for (name, value) in &parts.headers {
+                if !NOT_FORWARDED.contains(&name.as_str()) {
+                    forward = forward.header(name, value);
+                }
+            }
+            match forward.send().await {
+                Ok(res) => {
+                    let status = res.status().as_u16();
+                    let content_type = res
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("application/octet-stream")
+                        .to_string();
+                    let body = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                    (status, content_type, body, base.clone())
+                }
+                Err(e) => (
+                    502,
+                    "text/plain".to_string(),
+                    format!("the partner's sandbox did not answer: {e}").into_bytes(),
+                    "the review partner".to_string(),
+                ),
+            }
+        }
+    };
     let exchange = Exchange {
         method: parts.method.to_string(),
-        url: format!("{host}{}", parts.uri),
+        url: format!("{host}{path}"),
         headers: parts.headers.keys().map(|k| k.to_string()).collect(),
         request_bytes: bytes.len(),
         request_body: crate::capabilities::outcomes::truncate(
             &String::from_utf8_lossy(&bytes),
             BODY_BYTES,
         ),
+        response_status: status,
+        response_body: crate::capabilities::outcomes::truncate(
+            &String::from_utf8_lossy(&answer),
+            BODY_BYTES,
+        ),
+        answered_by,
     };
-    if let Ok(mut r) = recording.0.lock() {
+    if let Ok(mut r) = partner.recording.lock() {
         r.push(exchange);
     }
-    axum::Json(json!({}))
+    (
+        axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::BAD_GATEWAY),
+        [(axum::http::header::CONTENT_TYPE, content_type)],
+        answer,
+    )
+        .into_response()
 }
 
 impl ReviewPartner {
-    async fn start() -> std::io::Result<ReviewPartner> {
-        let recording = Recording::default();
+    /// Starts on loopback; `upstream` is the partner's sandbox, if any.
+    pub async fn start(upstream: Option<String>) -> std::io::Result<ReviewPartner> {
+        let partner = Partner {
+            recording: Arc::default(),
+            upstream,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .map_err(std::io::Error::other)?,
+        };
         let app = axum::Router::new()
             .fallback(answer)
-            .with_state(recording.clone());
+            .with_state(partner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
@@ -100,23 +182,24 @@ impl ReviewPartner {
         });
         Ok(ReviewPartner {
             addr,
-            recording,
+            partner,
             task,
         })
     }
 
-    fn exchanges(&self) -> Vec<Exchange> {
-        self.recording
-            .0
+    /// Everything recorded so far, and a fresh start.
+    pub fn take(&self) -> Vec<Exchange> {
+        self.partner
+            .recording
             .lock()
-            .map(|r| r.clone())
+            .map(|mut r| std::mem::take(&mut *r))
             .unwrap_or_default()
     }
 }
 
 /// Sample values for every field: defaults where given, the review
 /// partner's address for addresses, test values for secrets.
-fn sample_config(manifest: &Manifest, partner: SocketAddr) -> CheckedConfig {
+pub fn sample_config(manifest: &Manifest, partner: SocketAddr) -> CheckedConfig {
     let mut config = CheckedConfig::default();
     for field in &manifest.config {
         let value = match (&field.default, field.kind) {
@@ -154,7 +237,7 @@ pub async fn sandbox_run(state: &AppState, plugin: &Plugin) -> Value {
 }
 
 async fn sandbox_run_inner(state: &AppState, plugin: &Plugin) -> anyhow::Result<Value> {
-    let partner = ReviewPartner::start().await?;
+    let partner = ReviewPartner::start(None).await?;
     let store = Store::open("sqlite::memory:").await?;
     crate::sandbox::ensure_tenant(&store, "review", SANDBOX_EMPLOYEES, 1).await?;
     let mut operator = state.operator.clone();
@@ -234,7 +317,7 @@ async fn sandbox_run_inner(state: &AppState, plugin: &Plugin) -> anyhow::Result<
             "log": summary.log.iter().take(50).collect::<Vec<_>>(),
             "denials": summary.denials,
         },
-        "exchanges": partner.exchanges(),
+        "exchanges": partner.take(),
     }))
 }
 

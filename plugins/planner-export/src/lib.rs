@@ -93,13 +93,18 @@ impl Connector for PlannerExport {
                 None => errors.push(field_error("initial-sync-from", "is not a date")),
             }
         }
-        if let Some(url) = get("planner-url")
-            && url.trim_end_matches('/').matches('/').count() > 2
-        {
-            errors.push(field_error(
+        match get("planner-url").map(str::trim) {
+            None | Some("") => errors.push(field_error(
                 "planner-url",
-                "give the address without a path",
-            ));
+                "give your planner's address, e.g. https://acme.planner.example",
+            )),
+            Some(url) if url.trim_end_matches('/').matches('/').count() > 2 => {
+                errors.push(field_error(
+                    "planner-url",
+                    "give the address without a path",
+                ));
+            }
+            Some(_) => {}
         }
         if errors.is_empty() {
             Ok(())
