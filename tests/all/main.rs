@@ -10,3 +10,4 @@ mod matrix;
 mod planner;
 mod platform;
 mod runtime;
+mod vet;

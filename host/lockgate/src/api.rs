@@ -203,8 +203,8 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(catalog::decide),
         )
         .route(
-            "/api/v1/review/{plugin}/{version}/sandbox-run",
-            post(catalog::rerun_sandbox),
+            "/api/v1/review/{plugin}/{version}/vet",
+            post(catalog::revet),
         )
         .route("/api/v1/marketplace", get(catalog::marketplace))
         .route("/api/v1/marketplace/{id}", get(catalog::marketplace_detail))

@@ -165,6 +165,7 @@ pub async fn publish_bundled(state: &crate::api::AppState) -> anyhow::Result<()>
                     &manifest.version,
                     Decision::Approve {
                         tier: "premier".into(),
+                        note: None,
                     },
                 )
                 .await?;

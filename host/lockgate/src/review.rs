@@ -1,29 +1,20 @@
-//! The sandbox run attached to every submission in the review queue: the
-//! connector is configured with sample values, checked with its own
-//! `validate-config` and `check-connection`, and synced once against a
-//! synthetic tenant. Every host it was granted is answered by the review
-//! partner, a recorder on loopback that replies `200 {}` to everything, so
-//! a connector under review never reaches a real partner. The report shows
-//! what it sent where, what it read, the rows it reported, its log, memory
-//! and time.
+//! The review of a submission: the automated review ([`crate::vet`]) runs
+//! on every submitted version and its report is stored with it. Here are
+//! the pieces it runs on: the review partner, which every host a connector
+//! under review was granted is routed to (it forwards to the partner's
+//! sandbox when one is given and records both sides, or answers `200 {}`
+//! itself, so nothing reaches a real partner), and the sample
+//! configuration.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use lockgate_manifest::{FieldType, Manifest};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::api::AppState;
-use crate::bindings::Trigger;
 use crate::installs::CheckedConfig;
-use crate::runtime::Plugin;
-use crate::store::{InstallRecord, Store};
-use crate::sync::{RunRequest, run_sync};
-
-/// Employees of the synthetic tenant a submission is run against.
-pub const SANDBOX_EMPLOYEES: usize = 50;
 
 /// Request bodies kept per exchange.
 const BODY_BYTES: usize = 2048;
@@ -225,120 +216,74 @@ pub fn sample_config(manifest: &Manifest, partner: SocketAddr) -> CheckedConfig 
     config
 }
 
-/// Runs a submitted build in the review sandbox and reports what it did.
-pub async fn sandbox_run(state: &AppState, plugin: &Plugin) -> Value {
-    match sandbox_run_inner(state, plugin).await {
-        Ok(report) => report,
-        Err(e) => json!({
-            "ran_at": crate::time::now_text(),
-            "error": format!("the sandbox run could not be set up: {e}"),
-        }),
-    }
-}
-
-async fn sandbox_run_inner(state: &AppState, plugin: &Plugin) -> anyhow::Result<Value> {
-    let partner = ReviewPartner::start(None).await?;
-    let store = Store::open("sqlite::memory:").await?;
-    crate::sandbox::ensure_tenant(&store, "review", SANDBOX_EMPLOYEES, 1).await?;
-    let mut operator = state.operator.clone();
-    operator.review_partner = Some(partner.addr);
-    let sandbox = AppState {
-        store: store.clone(),
-        operator: operator.clone(),
-        ..state.clone()
-    };
-    let manifest = &plugin.manifest;
-    let config = sample_config(manifest, partner.addr);
-    let install = InstallRecord {
-        id: "review".into(),
-        tenant_id: "review".into(),
-        connector_id: manifest.id.clone(),
-        plugin_version: manifest.version.clone(),
-        plugin_sha256: plugin.sha256.clone(),
-        config: config.public.clone(),
-        status: crate::store::installs::CONNECTED.into(),
-        ..Default::default()
-    };
-    store.create_install(&install).await?;
-
-    let validate = match crate::installs::guest_validate(&sandbox, plugin, &install, &config).await
-    {
-        Ok(problems) if problems.is_empty() => json!({ "passed": true }),
-        Ok(problems) => json!({ "passed": false, "fields": problems }),
-        Err(e) => json!({ "passed": false, "error": e }),
-    };
-    let check = match crate::installs::check_connection(&sandbox, plugin, &install, &config.secrets)
-        .await
-    {
-        Ok(()) => json!({ "passed": true }),
-        Err(reason) => json!({ "passed": false, "reason": reason }),
-    };
-    let summary = run_sync(
-        &state.runtime,
-        RunRequest {
-            store: &store,
-            plugin,
-            install: &install,
-            secrets: &config.secrets,
-            operator,
-            limits: state.limits.clone(),
-            trigger: Trigger::Initial,
-        },
-    )
-    .await?;
-    let shown_config: BTreeMap<String, String> = config
-        .public
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .chain(
-            config
-                .secrets
-                .keys()
-                .map(|k| (k.clone(), "(test secret)".into())),
-        )
-        .collect();
-    Ok(json!({
-        "ran_at": crate::time::now_text(),
-        "partner": "the review partner: every granted host is answered on loopback with 200 and {}",
-        "tenant": format!("synthetic, {SANDBOX_EMPLOYEES} employees"),
-        "config": shown_config,
-        "validate_config": validate,
-        "check_connection": check,
-        "sync": {
-            "status": summary.run.status,
-            "status_label": summary.status_label(),
-            "failure_reason": summary.run.failure_reason,
-            "counts": summary.counts,
-            "rows": summary.rows.iter().take(20).collect::<Vec<_>>(),
-            "total_rows": summary.total_rows,
-            "requests": summary.run.requests,
-            "peak_memory": summary.run.peak_memory,
-            "duration_ms": summary.run.duration_ms,
-            "log": summary.log.iter().take(50).collect::<Vec<_>>(),
-            "denials": summary.denials,
-        },
-        "exchanges": partner.take(),
-    }))
-}
-
-/// Runs the sandbox run of a stored submission and stores the report.
+/// Runs the automated review of a stored submission and stores its
+/// report. A new version is checked against the listed one for the
+/// upgrade.
 pub async fn review_submission(state: AppState, plugin_id: String, version: String) {
-    let report = match state.store.plugin_version(&plugin_id, &version).await {
-        Ok(Some(v)) => match crate::installs::plugin(&state, &v.sha256) {
-            Ok(plugin) => sandbox_run(&state, &plugin).await,
-            Err(e) => json!({ "ran_at": crate::time::now_text(), "error": e }),
-        },
-        Ok(None) => return,
-        Err(e) => {
-            tracing::error!("review of {plugin_id} {version}: {e}");
-            return;
+    let report = match prepare(&state, &plugin_id, &version).await {
+        Ok(Some((bytes, previous))) => {
+            let report = crate::vet::vet(
+                state.runtime.clone(),
+                state.operator.clone(),
+                &bytes,
+                crate::vet::VetOptions {
+                    previous,
+                    ..Default::default()
+                },
+                &|_| {},
+            )
+            .await;
+            serde_json::to_value(&report).unwrap_or_default()
         }
+        Ok(None) => return,
+        Err(e) => json!({
+            "vetted_at": crate::time::now_text(),
+            "verdict": "fail",
+            "checks": [{ "section": "review", "name": "setup", "verdict": "fail", "reason": e }],
+        }),
     };
     if let Err(e) = state
         .store
-        .set_sandbox_report(&plugin_id, &version, &report)
+        .set_review_report(&plugin_id, &version, &report)
         .await
     {
         tracing::error!("cannot store the review of {plugin_id} {version}: {e}");
     }
+}
+
+/// The submitted file and, when another version is listed, that one's.
+async fn prepare(
+    state: &AppState,
+    plugin_id: &str,
+    version: &str,
+) -> Result<Option<(Vec<u8>, Option<Vec<u8>>)>, String> {
+    let found = state
+        .store
+        .plugin_version(plugin_id, version)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(v) = found else {
+        return Ok(None);
+    };
+    let bytes = state
+        .artifacts
+        .get(&v.sha256)
+        .map_err(|e| format!("the submitted file cannot be read: {e}"))?;
+    let listed = state
+        .store
+        .listed()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|l| l.plugin_id == plugin_id && l.version != version);
+    let previous = match listed {
+        Some(l) => Some(
+            state
+                .artifacts
+                .get(&l.sha256)
+                .map_err(|e| format!("the listed version cannot be read: {e}"))?,
+        ),
+        None => None,
+    };
+    Ok(Some((bytes, previous)))
 }

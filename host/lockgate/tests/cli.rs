@@ -589,3 +589,40 @@ async fn two_serve_replicas_run_every_due_job_exactly_once() {
         assert_eq!(jobs[0].attempts, 1, "{id}");
     }
 }
+
+#[tokio::test]
+async fn plugin_vet_passes_the_planner_export_and_fails_a_flawed_connector() {
+    let planner = DemoPlanner::start().await.unwrap();
+    let dir = TempDir::new("vet");
+    let planner_export = dir.0.join("planner_export.wasm");
+    std::fs::write(&planner_export, lockgate::demo::PLANNER_EXPORT).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        lockgate()
+            .args(["plugin", "vet", "--json", "--config"])
+            .arg(format!("api-key={PLANNER_KEY}"))
+            .arg("--partner-url")
+            .arg(planner.url())
+            .arg(planner_export)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(out.status.success(), "{report:#}");
+    assert_ne!(report["verdict"], "fail");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(PLANNER_KEY));
+
+    let out = lockgate()
+        .args(["plugin", "vet"])
+        .arg(lockgate_tests::program("test-flawed-stateless"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL  incremental: not incremental"),
+        "{text}"
+    );
+    assert!(text.contains("verdict: fail"), "{text}");
+}

@@ -52,6 +52,7 @@ fn submission_view(v: &PluginVersion) -> Value {
         "reviewed_at": v.reviewed_at,
         "tier": v.tier,
         "listed": v.listed,
+        "review_report": v.review_report.clone().unwrap_or_else(|| json!({ "pending": true })),
     })
 }
 
@@ -68,10 +69,7 @@ fn review_view(v: &PluginVersion) -> Value {
             .map(|s| json!({ "scope": s.as_str(), "means": s.describe() }))
             .collect::<Vec<_>>()
     );
-    view["sandbox_run"] = v
-        .sandbox_report
-        .clone()
-        .unwrap_or_else(|| json!({ "pending": true }));
+
     view["absence_window"] = json!(v.manifest.absence_window);
     view["hosts"] = json!(v.manifest.hosts);
     view["secrets_injected"] = json!(
@@ -160,7 +158,7 @@ pub async fn submit(
             &inspection.imports,
         )
         .await?;
-    if version.sandbox_report.is_none() {
+    if version.review_report.is_none() {
         tokio::spawn(crate::review::review_submission(
             state.clone(),
             version.plugin_id.clone(),
@@ -170,9 +168,9 @@ pub async fn submit(
     Ok((StatusCode::CREATED, Json(submission_view(&version))))
 }
 
-/// POST /api/v1/review/{plugin}/{version}/sandbox-run — run the version in
-/// the review sandbox again and return the fresh report (operator).
-pub async fn rerun_sandbox(
+/// POST /api/v1/review/{plugin}/{version}/vet — run the automated review
+/// again and return the submission with the fresh report (operator).
+pub async fn revet(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Path((plugin_id, version)): Path<(String, String)>,
@@ -235,6 +233,64 @@ pub struct ReviewBody {
     pub tier: Option<String>,
     #[serde(default)]
     pub reasons: Vec<String>,
+    /// Why to approve although the review report has failing checks.
+    #[serde(default, rename = "override")]
+    pub override_reason: Option<String>,
+}
+
+/// A version is approved only with its review report; one with failing
+/// checks only with an explicit override, whose reason is kept and shown
+/// to the partner. A report still being made is made now.
+async fn approval_note(
+    state: &AppState,
+    plugin_id: &str,
+    version: &str,
+    override_reason: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    let Some(mut current) = state.store.plugin_version(plugin_id, version).await? else {
+        return Err(ApiError::not_found("submission"));
+    };
+    if current.status == "submitted" && current.review_report.is_none() {
+        crate::review::review_submission(state.clone(), plugin_id.into(), version.into()).await;
+        current = state
+            .store
+            .plugin_version(plugin_id, version)
+            .await?
+            .ok_or_else(|| ApiError::not_found("submission"))?;
+    }
+    let failing: Vec<String> = current
+        .review_report
+        .as_ref()
+        .and_then(|r| r["checks"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c["verdict"] == "fail")
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c["name"].as_str().unwrap_or(""),
+                c["reason"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    let reason = override_reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    match (failing.is_empty(), reason) {
+        (true, _) => Ok(None),
+        (false, Some(reason)) => Ok(Some(format!(
+            "approved although {} review check(s) failed: {reason}",
+            failing.len()
+        ))),
+        (false, None) => Err(super::field_error(
+            "override",
+            &format!(
+                "the review report has {} failing check(s) ({}); fix them, reject, or approve with an override saying why",
+                failing.len(),
+                failing.join("; ")
+            ),
+        )),
+    }
 }
 
 /// POST /api/v1/review/{plugin}/{version} — approve with a tier or reject
@@ -258,7 +314,8 @@ pub async fn decide(
                     "give one of select, elite, premier",
                 ));
             }
-            Decision::Approve { tier }
+            let note = approval_note(&state, &plugin_id, &version, body.override_reason).await?;
+            Decision::Approve { tier, note }
         }
         "reject" => {
             let reasons: Vec<String> = body

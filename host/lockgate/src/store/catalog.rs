@@ -28,8 +28,8 @@ pub struct PluginVersion {
     pub tier: Option<String>,
     /// Whether this version is the one the marketplace lists.
     pub listed: bool,
-    /// What the review sandbox run showed; `None` until it finished.
-    pub sandbox_report: Option<serde_json::Value>,
+    /// The automated review's report; `None` until it finished.
+    pub review_report: Option<serde_json::Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,12 +52,18 @@ impl From<sqlx::Error> for CatalogError {
 
 /// What the operator decided.
 pub enum Decision {
-    Approve { tier: String },
-    Reject { reasons: Vec<String> },
+    /// `note` says why a version with failing checks was approved anyway.
+    Approve {
+        tier: String,
+        note: Option<String>,
+    },
+    Reject {
+        reasons: Vec<String>,
+    },
 }
 
 const VERSION_QUERY: &str = "SELECT v.plugin_id, v.version, v.sha256, v.size, v.manifest, v.imports, v.status, \
-    v.review_reasons, v.submitted_at, v.reviewed_at, v.sandbox_report, p.partner_id, p.first_party, p.tier, p.listed_version \
+    v.review_reasons, v.submitted_at, v.reviewed_at, v.review_report, p.partner_id, p.first_party, p.tier, p.listed_version \
     FROM plugin_versions v JOIN plugins p ON p.id = v.plugin_id";
 
 fn version_from(r: &AnyRow) -> Result<PluginVersion> {
@@ -84,8 +90,8 @@ fn version_from(r: &AnyRow) -> Result<PluginVersion> {
         submitted_at: r.try_get("submitted_at")?,
         reviewed_at: r.try_get("reviewed_at")?,
         tier: r.try_get("tier")?,
-        sandbox_report: r
-            .try_get::<Option<String>, _>("sandbox_report")?
+        review_report: r
+            .try_get::<Option<String>, _>("review_report")?
             .and_then(|t| serde_json::from_str(&t).ok()),
     })
 }
@@ -215,11 +221,12 @@ impl Store {
         let now = crate::time::now_text();
         let mut tx = self.pool.begin().await?;
         match decision {
-            Decision::Approve { tier } => {
-                sqlx::query("UPDATE plugin_versions SET status = 'approved', review_reasons = NULL, reviewed_at = $1 WHERE plugin_id = $2 AND version = $3")
+            Decision::Approve { tier, note } => {
+                sqlx::query("UPDATE plugin_versions SET status = 'approved', review_reasons = $4, reviewed_at = $1 WHERE plugin_id = $2 AND version = $3")
                     .bind(&now)
                     .bind(plugin_id)
                     .bind(version)
+                    .bind(note.map(|n| serde_json::to_string(&[n]).unwrap_or_default()))
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query("UPDATE plugins SET tier = $1, listed_version = $2 WHERE id = $3")
@@ -247,14 +254,14 @@ impl Store {
             })
     }
 
-    pub async fn set_sandbox_report(
+    pub async fn set_review_report(
         &self,
         plugin_id: &str,
         version: &str,
         report: &serde_json::Value,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE plugin_versions SET sandbox_report = $1 WHERE plugin_id = $2 AND version = $3",
+            "UPDATE plugin_versions SET review_report = $1 WHERE plugin_id = $2 AND version = $3",
         )
         .bind(report.to_string())
         .bind(plugin_id)

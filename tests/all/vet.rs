@@ -1,0 +1,259 @@
+//! The automated quality review: the bundled connector passes against its
+//! partner; each deliberately flawed connector fails with its reason.
+
+use std::sync::Arc;
+
+use lockgate::vet::{Verdict, VetOptions, VetReport, vet};
+
+use crate::helpers::{FakePlanner, PLANNER_KEY};
+
+fn runtime() -> Arc<lockgate::Runtime> {
+    Arc::new(
+        lockgate::Runtime::new(lockgate::RuntimeConfig {
+            max_instances: 8,
+            ..Default::default()
+        })
+        .unwrap(),
+    )
+}
+
+async fn vet_file(bytes: &[u8], options: VetOptions) -> VetReport {
+    vet(runtime(), Default::default(), bytes, options, &|_| {}).await
+}
+
+fn program(name: &str) -> Vec<u8> {
+    std::fs::read(lockgate_tests::program(name)).unwrap()
+}
+
+fn find<'a>(report: &'a VetReport, name: &str) -> &'a lockgate::vet::Check {
+    report
+        .checks
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no check {name}: {:#?}", report.checks))
+}
+
+fn failures(report: &VetReport) -> Vec<String> {
+    report
+        .checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| format!("{}: {}", c.name, c.reason))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_bundled_connector_passes_against_its_partner() {
+    let planner = FakePlanner::start().await;
+    let report = vet_file(
+        lockgate::demo::PLANNER_EXPORT,
+        VetOptions {
+            config: [("api-key".to_string(), PLANNER_KEY.to_string())].into(),
+            partner_url: Some(planner.url()),
+            previous: Some(lockgate::demo::PLANNER_EXPORT.to_vec()),
+        },
+    )
+    .await;
+    assert_ne!(report.verdict, Verdict::Fail, "{:#?}", failures(&report));
+    for name in [
+        "check-connection",
+        "check-connection with a wrong credential",
+        "validate-config refuses a broken configuration",
+        "first sync",
+        "filter base-department",
+        "excluded and out-of-window employees",
+        "incremental",
+        "late cursor",
+        "configuration schema",
+    ] {
+        assert_eq!(
+            find(&report, name).verdict,
+            Verdict::Pass,
+            "{:#?}",
+            find(&report, name)
+        );
+    }
+    // The live transfer example: what was sent and what came back.
+    let batch = report
+        .exchanges
+        .iter()
+        .find(|e| e.url.ends_with("/api/v1/resources/batch"))
+        .expect("the batch is in the example");
+    assert_eq!(batch.response_status, 200);
+    assert!(batch.response_body.contains("results"), "{batch:?}");
+    assert!(report.figures.peak_memory > 0 && report.figures.requests >= 1);
+    // The wrong credential really reached the partner, and the right one
+    // appears nowhere in the report.
+    assert!(
+        planner
+            .state
+            .lock()
+            .unwrap()
+            .auth
+            .iter()
+            .any(|a| a.contains("wrong-api-key"))
+    );
+    assert!(
+        !serde_json::to_string(&report)
+            .unwrap()
+            .contains(PLANNER_KEY)
+    );
+}
+
+#[tokio::test]
+async fn each_flawed_connector_fails_with_its_reason() {
+    let cases = [
+        (
+            "test-flawed-department",
+            "filter base-department",
+            "ignores the department filter",
+        ),
+        ("test-flawed-stateless", "incremental", "not incremental"),
+        (
+            "test-flawed-compensation",
+            "employees.compensation",
+            "sends exactly the same without it",
+        ),
+        (
+            "test-flawed-secret",
+            "secret fields",
+            "api-token looks like a credential but is not marked secret",
+        ),
+        ("test-flawed-no-en", "component and manifest", "no en text"),
+        ("test-raw-socket", "component and manifest", "wasi:sockets"),
+    ];
+    for (name, check, reason) in cases {
+        let report = vet_file(&program(name), VetOptions::default()).await;
+        assert_eq!(
+            report.verdict,
+            Verdict::Fail,
+            "{name}: {:#?}",
+            report.checks
+        );
+        let found = report
+            .checks
+            .iter()
+            .any(|c| c.name == check && c.verdict == Verdict::Fail && c.reason.contains(reason));
+        assert!(
+            found,
+            "{name}: no failing {check:?} saying {reason:?}: {:#?}",
+            failures(&report)
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_upgrade_that_drops_configuration_fields_is_flagged() {
+    let report = vet_file(
+        &program("test-flawed-department"),
+        VetOptions {
+            previous: Some(lockgate::demo::PLANNER_EXPORT.to_vec()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let breaks: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.section == "upgrade" && c.verdict == Verdict::Fail)
+        .map(|c| c.reason.clone())
+        .collect();
+    assert!(
+        breaks
+            .iter()
+            .any(|b| b.contains("initial-sync-from was removed")),
+        "{breaks:?}"
+    );
+}
+
+#[tokio::test]
+async fn approving_a_failing_report_needs_an_override_with_a_reason() {
+    use crate::api::{get, post_json, spawn_app, submit, token};
+    use lockgate::auth::Role;
+    let app = spawn_app().await;
+    let partner = token(&app, Role::Partner, Some("flaw-co"), None).await;
+    let operator = token(&app, Role::Operator, None, None).await;
+    let (status, body) = submit(&app, &partner, program("test-flawed-secret")).await;
+    assert_eq!(status, 201, "{body}");
+    let path = "/api/v1/review/flawed-secret/0.1.0";
+    let (status, body) = post_json(
+        &app,
+        &operator,
+        path,
+        r#"{"decision":"approve","tier":"select"}"#,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "override");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("api-token"),
+        "{body}"
+    );
+    let (status, body) = post_json(
+        &app,
+        &operator,
+        path,
+        r#"{"decision":"approve","tier":"select","override":"   "}"#,
+    )
+    .await;
+    assert_eq!(status, 422, "an empty reason is no reason: {body}");
+    let (status, body) = post_json(
+        &app,
+        &operator,
+        path,
+        r#"{"decision":"approve","tier":"select","override":"the token is a public tenant id"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, mine) = get(&app, &partner, "/api/v1/partner/submissions", None).await;
+    let reasons = mine["items"][0]["review_reasons"].to_string();
+    assert!(
+        reasons.contains("the token is a public tenant id"),
+        "{mine}"
+    );
+    assert_eq!(mine["items"][0]["review_report"]["verdict"], "fail");
+}
+
+/// A stored connector file is checked against its digest on every load: a
+/// changed file refuses to run, and says so.
+#[tokio::test]
+async fn a_tampered_artifact_refuses_to_load() {
+    let dir = crate::helpers::TempDir::new();
+    let artifacts = lockgate::artifacts::Artifacts::new(dir.0.join("artifacts"));
+    let sha = artifacts.put(lockgate::demo::PLANNER_EXPORT).unwrap();
+    let state = lockgate::api::AppState::new(
+        crate::helpers::test_store(&dir).await,
+        runtime(),
+        Default::default(),
+        artifacts.clone(),
+        lockgate::secrets::SecretBox::from_hex(&lockgate::secrets::SecretBox::generate_key())
+            .unwrap(),
+    );
+    // Untouched, it loads.
+    let fresh = lockgate::api::AppState {
+        runtime: runtime(),
+        ..state.clone()
+    };
+    assert!(lockgate::installs::plugin(&fresh, &sha).is_ok());
+    // One byte changed on disk: a host that has not loaded it yet refuses.
+    let path = std::fs::read_dir(dir.0.join("artifacts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(&sha))
+        .expect("the artifact file");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    let err = match lockgate::installs::plugin(&state, &sha) {
+        Ok(_) => panic!("a tampered artifact loaded"),
+        Err(e) => e,
+    };
+    assert!(
+        err.contains("does not match its digest") && err.contains(&sha),
+        "{err}"
+    );
+}
