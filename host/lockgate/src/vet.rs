@@ -567,6 +567,8 @@ async fn run_checks(
     v.step("filter options");
     filter_checks(v, &mut sandbox, &sent).await?;
 
+    date_filter_checks(v, &mut sandbox).await?;
+
     v.step("scopes");
     scope_checks(v, &mut sandbox, &first).await?;
 
@@ -808,6 +810,90 @@ async fn data_rule_check(
                 leaked.join(", ")
             ),
         );
+    }
+    Ok(())
+}
+
+/// Dates (`YYYY-MM-DD`, also inside instants) in a text.
+fn dates_in(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 10 <= b.len() {
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        if digits(i..i + 4)
+            && b[i + 4] == b'-'
+            && digits(i + 5..i + 7)
+            && b[i + 7] == b'-'
+            && digits(i + 8..i + 10)
+        {
+            out.push(text[i..i + 10].to_string());
+            i += 10;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A "from" date must keep what lies before it from the partner: with a
+/// late start, fewer dates before that start are sent than with an early one.
+async fn date_filter_checks(v: &mut Vetting<'_>, sandbox: &mut Sandbox) -> anyhow::Result<()> {
+    let fields: Vec<_> = sandbox
+        .plugin
+        .manifest
+        .config
+        .iter()
+        .filter(|f| f.kind == FieldType::Date)
+        .filter(|f| {
+            let k = f.key.to_ascii_lowercase();
+            k.contains("from") || k.contains("since") || k.contains("start")
+        })
+        .map(|f| f.key.clone())
+        .collect();
+    let today = crate::time::today();
+    let back = sandbox
+        .plugin
+        .manifest
+        .absence_window
+        .map_or(30, |w| i64::from(w.past_days).min(90));
+    let early = crate::time::date_text(crate::time::add_days(today, -back));
+    let late = crate::time::date_text(crate::time::add_days(today, -(back / 8).max(1)));
+    for key in fields {
+        let mut before_late = Vec::new();
+        for start in [&early, &late] {
+            let mut config = sandbox.config.clone();
+            config.public.insert(key.clone(), start.clone());
+            let install = sandbox.install(&config);
+            sandbox.store.create_install(&install).await?;
+            let (outcome, _) = sandbox
+                .sync(&install, &config, Trigger::Initial, None)
+                .await?;
+            let count = outcome
+                .exchanges
+                .iter()
+                .flat_map(|e| dates_in(&e.request_body))
+                .filter(|d| d.as_str() < late.as_str())
+                .count();
+            before_late.push(count);
+        }
+        let (with_early, with_late) = (before_late[0], before_late[1]);
+        if with_early == 0 {
+            v.check(
+                "filters",
+                &format!("filter {key}"),
+                Verdict::Pass,
+                format!("nothing dated before {late} was sent either way"),
+            );
+        } else if with_late < with_early {
+            v.check("filters", &format!("filter {key}"), Verdict::Pass, format!(
+                "starting on {late} instead of {early} sent {with_late} instead of {with_early} date(s) before {late}"
+            ));
+        } else {
+            v.check("filters", &format!("filter {key}"), Verdict::Fail, format!(
+                "ignores {key}: starting on {late} sent as much from before {late} ({with_late} dates) as starting on {early}"
+            ));
+        }
     }
     Ok(())
 }
@@ -1159,6 +1245,14 @@ mod tests {
         ] {
             assert!(!looks_secret(key), "{key}");
         }
+    }
+
+    #[test]
+    fn dates_in_text() {
+        assert_eq!(
+            dates_in(r#"{"start":"2026-11-02","at":"2026-11-23T10:00:00Z","n":"20261"}"#),
+            vec!["2026-11-02", "2026-11-23"]
+        );
     }
 
     #[test]
