@@ -24,6 +24,11 @@ pub(crate) async fn spawn_app() -> App {
 
 /// The API with its scheduler and workers, as `lockgate serve` runs them.
 pub(crate) async fn spawn_app_with(operator: lockgate::policy::OperatorPolicy) -> App {
+    // Internal errors are logged, not returned: show them with the test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("lockgate=warn"))
+        .with_test_writer()
+        .try_init();
     let dir = TempDir::new();
     let db_url = crate::helpers::test_database_url(&dir).await;
     let store = lockgate::Store::open(&db_url).await.unwrap();

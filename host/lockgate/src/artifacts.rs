@@ -39,7 +39,12 @@ impl Artifacts {
         let path = self.path(&sha256);
         if !path.exists() {
             std::fs::create_dir_all(&self.dir)?;
-            let tmp = self.dir.join(format!(".{sha256}.{}", std::process::id()));
+            // Unique per writer: the same file may be submitted twice at once.
+            static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = self
+                .dir
+                .join(format!(".{sha256}.{}-{n}", std::process::id()));
             std::fs::write(&tmp, bytes)?;
             std::fs::rename(&tmp, &path)?;
         }

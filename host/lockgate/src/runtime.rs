@@ -257,7 +257,10 @@ impl Runtime {
                 }
                 let bytes = component.serialize().map_err(std::io::Error::other)?;
                 // Write then rename, so a concurrent reader never sees half a file.
-                let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+                // Unique per writer: two runs may compile the same build at once.
+                static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
                 std::fs::write(&tmp, bytes)?;
                 std::fs::rename(&tmp, path)
             };

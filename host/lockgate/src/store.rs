@@ -230,6 +230,17 @@ impl Store {
         &self.pool
     }
 
+    /// A transaction that will write. SQLite takes the write lock at the
+    /// start (`BEGIN IMMEDIATE`): a transaction that read first and then
+    /// tried to write could otherwise fail at once when another connection
+    /// wrote in between, instead of waiting its turn.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        })
+    }
+
     // ---- tenants and HR data -------------------------------------------
 
     pub async fn create_tenant(&self, id: &str, name: &str) -> Result<()> {
@@ -252,7 +263,7 @@ impl Store {
 
     /// Inserts or replaces employees, in batches inside one transaction.
     pub async fn upsert_employees(&self, tenant_id: &str, employees: &[Employee]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_employees(&mut tx, tenant_id, employees).await?;
         tx.commit().await?;
         Ok(())
@@ -261,7 +272,7 @@ impl Store {
     /// Writes employees with their inclusion answers and (when given)
     /// their custom attributes, all or nothing.
     pub async fn write_employees(&self, tenant_id: &str, writes: &[EmployeeWrite]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let employees: Vec<Employee> = writes.iter().map(|w| w.employee.clone()).collect();
         insert_employees(&mut tx, tenant_id, &employees).await?;
         for w in writes {
@@ -392,7 +403,7 @@ async fn insert_employees(
 
 impl Store {
     pub async fn upsert_absences(&self, tenant_id: &str, absences: &[Absence]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in absences.chunks(800) {
             let mut del = Sql::new("DELETE FROM absences WHERE tenant_id = ");
             del.bind(tenant_id.to_string()).push(" AND id IN ");
@@ -655,7 +666,7 @@ impl Store {
         }
         let id = new_id("e");
         let now = crate::time::now_text();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let claimed = sqlx::query(
             "INSERT INTO created_employees (tenant_id, connector_id, idempotency_key, employee_id, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -790,7 +801,7 @@ impl Store {
     }
 
     pub async fn set_state(&self, install_id: &str, value: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM install_state WHERE install_id = $1")
             .bind(install_id)
             .execute(&mut *tx)
@@ -913,7 +924,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(500) {
             let mut q = Sql::new(
                 "INSERT INTO run_rows (run_id, seq, recorded_at, employee_id, operation, status, message, partner_status, partner_body) ",
@@ -998,7 +1009,7 @@ impl Store {
         run_id: &str,
         lines: &[crate::capabilities::LogLine],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (chunk_no, chunk) in lines.chunks(500).enumerate() {
             let mut q = Sql::new("INSERT INTO run_logs (run_id, seq, at, level, message) ");
             q.push("VALUES ")

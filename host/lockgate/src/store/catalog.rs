@@ -108,7 +108,7 @@ impl Store {
         size: u64,
         imports: &[String],
     ) -> Result<PluginVersion, CatalogError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let owner = sqlx::query("SELECT partner_id FROM plugins WHERE id = $1")
             .bind(&manifest.id)
             .fetch_optional(&mut *tx)
@@ -219,7 +219,7 @@ impl Store {
             ));
         }
         let now = crate::time::now_text();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         match decision {
             Decision::Approve { tier, note } => {
                 sqlx::query("UPDATE plugin_versions SET status = 'approved', review_reasons = $4, reviewed_at = $1 WHERE plugin_id = $2 AND version = $3")

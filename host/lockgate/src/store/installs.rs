@@ -194,7 +194,7 @@ impl Store {
                 .await?;
             return Ok(false);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE installs SET failure_streak = failure_streak + 1 WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -235,7 +235,7 @@ impl Store {
         slot: &str,
         next: Option<&str>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let moved = sqlx::query(&format!(
             "UPDATE installs SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3 AND status = '{CONNECTED}'"
         ))

@@ -119,7 +119,7 @@ const INSTALL_FREE: &str = "NOT EXISTS (SELECT 1 FROM jobs o WHERE o.install_id 
 
 impl Store {
     pub async fn enqueue(&self, job: &NewJob) -> Result<Option<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_job(&mut tx, job).await?;
         tx.commit().await?;
         Ok(id)
@@ -190,7 +190,7 @@ impl Store {
             if !tried.insert(install_id.clone()) {
                 continue;
             }
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             // Whoever holds the install row is leasing a job of it.
             let locked =
                 sqlx::query("SELECT id FROM installs WHERE id = $1 FOR UPDATE SKIP LOCKED")
