@@ -11,6 +11,7 @@ const PROGRAMS: &[&str] = &[
     "test-flawed-compensation",
     "test-flawed-secret",
     "test-flawed-no-en",
+    "test-events",
 ];
 
 fn main() {

@@ -3,6 +3,7 @@
 //! area, shared helpers in `helpers`.
 
 mod api;
+mod events;
 mod helpers;
 mod hostile;
 mod inspect;

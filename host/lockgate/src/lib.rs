@@ -16,6 +16,7 @@ pub mod bindings;
 pub mod capabilities;
 pub mod config;
 pub mod demo;
+pub mod events;
 pub mod hr;
 pub mod installs;
 pub mod policy;

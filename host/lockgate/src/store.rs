@@ -506,6 +506,30 @@ impl Store {
             .collect()
     }
 
+    /// One employee as stored, regardless of visibility.
+    pub async fn employee(&self, tenant_id: &str, id: &str) -> Result<Option<Employee>> {
+        let row = sqlx::query(&format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(employee_from).transpose()?)
+    }
+
+    /// One absence as stored.
+    pub async fn absence(&self, tenant_id: &str, id: &str) -> Result<Option<Absence>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ABSENCE_COLUMNS} FROM absences WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(absence_from).transpose()?)
+    }
+
     pub async fn employee_exists(&self, tenant_id: &str, id: &str) -> Result<bool> {
         let row = sqlx::query("SELECT id FROM employees WHERE tenant_id = $1 AND id = $2")
             .bind(tenant_id)

@@ -152,6 +152,29 @@ pub async fn run_sync_job(
     req: RunRequest<'_>,
     job_id: Option<&str>,
 ) -> Result<RunSummary, StoreError> {
+    let trigger = req.trigger;
+    run_call(
+        runtime,
+        req,
+        Call::Sync(trigger),
+        "sync",
+        trigger_name(trigger),
+        job_id,
+    )
+    .await
+}
+
+/// Runs one export as a recorded run of `kind` (`sync`, `event`), started
+/// by `trigger`: the run, its rows and log, Successful / Partially
+/// successful / Failed, and the state committed unless it failed.
+pub async fn run_call(
+    runtime: &Runtime,
+    req: RunRequest<'_>,
+    call: Call,
+    kind: &str,
+    trigger: &str,
+    job_id: Option<&str>,
+) -> Result<RunSummary, StoreError> {
     let manifest = &req.plugin.manifest;
     let started_at = crate::time::now_text();
     let mut run = RunRecord {
@@ -160,8 +183,8 @@ pub async fn run_sync_job(
         tenant_id: req.install.tenant_id.clone(),
         connector_id: manifest.id.clone(),
         plugin_version: manifest.version.clone(),
-        kind: "sync".into(),
-        trigger: trigger_name(req.trigger).into(),
+        kind: kind.into(),
+        trigger: trigger.into(),
         status: RUNNING.into(),
         started_at,
         finished_at: None,
@@ -194,9 +217,7 @@ pub async fn run_sync_job(
             return summarize(req.store, run, Vec::new(), Vec::new()).await;
         }
     };
-    let report = runtime
-        .invoke(req.plugin, setup, Call::Sync(req.trigger))
-        .await;
+    let report = runtime.invoke(req.plugin, setup, call).await;
 
     let failed_rows = report.rows_failed;
     let (status, reason) = match &report.result {

@@ -209,6 +209,17 @@ async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
         "initial" => Trigger::Initial,
         _ => Trigger::Scheduled,
     };
+    let event = match job.kind.as_str() {
+        "event" => match job
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<crate::events::HrEvent>(p).ok())
+        {
+            Some(event) => Some(event),
+            None => return Ok(Outcome::Cancelled("the event cannot be read".into())),
+        },
+        _ => None,
+    };
     let plugin = match installs::plugin(state, &install.plugin_sha256) {
         Ok(plugin) => plugin,
         Err(reason) => return failed_before_run(state, job, &install, reason).await,
@@ -217,20 +228,36 @@ async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
         Ok(secrets) => secrets,
         Err(reason) => return failed_before_run(state, job, &install, reason).await,
     };
-    let summary = run_sync_job(
-        &state.runtime,
-        RunRequest {
-            store: &state.store,
-            plugin: &plugin,
-            install: &install,
-            secrets: &secrets,
-            operator: state.operator.clone(),
-            limits: state.limits.clone(),
-            trigger,
-        },
-        Some(&job.id),
-    )
-    .await?;
+    let request = RunRequest {
+        store: &state.store,
+        plugin: &plugin,
+        install: &install,
+        secrets: &secrets,
+        operator: state.operator.clone(),
+        limits: state.limits.clone(),
+        trigger,
+    };
+    let summary = match &event {
+        None => run_sync_job(&state.runtime, request, Some(&job.id)).await?,
+        Some(event) => {
+            // The data rules again, as they are now: an employee who left
+            // or was excluded since the event was queued is not told about.
+            if !crate::events::may_see(state, &install, &plugin.manifest, event).await? {
+                return Ok(Outcome::Cancelled(
+                    "the connector may no longer see this record".into(),
+                ));
+            }
+            crate::sync::run_call(
+                &state.runtime,
+                request,
+                crate::runtime::Call::OnEvent(event.to_wit()),
+                "event",
+                &event.name(),
+                Some(&job.id),
+            )
+            .await?
+        }
+    };
     state.store.set_job_run(&job.id, &summary.run.id).await?;
     let failed = summary.run.status == crate::sync::FAILED;
     streak(

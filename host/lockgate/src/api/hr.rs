@@ -282,10 +282,15 @@ pub async fn put_employee(
         return Err(invalid(problems));
     }
     let write = input.into_write(id);
+    let before = state.store.employee(&tenant, &write.employee.id).await?;
     state
         .store
         .write_employees(&tenant, std::slice::from_ref(&write))
         .await?;
+    let events: Vec<_> = crate::events::employee_event(before.as_ref(), &write.employee)
+        .into_iter()
+        .collect();
+    crate::events::publish(&state, &tenant, &events).await?;
     let mut value = json!(write.employee);
     value["custom_attributes"] = json!(
         state
@@ -514,8 +519,19 @@ pub async fn import_employees(
             "the file has a header but no employees",
         ));
     }
+    let mut events = Vec::new();
+    let mut before = Vec::with_capacity(writes.len());
+    for w in &writes {
+        before.push(state.store.employee(&tenant, &w.employee.id).await?);
+    }
     state.store.write_employees(&tenant, &writes).await?;
-    Ok(Json(json!({ "imported": writes.len() })))
+    for (w, b) in writes.iter().zip(&before) {
+        events.extend(crate::events::employee_event(b.as_ref(), &w.employee));
+    }
+    crate::events::publish(&state, &tenant, &events).await?;
+    Ok(Json(
+        json!({ "imported": writes.len(), "events": events.len() }),
+    ))
 }
 
 fn attributes_given(columns: &[Column]) -> bool {
@@ -625,10 +641,15 @@ pub async fn put_absence(
         status: input.status,
         updated_at: crate::time::now_text(),
     };
+    let before = state.store.absence(&tenant, &absence.id).await?;
     state
         .store
         .upsert_absences(&tenant, std::slice::from_ref(&absence))
         .await?;
+    let events: Vec<_> = crate::events::absence_event(before.as_ref(), &absence)
+        .into_iter()
+        .collect();
+    crate::events::publish(&state, &tenant, &events).await?;
     Ok(Json(json!(absence)))
 }
 

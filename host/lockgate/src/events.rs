@@ -1,0 +1,207 @@
+//! HR data events. A write to an employee or an absence becomes events
+//! (created, updated, terminated / cancelled); every Connected install that
+//! subscribed to that kind and may see the record gets an `on-event` job in
+//! the durable queue. Jobs of one install run one at a time in the order
+//! they were queued, so an install hears about one employee in order. The
+//! data rules are checked when the event is queued and again when it is
+//! delivered: an employee the connector may not see (outside the
+//! employment window, excluded by the tenant, or an absence outside the
+//! granted window or without the absence scope) is never delivered.
+
+use lockgate_manifest::manifest::EventKind;
+use serde::{Deserialize, Serialize};
+
+use crate::api::AppState;
+use crate::hr::{Absence, Employee, EmployeeFilter, Visibility};
+use crate::store::installs::CONNECTED;
+use crate::store::{InstallRecord, NewJob, StoreError};
+
+/// One change, about one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HrEvent {
+    pub kind: EventKind,
+    /// The employee's or the absence's id.
+    pub id: String,
+    /// The employee the change is about.
+    pub employee_id: String,
+}
+
+impl HrEvent {
+    /// The contract's form of the event.
+    pub fn to_wit(&self) -> crate::bindings::Event {
+        use crate::bindings::Event;
+        let id = self.id.clone();
+        match self.kind {
+            EventKind::EmployeeCreated => Event::EmployeeCreated(id),
+            EventKind::EmployeeUpdated => Event::EmployeeUpdated(id),
+            EventKind::EmployeeTerminated => Event::EmployeeTerminated(id),
+            EventKind::AbsenceCreated => Event::AbsenceCreated(id),
+            EventKind::AbsenceUpdated => Event::AbsenceUpdated(id),
+            EventKind::AbsenceCancelled => Event::AbsenceCancelled(id),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        serde_json::to_value(self.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    }
+}
+
+/// What changed between an employee as stored and as written.
+pub fn employee_event(before: Option<&Employee>, after: &Employee) -> Option<HrEvent> {
+    let kind = match before {
+        None => EventKind::EmployeeCreated,
+        Some(b)
+            if b.termination_date != after.termination_date && after.termination_date.is_some() =>
+        {
+            EventKind::EmployeeTerminated
+        }
+        Some(b) => {
+            let mut same = b.clone();
+            same.updated_at = after.updated_at.clone();
+            if same == *after {
+                return None;
+            }
+            EventKind::EmployeeUpdated
+        }
+    };
+    Some(HrEvent {
+        kind,
+        id: after.id.clone(),
+        employee_id: after.id.clone(),
+    })
+}
+
+/// What changed between an absence as stored and as written.
+pub fn absence_event(before: Option<&Absence>, after: &Absence) -> Option<HrEvent> {
+    let cancelled = after.status == "cancelled";
+    let kind = match before {
+        None if cancelled => return None,
+        None => EventKind::AbsenceCreated,
+        Some(b) if cancelled && b.status != "cancelled" => EventKind::AbsenceCancelled,
+        Some(b) => {
+            let mut same = b.clone();
+            same.updated_at = after.updated_at.clone();
+            if same == *after {
+                return None;
+            }
+            EventKind::AbsenceUpdated
+        }
+    };
+    Some(HrEvent {
+        kind,
+        id: after.id.clone(),
+        employee_id: after.employee_id.clone(),
+    })
+}
+
+fn visibility(install: &InstallRecord, manifest: &lockgate_manifest::Manifest) -> Visibility {
+    Visibility {
+        tenant_id: install.tenant_id.clone(),
+        connector_id: manifest.id.clone(),
+        today: crate::time::today(),
+        scopes: manifest.scopes.clone(),
+        absence_window: manifest.absence_window,
+    }
+}
+
+/// Whether the install may hear about this event now.
+pub async fn may_see(
+    state: &AppState,
+    install: &InstallRecord,
+    manifest: &lockgate_manifest::Manifest,
+    event: &HrEvent,
+) -> Result<bool, StoreError> {
+    let vis = visibility(install, manifest);
+    let employee_visible = !state
+        .store
+        .visible_employees(
+            &vis,
+            &EmployeeFilter {
+                id: Some(event.employee_id.clone()),
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await?
+        .is_empty();
+    let terminated_today_or_before = event.kind == EventKind::EmployeeTerminated;
+    if !employee_visible && !terminated_today_or_before {
+        return Ok(false);
+    }
+    if terminated_today_or_before && !employee_visible {
+        // A leaver stays visible up to the termination date; past it, the
+        // connector hears of it only if it was visible before (not excluded).
+        let excluded = state
+            .store
+            .exclusions(&install.tenant_id)
+            .await?
+            .into_iter()
+            .any(|(e, c)| e == event.employee_id && c == manifest.id);
+        if excluded {
+            return Ok(false);
+        }
+    }
+    match event.kind {
+        EventKind::AbsenceCreated | EventKind::AbsenceUpdated | EventKind::AbsenceCancelled => {
+            let Some((from, to)) = vis.absence_range() else {
+                return Ok(false);
+            };
+            Ok(state
+                .store
+                .absence(&install.tenant_id, &event.id)
+                .await?
+                .is_some_and(|a| a.start_date <= to && a.end_date >= from))
+        }
+        _ => Ok(true),
+    }
+}
+
+/// Queues `events` for every Connected install of the tenant that
+/// subscribed to them and may see them; returns how many jobs were queued.
+pub async fn publish(
+    state: &AppState,
+    tenant: &str,
+    events: &[HrEvent],
+) -> Result<usize, StoreError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let mut queued = 0;
+    for install in state.store.tenant_installs(tenant).await? {
+        if install.status != CONNECTED {
+            continue;
+        }
+        let Ok(plugin) = crate::installs::plugin(state, &install.plugin_sha256) else {
+            continue;
+        };
+        let manifest = &plugin.manifest;
+        for event in events
+            .iter()
+            .filter(|e| manifest.triggers.events.contains(&e.kind))
+        {
+            if !may_see(state, &install, manifest, event).await? {
+                continue;
+            }
+            state
+                .store
+                .enqueue(&NewJob {
+                    install_id: install.id.clone(),
+                    tenant_id: install.tenant_id.clone(),
+                    kind: "event".into(),
+                    trigger: event.name(),
+                    payload: serde_json::to_string(event).ok(),
+                    dedupe_key: None,
+                    due_at: crate::time::now_text(),
+                })
+                .await?;
+            queued += 1;
+        }
+    }
+    if queued > 0 {
+        crate::worker::wake(&state.queue);
+    }
+    Ok(queued)
+}
