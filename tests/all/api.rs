@@ -900,6 +900,7 @@ async fn the_openapi_document_matches_the_routes() {
     let routed: Vec<&str> = source
         .split('"')
         .filter(|s| s.starts_with("/api/") || *s == "/healthz" || *s == "/metrics")
+        .filter(|s| !s.contains('*'))
         .collect();
     assert!(routed.len() > 20, "{routed:?}");
     for route in routed {

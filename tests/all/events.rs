@@ -209,3 +209,174 @@ async fn changes_reach_subscribed_installs_in_order_and_only_when_visible() {
     );
     assert!(runs.iter().any(|r| r.trigger == "absence-cancelled"));
 }
+
+async fn deliver(app: &App, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}{path}", app.url))
+        .header("x-partner-trace", "t-77")
+        .body(body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+/// The webhook runs of the install, oldest first, once `n` have finished.
+async fn webhook_runs(app: &App, n: usize) -> Vec<lockgate::store::RunRecord> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut runs: Vec<_> = app
+            .store
+            .runs_of_install("inst-events")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.kind == "webhook" && r.status != "running")
+            .collect();
+        if runs.len() >= n {
+            runs.reverse();
+            return runs;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{runs:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn webhook_deliveries_are_authenticated_queued_and_handed_over() {
+    let (addr, _) = partner().await;
+    let (app, _) = connected(&addr).await;
+    let secret = lockgate::webhooks::issue_secret(&app.state, "inst-events")
+        .await
+        .unwrap();
+    let url = "/hooks/inst-events/candidates?stage=hired";
+    let body = br#"{"candidate":"c-1"}"#.to_vec();
+
+    // Refused without the secret, with a wrong one, or a bad signature:
+    // 401, and nothing is queued.
+    let bad_signature = lockgate::webhooks::sign("whsec_wrong", &body);
+    for headers in [
+        vec![],
+        vec![("authorization", "Bearer whsec_wrong")],
+        vec![("x-lockgate-signature", bad_signature.as_str())],
+    ] {
+        let (status, answer) = deliver(&app, url, &headers, body.clone()).await;
+        assert_eq!(status, 401, "{headers:?}: {answer}");
+    }
+    let (status, _) = deliver(&app, "/hooks/no-such-install", &[], body.clone()).await;
+    assert_eq!(status, 404);
+    assert!(
+        app.store
+            .install_jobs("inst-events", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Signed: accepted at once, then handed to the connector.
+    let signature = lockgate::webhooks::sign(&secret, &body);
+    let (status, answer) = deliver(
+        &app,
+        url,
+        &[("x-lockgate-signature", signature.as_str())],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["replay"], false);
+    let runs = webhook_runs(&app, 1).await;
+    assert_eq!(runs[0].status, "successful", "{:?}", runs[0]);
+    let rows = app
+        .store
+        .run_rows(&runs[0].id, None, None, None, 10)
+        .await
+        .unwrap();
+    let seen = &rows[0].message;
+    assert!(seen.starts_with("POST /candidates?stage=hired"), "{seen}");
+    assert!(seen.contains(r#"body={"candidate":"c-1"}"#), "{seen}");
+    assert!(seen.contains("x-partner-trace"), "{seen}");
+    assert!(
+        !seen.contains("authorization") && !seen.contains("x-lockgate-signature"),
+        "{seen}"
+    );
+
+    // The same body again, with the bearer form: a replay, visible as such.
+    let bearer = format!("Bearer {secret}");
+    let (status, answer) = deliver(
+        &app,
+        url,
+        &[("authorization", bearer.as_str())],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert_eq!(answer["replay"], true);
+    let runs = webhook_runs(&app, 2).await;
+    assert_eq!(runs[1].trigger, "webhook-replay");
+
+    // The connector's refusal is a failed run with its answer.
+    let (status, _) = deliver(
+        &app,
+        url,
+        &[("authorization", bearer.as_str())],
+        b"refuse".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let runs = webhook_runs(&app, 3).await;
+    assert_eq!(runs[2].status, "failed");
+    assert!(
+        runs[2].failure_reason.as_deref().unwrap().contains("422"),
+        "{:?}",
+        runs[2]
+    );
+
+    // Too big: refused before anything is stored.
+    let jobs = app
+        .store
+        .install_jobs("inst-events", 50)
+        .await
+        .unwrap()
+        .len();
+    let (status, answer) = deliver(
+        &app,
+        url,
+        &[("authorization", bearer.as_str())],
+        vec![b'x'; lockgate::webhooks::MAX_DELIVERY_BYTES + 1],
+    )
+    .await;
+    assert_eq!(status, 413, "{answer}");
+    assert_eq!(
+        app.store
+            .install_jobs("inst-events", 50)
+            .await
+            .unwrap()
+            .len(),
+        jobs
+    );
+
+    // A new secret replaces the old one.
+    let fresh = lockgate::webhooks::issue_secret(&app.state, "inst-events")
+        .await
+        .unwrap();
+    let (status, _) = deliver(
+        &app,
+        url,
+        &[("authorization", bearer.as_str())],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 401, "the old secret stopped working");
+    let (status, _) = deliver(
+        &app,
+        url,
+        &[("authorization", &format!("Bearer {fresh}"))],
+        body,
+    )
+    .await;
+    assert_eq!(status, 202);
+}

@@ -34,6 +34,8 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
     const MANAGE: &[&str] = &[ADMIN];
     Some(match (method, path) {
         (_, "/healthz" | "/metrics" | "/api/v1/openapi.json") => return None,
+        // Authenticated by the install's webhook secret, not a token.
+        (_, p) if p.starts_with("/hooks/") => return None,
         ("get", "/api/v1/me") => ALL,
         (_, "/api/v1/partner/submissions") => PARTNERS,
         (_, p) if p.starts_with("/api/v1/review/") => REVIEW,

@@ -270,6 +270,16 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/tenants/{tenant}/runs/{run}/rows",
             get(installs::rows),
         )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}/webhook-secret",
+            post(installs::rotate_webhook_secret),
+        )
+        .route(
+            "/hooks/{*rest}",
+            axum::routing::any(crate::webhooks::receive).layer(
+                axum::extract::DefaultBodyLimit::max(crate::webhooks::MAX_DELIVERY_BYTES),
+            ),
+        )
         .fallback(|| async { ApiError::not_found("endpoint") })
         .with_state(state)
 }

@@ -28,6 +28,7 @@ pub mod store;
 pub mod sync;
 pub mod time;
 pub mod vet;
+pub mod webhooks;
 pub mod worker;
 
 pub use policy::{Grant, Limits};

@@ -223,6 +223,17 @@ pub async fn run_call(
     let (status, reason) = match &report.result {
         Err(reason) => (FAILED, Some(reason.clone())),
         Ok(CallResult::Connector(Err(e))) => (FAILED, Some(connector_failure(e, &report.denials))),
+        Ok(CallResult::Webhook(answer)) if answer.status >= 400 => (
+            FAILED,
+            Some(format!(
+                "the connector answered the delivery with {}: {}",
+                answer.status,
+                crate::capabilities::outcomes::truncate(
+                    &String::from_utf8_lossy(&answer.body),
+                    300
+                )
+            )),
+        ),
         Ok(_) if failed_rows > 0 && failed_rows == report.rows_written => (
             FAILED,
             Some(format!(

@@ -220,6 +220,17 @@ async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
         },
         _ => None,
     };
+    let delivery = match job.kind.as_str() {
+        "webhook" => match job
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<crate::webhooks::Delivery>(p).ok())
+        {
+            Some(delivery) => Some(delivery),
+            None => return Ok(Outcome::Cancelled("the delivery cannot be read".into())),
+        },
+        _ => None,
+    };
     let plugin = match installs::plugin(state, &install.plugin_sha256) {
         Ok(plugin) => plugin,
         Err(reason) => return failed_before_run(state, job, &install, reason).await,
@@ -237,9 +248,20 @@ async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
         limits: state.limits.clone(),
         trigger,
     };
-    let summary = match &event {
-        None => run_sync_job(&state.runtime, request, Some(&job.id)).await?,
-        Some(event) => {
+    let summary = match (&event, &delivery) {
+        (None, Some(delivery)) => {
+            crate::sync::run_call(
+                &state.runtime,
+                request,
+                crate::runtime::Call::Webhook(delivery.to_wit()),
+                "webhook",
+                &job.trigger,
+                Some(&job.id),
+            )
+            .await?
+        }
+        (None, None) => run_sync_job(&state.runtime, request, Some(&job.id)).await?,
+        (Some(event), _) => {
             // The data rules again, as they are now: an employee who left
             // or was excluded since the event was queued is not told about.
             if !crate::events::may_see(state, &install, &plugin.manifest, event).await? {

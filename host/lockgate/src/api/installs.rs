@@ -232,6 +232,9 @@ async fn view(state: &AppState, install: &InstallRecord, lang: &str) -> Result<V
         "schedule_is_default": install.schedule.is_none(),
         "next_run_at": install.next_run_at,
         "last_check_at": install.last_check_at,
+        "webhook": manifest
+            .filter(|m| m.triggers.webhook)
+            .map(|_| json!({ "url": crate::webhooks::path(&install.id) })),
         "permissions": permissions,
         "last_run": last_run.map(|r| json!({
             "id": r.id,
@@ -367,6 +370,11 @@ pub async fn connect(
         .store
         .create_install_sealed(&install, sealed.as_deref())
         .await?;
+    let webhook_secret = if version.manifest.triggers.webhook {
+        Some(crate::webhooks::issue_secret(&state, &install.id).await?)
+    } else {
+        None
+    };
     service::settle(&state, &plugin, &mut install, &config.secrets).await?;
     tracing::info!(
         "tenant {tenant} connected {} {} as {} ({})",
@@ -375,10 +383,32 @@ pub async fn connect(
         install.id,
         install.status
     );
-    Ok((
-        StatusCode::CREATED,
-        Json(view(&state, &install, &language(&headers)).await?),
-    ))
+    let mut body = view(&state, &install, &language(&headers)).await?;
+    if let Some(secret) = webhook_secret {
+        // Shown this once: the admin pastes it into the partner tool.
+        body["webhook"]["secret"] = json!(secret);
+    }
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// POST …/installs/{id}/webhook-secret — a new webhook secret, shown once;
+/// the old one stops working.
+pub async fn rotate_webhook_secret(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    write_access(&state, &caller, &tenant).await?;
+    let install = find(&state, &tenant, &id).await?;
+    let plugin = plugin_of(&state, &install.plugin_sha256)?;
+    if !plugin.manifest.triggers.webhook {
+        return Err(conflict("this connector takes no webhook deliveries"));
+    }
+    let secret = crate::webhooks::issue_secret(&state, &install.id).await?;
+    Ok(Json(json!({
+        "url": crate::webhooks::path(&install.id),
+        "secret": secret,
+    })))
 }
 
 #[derive(Deserialize)]

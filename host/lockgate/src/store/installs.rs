@@ -166,6 +166,28 @@ impl Store {
             .flatten())
     }
 
+    /// The sealed webhook secret of an install, if it has one.
+    pub async fn webhook_secret(&self, id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT webhook_secret FROM installs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<Option<String>, _>("webhook_secret"))
+            .transpose()?
+            .flatten())
+    }
+
+    pub async fn set_webhook_secret(&self, id: &str, sealed: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE installs SET webhook_secret = $1, updated_at = $2 WHERE id = $3")
+            .bind(sealed)
+            .bind(crate::time::now_text())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_install_secrets(&self, id: &str, sealed: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE installs SET secrets = $1, updated_at = $2 WHERE id = $3")
             .bind(sealed)

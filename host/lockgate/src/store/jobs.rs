@@ -145,6 +145,19 @@ impl Store {
         row.as_ref().map(job_from).transpose()
     }
 
+    /// Whether a webhook body with this digest reached the install before.
+    pub async fn delivered_before(&self, install_id: &str, digest: &str) -> Result<bool> {
+        let digest: String = digest.chars().filter(char::is_ascii_hexdigit).collect();
+        let row = sqlx::query(
+            "SELECT id FROM jobs WHERE install_id = $1 AND kind = 'webhook' AND payload LIKE $2 LIMIT 1",
+        )
+        .bind(install_id)
+        .bind(format!("%\"digest\":\"{digest}\"%"))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Jobs of an install, newest first.
     pub async fn install_jobs(&self, install_id: &str, limit: i64) -> Result<Vec<Job>> {
         let rows = sqlx::query(&format!(

@@ -1,5 +1,6 @@
-//! A connector for the event tests: every `on-event` is posted to the
-//! partner as `{"event", "id"}` and reported as one row.
+//! A connector for the event and webhook tests: every `on-event` is posted
+//! to the partner as `{"event", "id"}` and reported as one row; every
+//! webhook delivery is reported as one row saying what arrived.
 
 use lockgate_sdk::prelude::*;
 
@@ -31,6 +32,33 @@ impl Connector for Events {
             ));
         }
         lockgate_sdk::outcomes::report(&Outcome::success(&id, Operation::Update, name))
+    }
+
+    fn handle_webhook(request: WebhookRequest) -> WebhookResponse {
+        let body = String::from_utf8_lossy(&request.body).to_string();
+        let headers: Vec<_> = request.headers.iter().map(|(k, _)| k.as_str()).collect();
+        let seen = format!(
+            "{} {} headers={} body={body}",
+            request.method,
+            request.path,
+            headers.join(",")
+        );
+        let refused = body == "refuse";
+        let row = if refused {
+            Outcome::failed("webhook", Operation::Create, &seen)
+        } else {
+            Outcome::success("webhook", Operation::Create, &seen)
+        };
+        let _ = lockgate_sdk::outcomes::report(&row);
+        WebhookResponse {
+            status: if refused { 422 } else { 200 },
+            headers: Vec::new(),
+            body: if refused {
+                b"refused".to_vec()
+            } else {
+                b"ok".to_vec()
+            },
+        }
     }
 }
 
