@@ -145,7 +145,7 @@ async fn changes_reach_subscribed_installs_in_order_and_only_when_visible() {
     )
     .await;
     // An absence inside the window, then cancelled; one far outside it.
-    let absence = |id: &str, start: &str, status: &str| {
+    let absence = |start: &str, status: &str| {
         json!({
             "employee_id": "n-1", "type_name": "Vacation",
             "start_date": start, "end_date": start, "status": status,
@@ -157,21 +157,21 @@ async fn changes_reach_subscribed_installs_in_order_and_only_when_visible() {
         &app,
         &admin,
         &apath("a-far"),
-        &absence("a-far", &today_plus(200), "approved"),
+        &absence(&today_plus(200), "approved"),
     )
     .await;
     put_json(
         &app,
         &admin,
         &apath("a-1"),
-        &absence("a-1", &today_plus(10), "approved"),
+        &absence(&today_plus(10), "approved"),
     )
     .await;
     put_json(
         &app,
         &admin,
         &apath("a-1"),
-        &absence("a-1", &today_plus(10), "cancelled"),
+        &absence(&today_plus(10), "cancelled"),
     )
     .await;
     // Terminated (visible until the last day): heard.
@@ -379,4 +379,118 @@ async fn webhook_deliveries_are_authenticated_queued_and_handed_over() {
     )
     .await;
     assert_eq!(status, 202);
+}
+
+#[tokio::test]
+async fn created_employees_get_the_tenants_defaults_and_one_per_idempotency_key() {
+    let (addr, _) = partner().await;
+    let (app, admin) = connected(&addr).await;
+    let settings = format!("/api/v1/tenants/{TENANT}/settings");
+    let (status, body) = put_json(&app, &admin, &settings, r#"{"login_format":"{nick}"}"#).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "login_format");
+    let (status, body) = put_json(
+        &app,
+        &admin,
+        &settings,
+        r#"{"login_format":"{first_name}.{last_name}","default_legal_entity":"Acme GmbH","default_department":"Onboarding","default_position":"Trainee"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let secret = lockgate::webhooks::issue_secret(&app.state, "inst-events")
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {secret}");
+    let auth = [("authorization", bearer.as_str())];
+    let hire = |key: &str| {
+        json!({ "key": key, "first_name": "Zoë", "last_name": "Van den Berg", "personal_email": "zoe@example.org" })
+            .to_string()
+            .into_bytes()
+    };
+    // The same hire delivered three times, two of them at once.
+    let (a, b) = tokio::join!(
+        deliver(&app, "/hooks/inst-events", &auth, hire("cand-1")),
+        deliver(&app, "/hooks/inst-events", &auth, hire("cand-1")),
+    );
+    assert_eq!((a.0, b.0), (202, 202));
+    deliver(
+        &app,
+        "/hooks/inst-events",
+        &[("authorization", bearer.as_str())],
+        hire("cand-1"),
+    )
+    .await;
+    // Another person of the same name.
+    deliver(
+        &app,
+        "/hooks/inst-events",
+        &[("authorization", bearer.as_str())],
+        hire("cand-2"),
+    )
+    .await;
+    let runs = webhook_runs(&app, 4).await;
+    assert!(runs.iter().all(|r| r.status == "successful"), "{runs:?}");
+
+    let created: Vec<_> = app
+        .store
+        .all_employees(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.last_name == "Van den Berg")
+        .collect();
+    assert_eq!(created.len(), 2, "one per key: {created:?}");
+    let mut logins: Vec<_> = created.iter().map(|e| e.login.clone().unwrap()).collect();
+    logins.sort();
+    assert_eq!(logins, ["zoe.vandenberg", "zoe.vandenberg2"]);
+    let first = &created[0];
+    assert_eq!(first.legal_entity.as_deref(), Some("Acme GmbH"));
+    assert_eq!(first.department.as_deref(), Some("Onboarding"));
+    assert_eq!(first.position.as_deref(), Some("Trainee"));
+    assert_eq!(
+        first.work_email.as_deref(),
+        Some("zoe@example.org"),
+        "falls back to the personal one"
+    );
+    assert_eq!(
+        first.hire_date,
+        lockgate::time::date_text(lockgate::time::today())
+    );
+
+    // Two hosts creating with one key at the same moment: one employee.
+    let vis = lockgate::hr::Visibility {
+        tenant_id: TENANT.into(),
+        connector_id: "test-events".into(),
+        today: lockgate::time::today(),
+        scopes: vec![],
+        absence_window: None,
+    };
+    let other = lockgate::Store::open(&app.db_url).await.unwrap();
+    let new = lockgate::bindings::hr::NewEmployee {
+        first_name: "Jan".into(),
+        last_name: "de Vries".into(),
+        work_email: None,
+        personal_email: None,
+        phone: None,
+        department: None,
+        position: None,
+        legal_entity: None,
+        contract_type: None,
+        start_date: None,
+    };
+    let (x, y) = tokio::join!(
+        app.store.create_employee(&vis, &new, "race-1"),
+        other.create_employee(&vis, &new, "race-1"),
+    );
+    assert_eq!(x.unwrap(), y.unwrap());
+    let jans = app
+        .store
+        .all_employees(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.last_name == "de Vries")
+        .count();
+    assert_eq!(jans, 1);
 }

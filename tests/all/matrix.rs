@@ -41,7 +41,11 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         (_, p) if p.starts_with("/api/v1/review/") => REVIEW,
         (_, p) if p.starts_with("/api/v1/marketplace") => BROWSE,
         ("post", "/api/v1/tenants") => REVIEW,
-        (_, p) if p.contains("/employees") || p.contains("/absences") => HR,
+        (_, p)
+            if p.contains("/employees") || p.contains("/absences") || p.ends_with("/settings") =>
+        {
+            HR
+        }
         ("get", p) if p.contains("/installs") || p.contains("/runs/") => MONITOR,
         (_, p) if p.contains("/installs") => MANAGE,
         _ => panic!("{method} {path} has no row in the access matrix"),

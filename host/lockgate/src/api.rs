@@ -222,6 +222,10 @@ pub fn router(state: AppState) -> Router {
             post(hr::import_employees)
                 .layer(axum::extract::DefaultBodyLimit::max(hr::MAX_IMPORT_BYTES)),
         )
+        .route(
+            "/api/v1/tenants/{tenant}/settings",
+            get(hr::get_settings).put(hr::put_settings),
+        )
         .route("/api/v1/tenants/{tenant}/absences", get(hr::list_absences))
         .route(
             "/api/v1/tenants/{tenant}/absences/{id}",

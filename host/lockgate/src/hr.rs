@@ -176,9 +176,81 @@ pub fn login_base(first_name: &str, last_name: &str) -> String {
     format!("{initial}{surname}")
 }
 
+/// The login format used when the tenant set none.
+pub const DEFAULT_LOGIN_FORMAT: &str = "{first_initial}{last_name}";
+
+/// Checks a tenant's login format: the placeholders `{first_name}`,
+/// `{last_name}` and `{first_initial}`, and lower-case letters, digits,
+/// dots, dashes and underscores between them; at least one name in it.
+pub fn check_login_format(format: &str) -> Result<(), String> {
+    let mut rest = format;
+    let mut names = 0;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('{') {
+            let (name, tail) = after.split_once('}').ok_or("a { has no closing }")?;
+            match name {
+                "first_name" | "last_name" | "first_initial" => names += 1,
+                other => {
+                    return Err(format!(
+                        "unknown placeholder {{{other}}}; use {{first_name}}, {{last_name}} or {{first_initial}}"
+                    ));
+                }
+            }
+            rest = tail;
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            if !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_')) {
+                return Err(format!(
+                    "{c:?} cannot be in a login; use lower-case letters, digits, . - _"
+                ));
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    if names == 0 {
+        return Err("give at least one of {first_name}, {last_name}, {first_initial}".into());
+    }
+    Ok(())
+}
+
+/// A login from a checked format: names lower-case, accents folded, only
+/// letters and digits kept.
+pub fn login_from(format: &str, first_name: &str, last_name: &str) -> String {
+    let clean = |s: &str| -> String {
+        ascii_fold(s)
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect()
+    };
+    let first = clean(first_name);
+    format
+        .replace(
+            "{first_initial}",
+            &first.chars().take(1).collect::<String>(),
+        )
+        .replace("{first_name}", &first)
+        .replace("{last_name}", &clean(last_name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_formats() {
+        assert_eq!(
+            login_from(DEFAULT_LOGIN_FORMAT, "Jürgen", "Müller-Lüdenscheidt"),
+            login_base("Jürgen", "Müller-Lüdenscheidt")
+        );
+        assert_eq!(
+            login_from("{first_name}.{last_name}", "Élodie", "de Vries"),
+            "elodie.devries"
+        );
+        assert!(check_login_format("{first_name}.{last_name}").is_ok());
+        assert!(check_login_format("{nick}").is_err());
+        assert!(check_login_format("Admin").is_err());
+        assert!(check_login_format("x").is_err(), "no name in it");
+    }
 
     #[test]
     fn logins_fold_accents() {

@@ -344,6 +344,21 @@ impl Store {
     }
 }
 
+/// What the host fills in when a connector creates an employee without
+/// it, and how the login is formed (`{first_initial}{last_name}` when unset).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettings {
+    #[serde(default)]
+    pub default_legal_entity: Option<String>,
+    #[serde(default)]
+    pub default_department: Option<String>,
+    #[serde(default)]
+    pub default_position: Option<String>,
+    #[serde(default)]
+    pub login_format: Option<String>,
+}
+
 /// One employee as a tenant writes it.
 #[derive(Debug, Clone)]
 pub struct EmployeeWrite {
@@ -710,7 +725,20 @@ impl Store {
                 )),
             };
         }
-        let login = crate::hr::login_base(&new.first_name, &new.last_name);
+        let settings = sqlx::query(
+            "SELECT default_legal_entity, default_department, default_position, login_format FROM tenant_settings WHERE tenant_id = $1",
+        )
+        .bind(&vis.tenant_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let setting = |name: &str| -> Option<String> {
+            settings
+                .as_ref()
+                .and_then(|r| r.try_get::<Option<String>, _>(name).ok().flatten())
+        };
+        let format =
+            setting("login_format").unwrap_or_else(|| crate::hr::DEFAULT_LOGIN_FORMAT.to_string());
+        let login = crate::hr::login_from(&format, &new.first_name, &new.last_name);
         let taken: Vec<String> =
             sqlx::query("SELECT login FROM employees WHERE tenant_id = $1 AND login LIKE $2")
                 .bind(&vis.tenant_id)
@@ -741,13 +769,13 @@ impl Store {
         .bind(&id)
         .bind(new.first_name.trim())
         .bind(new.last_name.trim())
-        .bind(new.department.clone())
-        .bind(new.position.clone())
+        .bind(new.department.clone().or_else(|| setting("default_department")))
+        .bind(new.position.clone().or_else(|| setting("default_position")))
         .bind(new.work_email.clone().or_else(|| new.personal_email.clone()))
         .bind(new.personal_email.clone())
         .bind(new.phone.clone())
         .bind(start)
-        .bind(new.legal_entity.clone())
+        .bind(new.legal_entity.clone().or_else(|| setting("default_legal_entity")))
         .bind(new.contract_type.clone())
         .bind(login)
         .bind(now)
@@ -755,6 +783,46 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The tenant's defaults for created employees and its login format.
+    pub async fn tenant_settings(&self, tenant_id: &str) -> Result<TenantSettings> {
+        let row = sqlx::query(
+            "SELECT default_legal_entity, default_department, default_position, login_format FROM tenant_settings WHERE tenant_id = $1",
+        )
+        .bind(tenant_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => TenantSettings {
+                default_legal_entity: r.try_get("default_legal_entity")?,
+                default_department: r.try_get("default_department")?,
+                default_position: r.try_get("default_position")?,
+                login_format: r.try_get("login_format")?,
+            },
+            None => TenantSettings::default(),
+        })
+    }
+
+    pub async fn set_tenant_settings(&self, tenant_id: &str, s: &TenantSettings) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM tenant_settings WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO tenant_settings (tenant_id, default_legal_entity, default_department, default_position, login_format, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant_id)
+        .bind(&s.default_legal_entity)
+        .bind(&s.default_department)
+        .bind(&s.default_position)
+        .bind(&s.login_format)
+        .bind(crate::time::now_text())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     // ---- API tokens -------------------------------------------------------

@@ -668,3 +668,50 @@ pub async fn list_absences(
         .await?;
     Ok(Json(json!({ "items": items, "next_cursor": next })))
 }
+
+/// GET /api/v1/tenants/{tenant}/settings
+pub async fn get_settings(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    tenant_access(&state, &caller, &tenant).await?;
+    let settings = state.store.tenant_settings(&tenant).await?;
+    let mut value = json!(settings);
+    value["effective_login_format"] = json!(
+        settings
+            .login_format
+            .as_deref()
+            .unwrap_or(crate::hr::DEFAULT_LOGIN_FORMAT)
+    );
+    Ok(Json(value))
+}
+
+/// PUT /api/v1/tenants/{tenant}/settings — defaults for employees that
+/// connectors create, and the login format.
+pub async fn put_settings(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+    body: Result<Json<crate::store::TenantSettings>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    tenant_access(&state, &caller, &tenant).await?;
+    let Json(mut settings) = body.map_err(json_error)?;
+    let trim = |v: &mut Option<String>| {
+        *v = v
+            .take()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+    };
+    trim(&mut settings.default_legal_entity);
+    trim(&mut settings.default_department);
+    trim(&mut settings.default_position);
+    trim(&mut settings.login_format);
+    if let Some(format) = &settings.login_format
+        && let Err(e) = crate::hr::check_login_format(format)
+    {
+        return Err(super::field_error("login_format", &e));
+    }
+    state.store.set_tenant_settings(&tenant, &settings).await?;
+    get_settings(State(state), Caller(caller), Path(tenant)).await
+}

@@ -35,6 +35,46 @@ impl Connector for Events {
     }
 
     fn handle_webhook(request: WebhookRequest) -> WebhookResponse {
+        // A hire: `{"key", "first_name", "last_name", "personal_email"?}`.
+        if let Ok(hire) = serde_json::from_slice::<serde_json::Value>(&request.body)
+            && let (Some(key), Some(first), Some(last)) = (
+                hire["key"].as_str(),
+                hire["first_name"].as_str(),
+                hire["last_name"].as_str(),
+            )
+        {
+            let new = NewEmployee {
+                first_name: first.into(),
+                last_name: last.into(),
+                work_email: None,
+                personal_email: hire["personal_email"].as_str().map(String::from),
+                phone: None,
+                department: hire["department"].as_str().map(String::from),
+                position: None,
+                legal_entity: None,
+                contract_type: None,
+                start_date: None,
+            };
+            return match hr::create_employee(&new, key) {
+                Ok(id) => {
+                    let _ = lockgate_sdk::outcomes::report(&Outcome::success(
+                        &id,
+                        Operation::Create,
+                        "created",
+                    ));
+                    WebhookResponse {
+                        status: 201,
+                        headers: Vec::new(),
+                        body: id.into_bytes(),
+                    }
+                }
+                Err(e) => WebhookResponse {
+                    status: 500,
+                    headers: Vec::new(),
+                    body: format!("{e:?}").into_bytes(),
+                },
+            };
+        }
         let body = String::from_utf8_lossy(&request.body).to_string();
         let headers: Vec<_> = request.headers.iter().map(|(k, _)| k.as_str()).collect();
         let seen = format!(
