@@ -81,6 +81,46 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Times the request was sent again after 429 / 503 (see
+    /// [`Request::retrying`]).
+    pub retries: u32,
+}
+
+/// How a [`Request::retrying`] request waits when the partner answers 429
+/// Too Many Requests or 503 Service Unavailable: as long as `Retry-After`
+/// says (in seconds), else exponentially from `first_wait`, for at most
+/// `attempts` sends and `budget` of waiting in all. Past that, the last
+/// answer is returned, so the connector can report what it could not send
+/// and go on; the host's deadline for the run still applies.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub attempts: u32,
+    pub first_wait: std::time::Duration,
+    pub budget: std::time::Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 5,
+            first_wait: std::time::Duration::from_millis(500),
+            budget: std::time::Duration::from_secs(20),
+        }
+    }
+}
+
+impl Response {
+    /// The partner asked to slow down (429) or is briefly unavailable (503).
+    pub fn is_throttled(&self) -> bool {
+        self.status == 429 || self.status == 503
+    }
+
+    /// `Retry-After` in seconds, when given that way.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.header("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(std::time::Duration::from_secs)
+    }
 }
 
 impl Response {
@@ -111,6 +151,7 @@ pub struct Request {
     url: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    retry: Option<Retry>,
 }
 
 pub fn get(url: &str) -> Request {
@@ -140,7 +181,18 @@ impl Request {
             url: url.to_string(),
             headers: Vec::new(),
             body: Vec::new(),
+            retry: None,
         }
+    }
+
+    /// Sends again on 429 / 503 with the default [`Retry`].
+    pub fn retrying(self) -> Self {
+        self.retry_with(Retry::default())
+    }
+
+    pub fn retry_with(mut self, retry: Retry) -> Self {
+        self.retry = Some(retry);
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -160,14 +212,40 @@ impl Request {
         Ok(self.header("content-type", "application/json").body(body))
     }
 
-    /// Sends the request and reads the whole response.
+    /// Sends the request and reads the whole response; with
+    /// [`Request::retrying`], waits and sends again while the partner
+    /// throttles, within the retry budget.
     pub fn send(self) -> Result<Response, HttpError> {
+        let Some(retry) = self.retry else {
+            return self.send_once();
+        };
+        let mut waited = std::time::Duration::ZERO;
+        let mut wait = retry.first_wait;
+        let mut attempt = 1;
+        loop {
+            let mut response = self.send_once()?;
+            response.retries = attempt - 1;
+            if !response.is_throttled() || attempt >= retry.attempts {
+                return Ok(response);
+            }
+            let pause = response.retry_after().unwrap_or(wait);
+            if waited + pause > retry.budget {
+                return Ok(response);
+            }
+            sleep(pause);
+            waited += pause;
+            wait = wait.saturating_mul(2);
+            attempt += 1;
+        }
+    }
+
+    fn send_once(&self) -> Result<Response, HttpError> {
         let (scheme, rest) = if let Some(rest) = self.url.strip_prefix("https://") {
             (Scheme::Https, rest)
         } else if let Some(rest) = self.url.strip_prefix("http://") {
             (Scheme::Http, rest)
         } else {
-            return Err(HttpError::InvalidUrl(self.url));
+            return Err(HttpError::InvalidUrl(self.url.clone()));
         };
         let split = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(split);
@@ -179,7 +257,7 @@ impl Request {
             path.to_string()
         };
         if authority.is_empty() {
-            return Err(HttpError::InvalidUrl(self.url));
+            return Err(HttpError::InvalidUrl(self.url.clone()));
         }
 
         let mut entries: Vec<(String, Vec<u8>)> = self
@@ -235,6 +313,7 @@ impl Request {
             status,
             headers,
             body,
+            retries: 0,
         })
     }
 }
@@ -270,4 +349,13 @@ fn read_body(incoming: &IncomingBody) -> Result<Vec<u8>, HttpError> {
             }
         }
     }
+}
+
+/// Blocks the instance for `d` (the host's deadline still counts).
+fn sleep(d: std::time::Duration) {
+    if d.is_zero() {
+        return;
+    }
+    let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    crate::bindings::wasi::clocks::monotonic_clock::subscribe_duration(nanos).block();
 }

@@ -247,6 +247,12 @@ pub struct PlannerState {
     pub reject: BTreeSet<String>,
     /// The planner accepts batches but never answers.
     pub stall: bool,
+    /// The next this many batch calls get 429 with `Retry-After: 0`.
+    pub throttle_next: u32,
+    /// After this many answered batches, every batch call gets 429.
+    pub throttle_after: Option<usize>,
+    pub batches_answered: usize,
+    pub throttled_calls: usize,
 }
 
 /// A planning tool's API on loopback, as the planner-export README
@@ -342,6 +348,20 @@ async fn batch(
     if auth != format!("Bearer {PLANNER_KEY}") {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": "bad key"}))).into_response();
     }
+    let over_limit = state
+        .throttle_after
+        .is_some_and(|n| state.batches_answered >= n);
+    if state.throttle_next > 0 || over_limit {
+        state.throttle_next = state.throttle_next.saturating_sub(1);
+        state.throttled_calls += 1;
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "0")],
+            Json(json!({"error": "slow down"})),
+        )
+            .into_response();
+    }
+    state.batches_answered += 1;
     let mut results = Vec::new();
     for item in body["resources"].as_array().cloned().unwrap_or_default() {
         let id = item["externalId"].as_str().unwrap_or_default().to_string();

@@ -394,3 +394,76 @@ fn validate_setup(
         run_id: None,
     }
 }
+
+#[tokio::test]
+async fn a_throttling_planner_is_waited_for_within_the_retry_budget() {
+    let tenant = Tenant::seeded(120, 21).await;
+    let planner = FakePlanner::start().await;
+    planner.state.lock().unwrap().throttle_next = 2;
+    let summary = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(
+        summary.run.status, "successful",
+        "{:?}",
+        summary.run.failure_reason
+    );
+    assert_eq!(planner.state.lock().unwrap().throttled_calls, 2);
+    let got = received(&planner.take_resources());
+    assert_eq!(
+        got,
+        expected(&tenant, None).await,
+        "everyone arrived after the retries"
+    );
+    assert!(
+        summary
+            .log
+            .iter()
+            .any(|l| l.message.contains("after 2 retries")),
+        "{:?}",
+        summary.log
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limited_run_keeps_its_progress_and_says_so() {
+    let tenant = Tenant::seeded(600, 22).await;
+    let planner = FakePlanner::start().await;
+    // One batch gets through; then the planner only says 429.
+    planner.state.lock().unwrap().throttle_after = Some(1);
+    let summary = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(
+        summary.run.status, "partially_successful",
+        "{:?}",
+        summary.run.failure_reason
+    );
+    let sent = planner.take_resources().len();
+    assert_eq!(sent, 200, "the first batch stays sent");
+    let failed = summary.counts["update"]["failed"];
+    assert!(failed > 0);
+    assert!(
+        summary
+            .rows
+            .iter()
+            .filter(|r| r.status == "failed")
+            .all(|r| r.message.contains("rate limited")),
+        "{:?}",
+        summary.rows.iter().find(|r| r.status == "failed")
+    );
+    // The client gave up within its budget: five sends of the throttled batch.
+    assert_eq!(planner.state.lock().unwrap().throttled_calls, 5);
+
+    // Next run, without the limit: the rest goes, the first batch not again.
+    planner.state.lock().unwrap().throttle_after = None;
+    let next = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(
+        next.run.status, "successful",
+        "{:?}",
+        next.run.failure_reason
+    );
+    assert_eq!(planner.take_resources().len() as i64, failed);
+}

@@ -251,8 +251,28 @@ impl Connector for PlannerExport {
                 department,
             })
             .collect();
-        for batch in resources.chunks(BATCH) {
-            send_batch(&base, batch, &mut rows, &mut retry)?;
+        let batches: Vec<_> = resources.chunks(BATCH).collect();
+        for (n, batch) in batches.iter().enumerate() {
+            if let Sent::Throttled(status) = send_batch(&base, batch, &mut rows, &mut retry)? {
+                // The planner keeps asking to slow down: what was sent
+                // stays sent, the rest goes next run.
+                let message = format!(
+                    "not sent: the planner answered {status} (rate limited) after retries; sent next run"
+                );
+                for resource in batches[n..].iter().flat_map(|b| b.iter()) {
+                    retry.insert(resource.external_id.clone());
+                    rows.push(Outcome::failed(
+                        &resource.external_id,
+                        Operation::Update,
+                        &message,
+                    ))?;
+                }
+                log::warn(&format!(
+                    "stopped after {n} of {} batch(es): the planner is rate limiting",
+                    batches.len()
+                ));
+                break;
+            }
             // Each answered batch is in monitoring before the next is sent.
             rows.flush()?;
         }
@@ -267,15 +287,33 @@ impl Connector for PlannerExport {
     }
 }
 
+/// How a batch went.
+enum Sent {
+    Answered,
+    /// Still 429 / 503 after the client's retries.
+    Throttled(u16),
+}
+
 fn send_batch(
     base: &str,
     batch: &[Resource],
     rows: &mut Outcomes,
     retry: &mut BTreeSet<String>,
-) -> Result<(), Error> {
+) -> Result<Sent, Error> {
     let res = http::post(&format!("{base}/api/v1/resources/batch"))
         .json(&serde_json::json!({ "resources": batch }))?
+        .retrying()
         .send()?;
+    if res.is_throttled() {
+        return Ok(Sent::Throttled(res.status));
+    }
+    if res.retries > 0 {
+        log::info(&format!(
+            "the planner asked to slow down; sent after {} retr{}",
+            res.retries,
+            if res.retries == 1 { "y" } else { "ies" }
+        ));
+    }
     if res.status == 401 || res.status == 403 {
         return Err(Error::partner(
             res.status,
@@ -293,7 +331,7 @@ fn send_batch(
                     .with_partner(res.status, &res.body),
             )?;
         }
-        return Ok(());
+        return Ok(Sent::Answered);
     }
     let parsed: BatchResponse = res.json().map_err(|e| {
         Error::partner(
@@ -343,7 +381,7 @@ fn send_batch(
             ))?;
         }
     }
-    Ok(())
+    Ok(Sent::Answered)
 }
 
 fn to_planner(absence: Absence) -> PlannerAbsence {
