@@ -46,7 +46,9 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         {
             HR
         }
-        ("get", p) if p.contains("/installs") || p.contains("/runs/") => MONITOR,
+        ("get", p) if p.contains("/installs") || p.contains("/runs/") || p.ends_with("/audit") => {
+            MONITOR
+        }
         (_, p) if p.contains("/installs") => MANAGE,
         _ => panic!("{method} {path} has no row in the access matrix"),
     })

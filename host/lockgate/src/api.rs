@@ -269,6 +269,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/tenants/{tenant}/installs/{id}/runs",
             get(installs::runs),
         )
+        .route("/api/v1/tenants/{tenant}/audit", get(installs::audit))
         .route("/api/v1/tenants/{tenant}/runs/{run}", get(installs::run))
         .route(
             "/api/v1/tenants/{tenant}/runs/{run}/rows",

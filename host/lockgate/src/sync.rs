@@ -255,6 +255,7 @@ pub async fn run_call(
     run.requests = i64::from(report.requests);
     run.peak_memory = report.peak_memory as i64;
     req.store.insert_logs(&run.id, &report.log).await?;
+    req.store.insert_audit(&run, &report.audit.entries).await?;
     req.store.finish_run(&run).await?;
     summarize(req.store, run, report.log, report.denials).await
 }

@@ -816,3 +816,58 @@ pub async fn rows(
         "next_cursor": next,
     })))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day, `YYYY-MM-DD`, included.
+    pub to: String,
+    pub install: Option<String>,
+}
+
+/// GET /api/v1/tenants/{tenant}/audit?from=&to=&install= — every read and
+/// write of HR data connectors made, as JSON Lines, oldest first.
+pub async fn audit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(tenant): Path<String>,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    read_access(&state, &caller, &tenant).await?;
+    let Query(query) = query.map_err(bad_query)?;
+    let from = crate::time::parse_date(&query.from)
+        .ok_or_else(|| super::field_error("from", "give a date, YYYY-MM-DD"))?;
+    let to = crate::time::parse_date(&query.to)
+        .ok_or_else(|| super::field_error("to", "give a date, YYYY-MM-DD"))?;
+    if to < from {
+        return Err(super::field_error("to", "is before from"));
+    }
+    let start = format!("{}T00:00:00.000000Z", crate::time::date_text(from));
+    let end = format!(
+        "{}T00:00:00.000000Z",
+        crate::time::date_text(crate::time::add_days(to, 1))
+    );
+    let lines = state
+        .store
+        .audit_trail(&tenant, &start, &end, query.install.as_deref())
+        .await?;
+    let mut body = String::new();
+    for line in lines {
+        body.push_str(&line.to_string());
+        body.push('\n');
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/x-ndjson"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit.jsonl\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -168,6 +168,13 @@ impl Invocation {
             .map_err(unavailable)?;
         let (rows, next_cursor) = split_page(rows, limit, |e| &e.id);
         self.audit.employees_read += rows.len() as u64;
+        let groups = self.employee_groups();
+        self.audit_entry(
+            "read",
+            "employees",
+            rows.iter().map(|e| e.id.clone()).collect(),
+            groups,
+        );
         let items = rows
             .into_iter()
             .map(|e| project(e, &self.visibility))
@@ -214,6 +221,10 @@ impl Invocation {
             .map_err(unavailable)?;
         let (rows, next_cursor) = split_page(rows, limit, |a| &a.id);
         self.audit.absences_read += rows.len() as u64;
+        let mut ids: Vec<String> = rows.iter().map(|a| a.employee_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        self.audit_entry("read", "absences", ids, vec!["absences.read".into()]);
         Ok(AbsencePage {
             items: rows.into_iter().map(to_wit_absence).collect(),
             next_cursor,
@@ -253,6 +264,8 @@ impl hr::Host for Invocation {
         Ok(match found {
             Some(e) => {
                 self.audit.employees_read += 1;
+                let groups = self.employee_groups();
+                self.audit_entry("read", "employee", vec![e.id.clone()], groups);
                 Ok(project(e, &self.visibility))
             }
             None => Err(HostError::NotFound(format!("no visible employee {id}"))),
@@ -296,8 +309,14 @@ impl hr::Host for Invocation {
             .create_employee(&self.visibility, &employee, &idempotency_key)
             .await
             .map_err(unavailable);
-        if result.is_ok() {
+        if let Ok(id) = &result {
             self.audit.employees_created += 1;
+            self.audit_entry(
+                "write",
+                "create-employee",
+                vec![id.clone()],
+                vec!["employees.create".into()],
+            );
         }
         Ok(result)
     }
@@ -305,10 +324,65 @@ impl hr::Host for Invocation {
 
 impl crate::bindings::types::Host for Invocation {}
 
-/// Counts of what the connector read and wrote in one invocation.
+/// What the connector read and wrote in one invocation: counts, and one
+/// entry per call naming the employees and the attribute groups.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Audit {
     pub employees_read: u64,
     pub absences_read: u64,
     pub employees_created: u64,
+    #[serde(skip)]
+    pub entries: Vec<AuditEntry>,
+}
+
+/// One read or write of HR data.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AuditEntry {
+    pub at: String,
+    /// `read` or `write`.
+    pub action: &'static str,
+    /// `employees`, `employee`, `absences` or `create-employee`.
+    pub what: &'static str,
+    pub employee_ids: Vec<String>,
+    /// The attribute groups (or `absences`) the connector received.
+    pub attribute_groups: Vec<String>,
+}
+
+impl Invocation {
+    fn audit_entry(
+        &mut self,
+        action: &'static str,
+        what: &'static str,
+        ids: Vec<String>,
+        groups: Vec<String>,
+    ) {
+        if ids.is_empty() {
+            return;
+        }
+        self.audit.entries.push(AuditEntry {
+            at: crate::time::now_text(),
+            action,
+            what,
+            employee_ids: ids,
+            attribute_groups: groups,
+        });
+    }
+
+    /// The employee attribute groups this invocation was granted.
+    fn employee_groups(&self) -> Vec<String> {
+        self.visibility
+            .scopes
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s,
+                    Scope::EmployeesBasic
+                        | Scope::EmployeesContact
+                        | Scope::EmployeesEmployment
+                        | Scope::EmployeesCompensation
+                )
+            })
+            .map(|s| s.as_str().to_string())
+            .collect()
+    }
 }
