@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-const BUNDLED: &[(&str, &str)] = &[("planner-export", "BUNDLED_PLANNER_EXPORT_WASM")];
+const BUNDLED: &[(&str, &str)] = &[
+    ("planner-export", "BUNDLED_PLANNER_EXPORT_WASM"),
+    ("ats-hire", "BUNDLED_ATS_HIRE_WASM"),
+];
 
 fn main() {
     let root =

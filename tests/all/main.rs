@@ -3,6 +3,7 @@
 //! area, shared helpers in `helpers`.
 
 mod api;
+mod connectors;
 mod events;
 mod helpers;
 mod hostile;

@@ -16,6 +16,9 @@ use serde_json::{Value, json};
 /// The bundled planner export connector.
 pub const PLANNER_EXPORT: &[u8] = include_bytes!(env!("BUNDLED_PLANNER_EXPORT_WASM"));
 
+/// The bundled ATS hire connector.
+pub const ATS_HIRE: &[u8] = include_bytes!(env!("BUNDLED_ATS_HIRE_WASM"));
+
 /// The API key the demo planner accepts.
 pub const DEMO_API_KEY: &str = "demo-planner-key";
 
@@ -131,7 +134,7 @@ pub struct DemoAccess {
 
 /// The connectors that ship with the host.
 pub fn bundled() -> Vec<&'static [u8]> {
-    vec![PLANNER_EXPORT]
+    vec![PLANNER_EXPORT, ATS_HIRE]
 }
 
 /// Lists the bundled connectors in the marketplace as the platform's own

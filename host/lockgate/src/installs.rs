@@ -307,12 +307,16 @@ pub async fn settle(
             .store
             .count_run_outcome(&install.id, false, FAILURE_LIMIT, "")
             .await?;
-        // The first connection sends everything once, right away.
-        if state
-            .store
-            .runs_page(&install.id, None, 1)
-            .await?
-            .is_empty()
+        // The first connection sends everything once, right away (for
+        // connectors that sync at all; some only answer webhooks).
+        let triggers = &plugin.manifest.triggers;
+        let syncs = triggers.schedule.is_some() || triggers.manual;
+        if syncs
+            && state
+                .store
+                .runs_page(&install.id, None, 1)
+                .await?
+                .is_empty()
         {
             state
                 .store

@@ -639,6 +639,12 @@ pub async fn sync_now(
             }
         )));
     }
+    let manifest = &plugin_of(&state, &install.plugin_sha256)?.manifest;
+    if !manifest.triggers.manual {
+        return Err(conflict(
+            "this connector has no manual sync; it runs on its schedule, events or webhooks",
+        ));
+    }
     let job_id = match state.store.waiting_job(&install.id, "manual").await? {
         Some(job) => job.id,
         None => state
