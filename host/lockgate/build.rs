@@ -6,6 +6,7 @@ use std::path::PathBuf;
 const BUNDLED: &[(&str, &str)] = &[
     ("planner-export", "BUNDLED_PLANNER_EXPORT_WASM"),
     ("ats-hire", "BUNDLED_ATS_HIRE_WASM"),
+    ("account-provisioning", "BUNDLED_ACCOUNT_PROVISIONING_WASM"),
 ];
 
 fn main() {

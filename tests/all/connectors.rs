@@ -177,3 +177,244 @@ async fn ats_hire_creates_the_employee_once_per_candidate() {
     assert_eq!(employee.legal_entity.as_deref(), Some("Acme GmbH"));
     assert_eq!(employee.position.as_deref(), Some("New hire"));
 }
+
+/// A SCIM 2.0 tool on loopback: its accounts, and ids it refuses.
+#[derive(Default)]
+struct ScimState {
+    users: Vec<Value>,
+    refuse: Vec<String>,
+    down: bool,
+}
+
+type Scim = std::sync::Arc<std::sync::Mutex<ScimState>>;
+
+async fn scim() -> (String, Scim) {
+    use axum::extract::{Path, Query, State};
+    use axum::http::StatusCode;
+    use axum::routing::{get, put};
+    let state: Scim = Default::default();
+    async fn list(
+        State(s): State<Scim>,
+        Query(q): Query<std::collections::HashMap<String, usize>>,
+    ) -> (StatusCode, axum::Json<Value>) {
+        let s = s.lock().unwrap();
+        if s.down {
+            return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({})));
+        }
+        let start = q.get("startIndex").copied().unwrap_or(1).max(1) - 1;
+        let count = q.get("count").copied().unwrap_or(100);
+        let page: Vec<_> = s.users.iter().skip(start).take(count).cloned().collect();
+        (
+            StatusCode::OK,
+            axum::Json(json!({ "totalResults": s.users.len(), "Resources": page })),
+        )
+    }
+    async fn create(
+        State(s): State<Scim>,
+        axum::Json(mut user): axum::Json<Value>,
+    ) -> (StatusCode, axum::Json<Value>) {
+        let mut s = s.lock().unwrap();
+        let external = user["externalId"].as_str().unwrap_or("").to_string();
+        if s.refuse.contains(&external) {
+            return (
+                StatusCode::CONFLICT,
+                axum::Json(json!({ "detail": format!("userName of {external} is taken") })),
+            );
+        }
+        user["id"] = json!(format!("u-{}", s.users.len() + 1));
+        s.users.push(user.clone());
+        (StatusCode::CREATED, axum::Json(user))
+    }
+    async fn replace(
+        State(s): State<Scim>,
+        Path(id): Path<String>,
+        axum::Json(mut user): axum::Json<Value>,
+    ) -> (StatusCode, axum::Json<Value>) {
+        let mut s = s.lock().unwrap();
+        user["id"] = json!(id);
+        match s.users.iter_mut().find(|u| u["id"] == id.as_str()) {
+            Some(slot) => {
+                *slot = user.clone();
+                (StatusCode::OK, axum::Json(user))
+            }
+            None => (StatusCode::NOT_FOUND, axum::Json(json!({}))),
+        }
+    }
+    let app = axum::Router::new()
+        .route("/scim/v2/Users", get(list).post(create))
+        .route("/scim/v2/Users/{id}", put(replace))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, state)
+}
+
+#[tokio::test]
+async fn account_provisioning_provisions_links_updates_and_deprovisions_on_the_day() {
+    use crate::helpers::{RunSetup, Tenant};
+    let tenant = Tenant::seeded(40, 31).await;
+    let (addr, tool) = scim().await;
+    let plugin = crate::helpers::runtime()
+        .load(&std::fs::read(lockgate_tests::program("account-provisioning")).unwrap())
+        .unwrap();
+    let url = format!("http://{addr}");
+    let config = [("scim-url", url.as_str()), ("api-token", "scim-token")];
+    let setup = || RunSetup {
+        allow_http: vec![addr.clone()],
+        ..RunSetup::default()
+    };
+    let visible = crate::helpers::visible_employees(&tenant, "account-provisioning").await;
+    assert!(visible.len() > 5);
+    // One person already has an account, under their work e-mail.
+    let existing = visible
+        .iter()
+        .find(|e| e.work_email.is_some() && e.termination_date.is_none())
+        .unwrap()
+        .clone();
+    tool.lock().unwrap().users.push(json!({
+        "id": "u-old", "userName": existing.work_email, "active": true,
+        "emails": [{ "value": existing.work_email, "primary": true }],
+    }));
+    // The tool refuses one new account.
+    let refused = visible
+        .iter()
+        .find(|e| e.id != existing.id)
+        .unwrap()
+        .id
+        .clone();
+    tool.lock().unwrap().refuse.push(refused.clone());
+
+    let first = tenant.run(&plugin, &config, setup()).await;
+    assert_eq!(
+        first.run.status, "partially_successful",
+        "{:?}",
+        first.run.failure_reason
+    );
+    let op = |summary: &lockgate::sync::RunSummary, op: &str, status: &str| {
+        summary
+            .counts
+            .get(op)
+            .and_then(|s| s.get(status))
+            .copied()
+            .unwrap_or(0)
+    };
+    assert_eq!(op(&first, "link", "success"), 1);
+    assert_eq!(op(&first, "provision", "failed"), 1);
+    let refused_row = first.rows.iter().find(|r| r.status == "failed").unwrap();
+    assert_eq!(refused_row.employee_id.as_deref(), Some(refused.as_str()));
+    assert_eq!(refused_row.partner_status, Some(409));
+    assert!(
+        refused_row
+            .partner_body
+            .as_deref()
+            .unwrap()
+            .contains("is taken")
+    );
+    let active_now = visible
+        .iter()
+        .filter(|e| {
+            e.termination_date
+                .as_deref()
+                .is_none_or(|t| t > lockgate::time::date_text(lockgate::time::today()).as_str())
+        })
+        .count();
+    assert_eq!(op(&first, "provision", "success") + 2, active_now as i64);
+    {
+        let tool = tool.lock().unwrap();
+        let linked = tool.users.iter().find(|u| u["id"] == "u-old").unwrap();
+        assert_eq!(linked["externalId"], existing.id.as_str());
+        // Nobody the install may not see has an account.
+        let seen: std::collections::BTreeSet<_> = visible.iter().map(|e| e.id.clone()).collect();
+        assert!(
+            tool.users
+                .iter()
+                .all(|u| seen.contains(u["externalId"].as_str().unwrap_or("")))
+        );
+    }
+
+    // Nothing changed: nothing sent. Then one change, one termination
+    // today and one tomorrow.
+    tool.lock().unwrap().refuse.clear();
+    let second = tenant.run(&plugin, &config, setup()).await;
+    assert_eq!(
+        op(&second, "provision", "success"),
+        1,
+        "the refused one, now"
+    );
+    assert_eq!(second.total_rows, 1, "{:?}", second.rows);
+    let today = lockgate::time::date_text(lockgate::time::today());
+    let tomorrow = lockgate::time::date_text(lockgate::time::add_days(lockgate::time::today(), 1));
+    let mut all = tenant
+        .store
+        .all_employees(crate::helpers::TENANT)
+        .await
+        .unwrap();
+    let active: Vec<_> = all
+        .iter_mut()
+        .filter(|e| visible.iter().any(|v| v.id == e.id) && e.termination_date.is_none())
+        .take(3)
+        .collect();
+    let (moved, leaving, later) = (
+        active[0].id.clone(),
+        active[1].id.clone(),
+        active[2].id.clone(),
+    );
+    let mut changed = Vec::new();
+    for e in all.iter_mut() {
+        if e.id == moved {
+            e.department = Some("Moved".into());
+        } else if e.id == leaving {
+            e.termination_date = Some(today.clone());
+        } else if e.id == later {
+            e.termination_date = Some(tomorrow.clone());
+        } else {
+            continue;
+        }
+        e.updated_at = lockgate::time::now_text();
+        changed.push(e.clone());
+    }
+    tenant
+        .store
+        .upsert_employees(crate::helpers::TENANT, &changed)
+        .await
+        .unwrap();
+    let third = tenant.run(&plugin, &config, setup()).await;
+    assert_eq!(
+        third.run.status, "successful",
+        "{:?}",
+        third.run.failure_reason
+    );
+    let by_employee = |id: &str| {
+        third
+            .rows
+            .iter()
+            .find(|r| r.employee_id.as_deref() == Some(id))
+            .map(|r| r.operation.clone())
+    };
+    assert_eq!(by_employee(&moved).as_deref(), Some("update"));
+    assert_eq!(
+        by_employee(&leaving).as_deref(),
+        Some("deprovision"),
+        "on the termination date"
+    );
+    assert_eq!(by_employee(&later), None, "not before it");
+    let tool_state = tool.lock().unwrap();
+    let account = tool_state
+        .users
+        .iter()
+        .find(|u| u["externalId"] == leaving.as_str())
+        .unwrap();
+    assert_eq!(account["active"], false);
+    drop(tool_state);
+
+    // The tool down: the run fails with its answer.
+    tool.lock().unwrap().down = true;
+    let down = tenant.run(&plugin, &config, setup()).await;
+    assert_eq!(down.run.status, "failed");
+    assert!(
+        down.run.failure_reason.as_deref().unwrap().contains("503"),
+        "{:?}",
+        down.run.failure_reason
+    );
+}

@@ -122,8 +122,25 @@ async fn each_flawed_connector_fails_with_its_reason() {
         ("test-flawed-no-en", "component and manifest", "no en text"),
         ("test-raw-socket", "component and manifest", "wasi:sockets"),
     ];
+    // Against a partner, so that what the connector sends is judged
+    // against real answers.
+    let planner = FakePlanner::start().await;
     for (name, check, reason) in cases {
-        let report = vet_file(&program(name), VetOptions::default()).await;
+        let options = VetOptions {
+            config: [("api-key".to_string(), PLANNER_KEY.to_string())].into(),
+            partner_url: Some(planner.url()),
+            previous: None,
+        };
+        let options = if name == "test-flawed-secret" {
+            // Its credential field has another name.
+            VetOptions {
+                config: [("api-token".to_string(), PLANNER_KEY.to_string())].into(),
+                ..options
+            }
+        } else {
+            options
+        };
+        let report = vet_file(&program(name), options).await;
         assert_eq!(
             report.verdict,
             Verdict::Fail,

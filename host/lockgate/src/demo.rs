@@ -19,6 +19,9 @@ pub const PLANNER_EXPORT: &[u8] = include_bytes!(env!("BUNDLED_PLANNER_EXPORT_WA
 /// The bundled ATS hire connector.
 pub const ATS_HIRE: &[u8] = include_bytes!(env!("BUNDLED_ATS_HIRE_WASM"));
 
+/// The bundled SCIM account provisioning connector.
+pub const ACCOUNT_PROVISIONING: &[u8] = include_bytes!(env!("BUNDLED_ACCOUNT_PROVISIONING_WASM"));
+
 /// The API key the demo planner accepts.
 pub const DEMO_API_KEY: &str = "demo-planner-key";
 
@@ -134,7 +137,7 @@ pub struct DemoAccess {
 
 /// The connectors that ship with the host.
 pub fn bundled() -> Vec<&'static [u8]> {
-    vec![PLANNER_EXPORT, ATS_HIRE]
+    vec![PLANNER_EXPORT, ATS_HIRE, ACCOUNT_PROVISIONING]
 }
 
 /// Lists the bundled connectors in the marketplace as the platform's own

@@ -613,11 +613,20 @@ async fn plugin_vet_passes_the_planner_export_and_fails_a_flawed_connector() {
     assert_ne!(report["verdict"], "fail");
     assert!(!String::from_utf8_lossy(&out.stdout).contains(PLANNER_KEY));
 
-    let out = lockgate()
-        .args(["plugin", "vet"])
-        .arg(lockgate_tests::program("test-flawed-stateless"))
-        .output()
-        .unwrap();
+    let partner = DemoPlanner::start().await.unwrap();
+    let url = partner.url();
+    let out = tokio::task::spawn_blocking(move || {
+        lockgate()
+            .args(["plugin", "vet", "--config"])
+            .arg(format!("api-key={PLANNER_KEY}"))
+            .arg("--partner-url")
+            .arg(url)
+            .arg(lockgate_tests::program("test-flawed-stateless"))
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
