@@ -144,6 +144,20 @@ pub fn json_error(e: axum::extract::rejection::JsonRejection) -> ApiError {
     ApiError::new(status, "bad_json", e.body_text())
 }
 
+/// A request body that could not be read: too large (saying the limit,
+/// e.g. "a connector file may be at most 16 MiB") or broken off.
+pub fn body_error(e: axum::extract::rejection::BytesRejection, too_large: String) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", too_large)
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_body",
+            "could not read the request body",
+        )
+    }
+}
+
 /// One field of the request is wrong.
 pub fn field_error(field: &str, message: &str) -> ApiError {
     let mut error = ApiError::new(

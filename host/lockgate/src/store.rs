@@ -533,6 +533,27 @@ impl Store {
         Ok(row.as_ref().map(employee_from).transpose()?)
     }
 
+    /// The stored employees among `ids`, by id.
+    pub async fn employees_by_id(
+        &self,
+        tenant_id: &str,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Employee>> {
+        let mut out = BTreeMap::new();
+        for chunk in ids.chunks(400) {
+            let mut q = Sql::new(format!(
+                "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = "
+            ));
+            q.bind(tenant_id.to_string()).push(" AND id IN ");
+            q.list(chunk.iter().cloned());
+            for row in q.fetch_all(&self.pool).await? {
+                let e = employee_from(&row)?;
+                out.insert(e.id.clone(), e);
+            }
+        }
+        Ok(out)
+    }
+
     /// One absence as stored.
     pub async fn absence(&self, tenant_id: &str, id: &str) -> Result<Option<Absence>> {
         let row = sqlx::query(&format!(

@@ -170,19 +170,10 @@ async fn accept(
         return Ok(not_found());
     };
     let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("a delivery may be at most {} KiB", MAX_DELIVERY_BYTES >> 10),
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "could not read the body",
-            )
-        }
+        crate::api::body_error(
+            e,
+            format!("a delivery may be at most {} KiB", MAX_DELIVERY_BYTES >> 10),
+        )
     })?;
     if !authentic(&secret, &headers, &body) {
         return Err(ApiError::new(

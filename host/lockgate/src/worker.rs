@@ -209,27 +209,16 @@ async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
         "initial" => Trigger::Initial,
         _ => Trigger::Scheduled,
     };
-    let event = match job.kind.as_str() {
-        "event" => match job
-            .payload
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<crate::events::HrEvent>(p).ok())
-        {
-            Some(event) => Some(event),
-            None => return Ok(Outcome::Cancelled("the event cannot be read".into())),
-        },
-        _ => None,
+    let payload = |kind: &str| (job.kind == kind).then(|| job.payload.as_deref().unwrap_or(""));
+    let event = match payload("event").map(serde_json::from_str::<crate::events::HrEvent>) {
+        Some(Ok(event)) => Some(event),
+        Some(Err(_)) => return Ok(Outcome::Cancelled("the event cannot be read".into())),
+        None => None,
     };
-    let delivery = match job.kind.as_str() {
-        "webhook" => match job
-            .payload
-            .as_deref()
-            .and_then(|p| serde_json::from_str::<crate::webhooks::Delivery>(p).ok())
-        {
-            Some(delivery) => Some(delivery),
-            None => return Ok(Outcome::Cancelled("the delivery cannot be read".into())),
-        },
-        _ => None,
+    let delivery = match payload("webhook").map(serde_json::from_str::<crate::webhooks::Delivery>) {
+        Some(Ok(delivery)) => Some(delivery),
+        Some(Err(_)) => return Ok(Outcome::Cancelled("the delivery cannot be read".into())),
+        None => None,
     };
     let plugin = match installs::plugin(state, &install.plugin_sha256) {
         Ok(plugin) => plugin,

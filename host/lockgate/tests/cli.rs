@@ -375,6 +375,32 @@ async fn start_serve(dir: &TempDir, db: &str, allow: &str) -> (std::process::Chi
 /// The key both replicas seal install secrets with.
 const SECRET_KEY: &str = "4c6f636b676174652d746573742d6b65792d30313233343536373839616263ff";
 
+/// The operator submits the planner export and approves it; returns the
+/// approved version.
+async fn list_planner_export(
+    http: &reqwest::Client,
+    url: &str,
+    operator: &str,
+) -> serde_json::Value {
+    let res = http
+        .post(format!("{url}/api/v1/partner/submissions"))
+        .bearer_auth(operator)
+        .body(lockgate::demo::PLANNER_EXPORT.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let res = http
+        .post(format!("{url}/api/v1/review/planner-export/0.1.0"))
+        .bearer_auth(operator)
+        .json(&serde_json::json!({ "decision": "approve", "tier": "select" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
 fn token_for(db: &str, args: &[&str]) -> String {
     let out = lockgate()
         .args(["token", "create", "--database-url", db])
@@ -405,22 +431,7 @@ async fn a_host_killed_mid_run_keeps_its_rows_and_the_run_is_resolved_on_restart
 
     let (mut first, url) = start_serve(&dir, &db, &planner_addr).await;
     let http = reqwest::Client::new();
-    let res = http
-        .post(format!("{url}/api/v1/partner/submissions"))
-        .bearer_auth(&operator)
-        .body(lockgate::demo::PLANNER_EXPORT.to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let res = http
-        .post(format!("{url}/api/v1/review/planner-export/0.1.0"))
-        .bearer_auth(&operator)
-        .json(&serde_json::json!({ "decision": "approve", "tier": "select" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    list_planner_export(&http, &url, &operator).await;
     let connect = serde_json::json!({
         "plugin": "planner-export",
         "config": { "planner-url": format!("http://{planner_addr}"), "api-key": "k" },
@@ -514,25 +525,7 @@ async fn two_serve_replicas_run_every_due_job_exactly_once() {
     let (mut one, url) = start_serve(&dir, &db, &planner.authority()).await;
     let (mut two, _) = start_serve(&dir, &db, &planner.authority()).await;
 
-    let http = reqwest::Client::new();
-    let res = http
-        .post(format!("{url}/api/v1/partner/submissions"))
-        .bearer_auth(&operator)
-        .body(lockgate::demo::PLANNER_EXPORT.to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let version: serde_json::Value = http
-        .post(format!("{url}/api/v1/review/planner-export/0.1.0"))
-        .bearer_auth(&operator)
-        .json(&serde_json::json!({ "decision": "approve", "tier": "select" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let version = list_planner_export(&reqwest::Client::new(), &url, &operator).await;
     let sha256 = version["sha256"].as_str().unwrap().to_string();
 
     // Forty installs in forty tenants, all due now.

@@ -98,22 +98,13 @@ pub async fn submit(
         Role::TenantAdmin => return Err(forbidden("only partners submit connectors")),
     };
     let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!(
-                    "a connector file may be at most {} MiB",
-                    MAX_UPLOAD_BYTES >> 20
-                ),
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "could not read the uploaded file",
-            )
-        }
+        super::body_error(
+            e,
+            format!(
+                "a connector file may be at most {} MiB",
+                MAX_UPLOAD_BYTES >> 20
+            ),
+        )
     })?;
     if body.is_empty() {
         return Err(ApiError::new(

@@ -18,7 +18,11 @@ use lockgate_manifest::manifest::is_date;
 
 /// The caller may work on this tenant's data: its own admin, or the
 /// operator. Everyone else learns nothing, not even that it exists.
-async fn tenant_access(state: &AppState, caller: &Principal, tenant: &str) -> Result<(), ApiError> {
+pub(super) async fn tenant_access(
+    state: &AppState,
+    caller: &Principal,
+    tenant: &str,
+) -> Result<(), ApiError> {
     let allowed = match caller.role {
         Role::Operator => true,
         Role::TenantAdmin => caller.tenant_id.as_deref() == Some(tenant),
@@ -362,22 +366,13 @@ pub async fn import_employees(
 ) -> Result<Json<Value>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
     let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!(
-                    "an import file may be at most {} MiB",
-                    MAX_IMPORT_BYTES >> 20
-                ),
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "could not read the file",
-            )
-        }
+        super::body_error(
+            e,
+            format!(
+                "an import file may be at most {} MiB",
+                MAX_IMPORT_BYTES >> 20
+            ),
+        )
     })?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -519,15 +514,15 @@ pub async fn import_employees(
             "the file has a header but no employees",
         ));
     }
-    let mut events = Vec::new();
-    let mut before = Vec::with_capacity(writes.len());
-    for w in &writes {
-        before.push(state.store.employee(&tenant, &w.employee.id).await?);
-    }
+    let ids: Vec<String> = writes.iter().map(|w| w.employee.id.clone()).collect();
+    let mut before = state.store.employees_by_id(&tenant, &ids).await?;
     state.store.write_employees(&tenant, &writes).await?;
-    for (w, b) in writes.iter().zip(&before) {
-        events.extend(crate::events::employee_event(b.as_ref(), &w.employee));
-    }
+    let events: Vec<_> = writes
+        .iter()
+        .filter_map(|w| {
+            crate::events::employee_event(before.remove(&w.employee.id).as_ref(), &w.employee)
+        })
+        .collect();
     crate::events::publish(&state, &tenant, &events).await?;
     Ok(Json(
         json!({ "imported": writes.len(), "events": events.len() }),

@@ -27,14 +27,7 @@ use lockgate_manifest::manifest::localized;
 /// Reading the tenant's installs: its own admins (with the marketplace
 /// right) and the operator. Anyone else learns nothing.
 async fn read_access(state: &AppState, caller: &Principal, tenant: &str) -> Result<(), ApiError> {
-    let allowed = match caller.role {
-        Role::Operator => true,
-        Role::TenantAdmin => caller.tenant_id.as_deref() == Some(tenant),
-        Role::Partner => false,
-    };
-    if !allowed || !state.store.tenant_exists(tenant).await? {
-        return Err(ApiError::not_found("tenant"));
-    }
+    super::hr::tenant_access(state, caller, tenant).await?;
     if caller.role == Role::TenantAdmin && !caller.marketplace_right {
         return Err(forbidden(
             "you need the right to manage marketplace integrations",
@@ -209,13 +202,7 @@ async fn view(state: &AppState, install: &InstallRecord, lang: &str) -> Result<V
         .ok()
     });
     let last_run = state.store.runs_page(&install.id, None, 1).await?.pop();
-    let listed = state
-        .store
-        .listed()
-        .await?
-        .into_iter()
-        .find(|v| v.plugin_id == install.connector_id)
-        .map(|v| v.version);
+    let listed = state.store.listed_version(&install.connector_id).await?;
     Ok(json!({
         "id": install.id,
         "tenant_id": install.tenant_id,
@@ -503,12 +490,7 @@ pub async fn reconfigure(
     if let Some(schedule) = input.schedule {
         install.schedule = schedule;
     }
-    if install.status == INACTIVE {
-        state.store.update_install(&install).await?;
-    } else {
-        let plugin = plugin_of(&state, &install.plugin_sha256)?;
-        service::settle(&state, &plugin, &mut install, &config.secrets).await?;
-    }
+    store_checked(&state, &mut install, &config.secrets).await?;
     Ok(Json(view(&state, &install, &language(&headers)).await?))
 }
 
@@ -552,13 +534,24 @@ pub async fn upgrade(
     .await?;
     install.plugin_version = version.version.clone();
     install.plugin_sha256 = version.sha256.clone();
-    if install.status == INACTIVE {
-        state.store.update_install(&install).await?;
-    } else {
-        let plugin = plugin_of(&state, &install.plugin_sha256)?;
-        service::settle(&state, &plugin, &mut install, &config.secrets).await?;
-    }
+    store_checked(&state, &mut install, &config.secrets).await?;
     Ok(Json(view(&state, &install, &language(&headers)).await?))
+}
+
+/// Stores a changed install: an inactive one as it is, any other after
+/// checking its connection again.
+async fn store_checked(
+    state: &AppState,
+    install: &mut InstallRecord,
+    secrets: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    if install.status == INACTIVE {
+        state.store.update_install(install).await?;
+    } else {
+        let plugin = plugin_of(state, &install.plugin_sha256)?;
+        service::settle(state, &plugin, install, secrets).await?;
+    }
+    Ok(())
 }
 
 /// POST …/check and …/reactivate — check the connection again; Connected

@@ -271,6 +271,18 @@ impl Store {
         Ok(())
     }
 
+    /// The version of a plugin the marketplace lists, if any.
+    pub async fn listed_version(&self, plugin_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT listed_version FROM plugins WHERE id = $1")
+            .bind(plugin_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<Option<String>, _>("listed_version"))
+            .transpose()?
+            .flatten())
+    }
+
     /// The version of each plugin the marketplace lists.
     pub async fn listed(&self) -> Result<Vec<PluginVersion>> {
         let rows = sqlx::query(&format!(

@@ -19,6 +19,24 @@ pub const INACTIVE: &str = "inactive";
 /// Removed by the admin; kept only so its runs stay readable.
 pub const DELETED: &str = "deleted";
 
+/// The sealed values an install keeps apart from its record.
+#[derive(Clone, Copy)]
+enum Sealed {
+    /// The connector's secret configuration values.
+    Config,
+    /// The secret webhook deliveries carry.
+    Webhook,
+}
+
+impl Sealed {
+    fn column(self) -> &'static str {
+        match self {
+            Sealed::Config => "secrets",
+            Sealed::Webhook => "webhook_secret",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InstallRecord {
     pub id: String,
@@ -156,45 +174,44 @@ impl Store {
 
     /// The sealed secrets of an install, if it has any.
     pub async fn install_secrets(&self, id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT secrets FROM installs WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row
-            .map(|r| r.try_get::<Option<String>, _>("secrets"))
-            .transpose()?
-            .flatten())
+        self.sealed(id, Sealed::Config).await
+    }
+
+    pub async fn set_install_secrets(&self, id: &str, sealed: Option<&str>) -> Result<()> {
+        self.set_sealed(id, Sealed::Config, sealed).await
     }
 
     /// The sealed webhook secret of an install, if it has one.
     pub async fn webhook_secret(&self, id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT webhook_secret FROM installs WHERE id = $1")
+        self.sealed(id, Sealed::Webhook).await
+    }
+
+    pub async fn set_webhook_secret(&self, id: &str, sealed: Option<&str>) -> Result<()> {
+        self.set_sealed(id, Sealed::Webhook, sealed).await
+    }
+
+    async fn sealed(&self, id: &str, which: Sealed) -> Result<Option<String>> {
+        let column = which.column();
+        let row = sqlx::query(&format!("SELECT {column} FROM installs WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row
-            .map(|r| r.try_get::<Option<String>, _>("webhook_secret"))
+            .map(|r| r.try_get::<Option<String>, _>(column))
             .transpose()?
             .flatten())
     }
 
-    pub async fn set_webhook_secret(&self, id: &str, sealed: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE installs SET webhook_secret = $1, updated_at = $2 WHERE id = $3")
-            .bind(sealed)
-            .bind(crate::time::now_text())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn set_install_secrets(&self, id: &str, sealed: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE installs SET secrets = $1, updated_at = $2 WHERE id = $3")
-            .bind(sealed)
-            .bind(crate::time::now_text())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    async fn set_sealed(&self, id: &str, which: Sealed, sealed: Option<&str>) -> Result<()> {
+        sqlx::query(&format!(
+            "UPDATE installs SET {} = $1, updated_at = $2 WHERE id = $3",
+            which.column()
+        ))
+        .bind(sealed)
+        .bind(crate::time::now_text())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
