@@ -7,6 +7,7 @@ const BUNDLED: &[(&str, &str)] = &[
     ("planner-export", "BUNDLED_PLANNER_EXPORT_WASM"),
     ("ats-hire", "BUNDLED_ATS_HIRE_WASM"),
     ("account-provisioning", "BUNDLED_ACCOUNT_PROVISIONING_WASM"),
+    ("absence-mirror", "BUNDLED_ABSENCE_MIRROR_WASM"),
 ];
 
 fn main() {

@@ -56,6 +56,11 @@ pub fn absences(query: AbsenceQuery) -> Pages<Absence, AbsenceQuery> {
     })
 }
 
+/// One visible absence by id, whatever its status.
+pub fn absence(id: &str) -> Result<Absence, HostError> {
+    raw::get_absence(id)
+}
+
 pub fn employee(id: &str) -> Result<Employee, HostError> {
     raw::get_employee(id)
 }

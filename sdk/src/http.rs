@@ -36,6 +36,9 @@ pub enum HttpError {
     /// The response was larger than the client or host allows.
     TooLarge,
     Protocol(String),
+    /// The host could not sign in to the partner on the connector's behalf
+    /// (OAuth2 client credentials declared in the manifest).
+    SignIn(String),
 }
 
 impl std::fmt::Display for HttpError {
@@ -47,6 +50,7 @@ impl std::fmt::Display for HttpError {
             HttpError::Connection(why) => write!(f, "connection failed: {why}"),
             HttpError::TooLarge => f.write_str("response too large"),
             HttpError::Protocol(why) => write!(f, "HTTP error: {why}"),
+            HttpError::SignIn(why) => write!(f, "could not sign in to the partner: {why}"),
         }
     }
 }
@@ -71,8 +75,28 @@ fn from_code(code: ErrorCode) -> HttpError {
         ErrorCode::DnsError(e) => {
             HttpError::Connection(format!("DNS error {}", e.rcode.unwrap_or_default()))
         }
+        ErrorCode::InternalError(Some(why)) if why.starts_with(SIGN_IN) => {
+            HttpError::SignIn(why[SIGN_IN.len()..].to_string())
+        }
         other => HttpError::Connection(format!("{other:?}")),
     }
+}
+
+/// How the host marks a failed OAuth2 sign-in in `internal-error`.
+const SIGN_IN: &str = "sign-in: ";
+
+/// Percent-encodes `text` for a query value or a path segment: everything
+/// but RFC 3986 unreserved characters is escaped, UTF-8 byte by byte.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A response with its whole body.

@@ -46,6 +46,7 @@ pub mod state;
 #[doc(hidden)]
 pub use wit_bindgen as __wit_bindgen;
 
+pub use bindings::lockgate::connector::types::HostError;
 pub use bindings::{Event, FieldError, Trigger, WebhookRequest, WebhookResponse};
 pub use error::Error;
 
@@ -60,7 +61,7 @@ pub mod prelude {
     pub use crate::outcomes::{Operation, Outcome, OutcomeStatus, Outcomes};
     pub use crate::state;
     pub use crate::{
-        Connector, Error, Event, FieldError, Trigger, WebhookRequest, WebhookResponse,
+        Connector, Error, Event, FieldError, HostError, Trigger, WebhookRequest, WebhookResponse,
     };
 }
 

@@ -184,6 +184,27 @@ struct ScimState {
     users: Vec<Value>,
     refuse: Vec<String>,
     down: bool,
+    /// The next this many calls get 429 with `Retry-After: 1`.
+    throttle: u32,
+    throttled: u32,
+}
+
+/// 429 while the tool is throttling.
+fn throttled(s: &mut ScimState) -> Option<axum::response::Response> {
+    use axum::response::IntoResponse;
+    if s.throttle == 0 {
+        return None;
+    }
+    s.throttle -= 1;
+    s.throttled += 1;
+    Some(
+        (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1")],
+            "slow down",
+        )
+            .into_response(),
+    )
 }
 
 type Scim = std::sync::Arc<std::sync::Mutex<ScimState>>;
@@ -196,10 +217,14 @@ async fn scim() -> (String, Scim) {
     async fn list(
         State(s): State<Scim>,
         Query(q): Query<std::collections::HashMap<String, usize>>,
-    ) -> (StatusCode, axum::Json<Value>) {
-        let s = s.lock().unwrap();
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let mut s = s.lock().unwrap();
+        if let Some(answer) = throttled(&mut s) {
+            return answer;
+        }
         if s.down {
-            return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({})));
+            return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({}))).into_response();
         }
         let start = q.get("startIndex").copied().unwrap_or(1).max(1) - 1;
         let count = q.get("count").copied().unwrap_or(100);
@@ -208,22 +233,28 @@ async fn scim() -> (String, Scim) {
             StatusCode::OK,
             axum::Json(json!({ "totalResults": s.users.len(), "Resources": page })),
         )
+            .into_response()
     }
     async fn create(
         State(s): State<Scim>,
         axum::Json(mut user): axum::Json<Value>,
-    ) -> (StatusCode, axum::Json<Value>) {
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
         let mut s = s.lock().unwrap();
+        if let Some(answer) = throttled(&mut s) {
+            return answer;
+        }
         let external = user["externalId"].as_str().unwrap_or("").to_string();
         if s.refuse.contains(&external) {
             return (
                 StatusCode::CONFLICT,
                 axum::Json(json!({ "detail": format!("userName of {external} is taken") })),
-            );
+            )
+                .into_response();
         }
         user["id"] = json!(format!("u-{}", s.users.len() + 1));
         s.users.push(user.clone());
-        (StatusCode::CREATED, axum::Json(user))
+        (StatusCode::CREATED, axum::Json(user)).into_response()
     }
     async fn replace(
         State(s): State<Scim>,
@@ -333,10 +364,18 @@ async fn account_provisioning_provisions_links_updates_and_deprovisions_on_the_d
         );
     }
 
-    // Nothing changed: nothing sent. Then one change, one termination
-    // today and one tomorrow.
+    // Nothing changed: nothing sent but the refused one, now, after the
+    // tool asked twice to wait (Retry-After). Then one change, one
+    // termination today and one tomorrow.
     tool.lock().unwrap().refuse.clear();
+    tool.lock().unwrap().throttle = 2;
     let second = tenant.run(&plugin, &config, setup()).await;
+    assert_eq!(tool.lock().unwrap().throttled, 2);
+    assert_eq!(
+        second.run.status, "successful",
+        "{:?}",
+        second.run.failure_reason
+    );
     assert_eq!(
         op(&second, "provision", "success"),
         1,

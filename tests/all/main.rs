@@ -9,6 +9,7 @@ mod helpers;
 mod hostile;
 mod inspect;
 mod matrix;
+mod mirror;
 mod planner;
 mod platform;
 mod runtime;

@@ -6,6 +6,7 @@ pub mod config;
 pub mod hr;
 pub mod http;
 pub mod log;
+pub mod oauth;
 pub mod outcomes;
 pub mod recorder;
 pub mod state;

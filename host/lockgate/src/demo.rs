@@ -21,6 +21,7 @@ pub const ATS_HIRE: &[u8] = include_bytes!(env!("BUNDLED_ATS_HIRE_WASM"));
 
 /// The bundled SCIM account provisioning connector.
 pub const ACCOUNT_PROVISIONING: &[u8] = include_bytes!(env!("BUNDLED_ACCOUNT_PROVISIONING_WASM"));
+pub const ABSENCE_MIRROR: &[u8] = include_bytes!(env!("BUNDLED_ABSENCE_MIRROR_WASM"));
 
 /// The API key the demo planner accepts.
 pub const DEMO_API_KEY: &str = "demo-planner-key";
@@ -137,7 +138,12 @@ pub struct DemoAccess {
 
 /// The connectors that ship with the host.
 pub fn bundled() -> Vec<&'static [u8]> {
-    vec![PLANNER_EXPORT, ATS_HIRE, ACCOUNT_PROVISIONING]
+    vec![
+        PLANNER_EXPORT,
+        ATS_HIRE,
+        ACCOUNT_PROVISIONING,
+        ABSENCE_MIRROR,
+    ]
 }
 
 /// Lists the bundled connectors in the marketplace as the platform's own

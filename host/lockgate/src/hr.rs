@@ -107,6 +107,8 @@ pub struct EmployeeFilter {
 /// granted window.
 #[derive(Debug, Clone, Default)]
 pub struct AbsenceFilter {
+    /// One absence by id.
+    pub id: Option<String>,
     pub after_id: Option<String>,
     pub limit: u32,
     pub from: String,

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use lockgate_manifest::{AbsenceWindow, HostPattern, Manifest, ResolvedHost, Scope};
+use lockgate_manifest::{AbsenceWindow, ClientAuth, HostPattern, Manifest, ResolvedHost, Scope};
 
 /// Per-invocation resource caps.
 #[derive(Debug, Clone)]
@@ -117,6 +117,56 @@ impl std::fmt::Debug for SecretHeader {
     }
 }
 
+/// OAuth2 client credentials the host uses on the install's behalf.
+#[derive(Clone)]
+pub struct OAuthClient {
+    pub token_host: ResolvedHost,
+    /// Path (and query) of the token endpoint on `token_host`.
+    pub token_path: String,
+    /// Where the access token is sent.
+    pub api_host: ResolvedHost,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scope: Option<String>,
+    pub client_auth: ClientAuth,
+}
+
+impl std::fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "OAuthClient({} at {}, token for {}, secret redacted)",
+            self.client_id,
+            self.token_url(),
+            self.api_host
+        )
+    }
+}
+
+impl OAuthClient {
+    pub fn token_url(&self) -> String {
+        format!("{}{}", self.token_host, self.token_path)
+    }
+
+    /// Names these credentials in the token cache without holding the
+    /// secret: a change of id, secret, endpoint or scope is a new entry.
+    pub fn cache_key(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        for part in [
+            self.token_url().as_str(),
+            self.client_id.as_str(),
+            self.client_secret.as_str(),
+            self.scope.as_deref().unwrap_or(""),
+            &self.api_host.to_string(),
+        ] {
+            hash.update((part.len() as u64).to_le_bytes());
+            hash.update(part.as_bytes());
+        }
+        hash.finalize().into()
+    }
+}
+
 /// Everything one install may use.
 #[derive(Debug, Clone)]
 pub struct Grant {
@@ -125,9 +175,16 @@ pub struct Grant {
     pub scopes: Vec<Scope>,
     pub absence_window: Option<AbsenceWindow>,
     pub secrets: Vec<SecretHeader>,
+    pub oauth: Option<OAuthClient>,
 }
 
 impl Grant {
+    /// Plain HTTP goes only to hosts the operator allowed, or to the review
+    /// partner standing in for every host.
+    pub fn plain_http_allowed(&self, host: &str, port: u16) -> bool {
+        self.operator.review_partner.is_some() || self.operator.is_insecure_allowed(host, port)
+    }
+
     /// Resolves the manifest's requests against a configuration. `config`
     /// holds every value, secrets included; secrets end up only in headers.
     pub fn resolve(
@@ -180,6 +237,58 @@ impl Grant {
                 )),
             }
         }
+        let oauth = match &manifest.oauth2 {
+            None => None,
+            Some(spec) => {
+                let value = |key: &str| {
+                    config
+                        .get(key)
+                        .or(manifest.field(key).and_then(|f| f.default.as_ref()))
+                        .filter(|v| !v.is_empty())
+                        .cloned()
+                };
+                let token = spec.token_origin_and_path().and_then(|(origin, path)| {
+                    let host = by_pattern
+                        .get(&origin)
+                        .ok_or_else(|| format!("{origin} is not one of the hosts"))?;
+                    Ok((host.clone(), path))
+                });
+                match (
+                    token,
+                    by_pattern.get(&spec.host),
+                    value(&spec.client_id),
+                    value(&spec.client_secret),
+                ) {
+                    (Ok((token_host, token_path)), Some(api_host), Some(id), Some(secret)) => {
+                        Some(OAuthClient {
+                            token_host,
+                            token_path,
+                            api_host: api_host.clone(),
+                            client_id: id,
+                            client_secret: secret,
+                            scope: spec.scope.clone(),
+                            client_auth: spec.client_auth,
+                        })
+                    }
+                    (Err(e), ..) => {
+                        problems.push(format!("oauth2 token-url: {e}"));
+                        None
+                    }
+                    (_, None, ..) => {
+                        problems.push(format!("oauth2 host {} is not one of the hosts", spec.host));
+                        None
+                    }
+                    (_, _, None, _) => {
+                        problems.push(format!("config field {} has no value", spec.client_id));
+                        None
+                    }
+                    (_, _, _, None) => {
+                        problems.push(format!("config field {} has no value", spec.client_secret));
+                        None
+                    }
+                }
+            }
+        };
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -189,6 +298,7 @@ impl Grant {
             scopes: manifest.scopes.clone(),
             absence_window: manifest.absence_window,
             secrets,
+            oauth,
         })
     }
 }

@@ -19,6 +19,9 @@ use crate::installs::CheckedConfig;
 /// Request bodies kept per exchange.
 const BODY_BYTES: usize = 2048;
 
+/// Recorded instead of the bodies of the host's OAuth2 sign-in.
+const WITHHELD: &str = "(the host's OAuth2 sign-in: withheld)";
+
 /// One request the connector made, as the review partner saw it, and
 /// the answer it got.
 #[derive(Debug, Clone, Serialize)]
@@ -83,7 +86,18 @@ async fn answer(
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
+    // The host signing in (OAuth2 client credentials): the form may hold
+    // the client secret and the answer holds the token; neither is kept.
+    let sign_in = bytes.starts_with(b"grant_type=client_credentials");
     let (status, content_type, answer, answered_by) = match &partner.upstream {
+        // The host's own OAuth2 token request gets a token, so the
+        // connector's calls behind it can be reviewed.
+        None if sign_in => (
+            200,
+            "application/json".to_string(),
+            br#"{"access_token":"review-token","token_type":"Bearer","expires_in":3600}"#.to_vec(),
+            "the review partner".to_string(),
+        ),
         None => (
             200,
             "application/json".to_string(),
@@ -129,15 +143,17 @@ async fn answer(
         url: format!("{host}{path}"),
         headers: parts.headers.keys().map(|k| k.to_string()).collect(),
         request_bytes: bytes.len(),
-        request_body: crate::capabilities::outcomes::truncate(
-            &String::from_utf8_lossy(&bytes),
-            BODY_BYTES,
-        ),
+        request_body: if sign_in {
+            WITHHELD.into()
+        } else {
+            crate::capabilities::outcomes::truncate(&String::from_utf8_lossy(&bytes), BODY_BYTES)
+        },
         response_status: status,
-        response_body: crate::capabilities::outcomes::truncate(
-            &String::from_utf8_lossy(&answer),
-            BODY_BYTES,
-        ),
+        response_body: if sign_in {
+            WITHHELD.into()
+        } else {
+            crate::capabilities::outcomes::truncate(&String::from_utf8_lossy(&answer), BODY_BYTES)
+        },
         answered_by,
     };
     if let Ok(mut r) = partner.recording.lock() {

@@ -78,6 +78,8 @@ pub struct Runtime {
     plugins: Mutex<HashMap<String, Arc<Plugin>>>,
     stop_ticker: Arc<std::sync::atomic::AtomicBool>,
     pub(crate) tls: Arc<rustls::ClientConfig>,
+    /// OAuth2 access tokens, shared by every invocation of the process.
+    pub(crate) tokens: Arc<crate::capabilities::oauth::TokenCache>,
     pub(crate) counters: Counters,
 }
 
@@ -155,6 +157,7 @@ impl Runtime {
             stop_ticker,
             counters: Counters::default(),
             tls: crate::capabilities::http::tls_config(),
+            tokens: Default::default(),
         })
     }
 

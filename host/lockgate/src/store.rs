@@ -680,6 +680,9 @@ impl Store {
         push_visible(&mut q, vis);
         q.push(" AND a.start_date <= ").bind(filter.to.clone());
         q.push(" AND a.end_date >= ").bind(filter.from.clone());
+        if let Some(id) = &filter.id {
+            q.push(" AND a.id = ").bind(id.clone());
+        }
         if let Some(after) = &filter.after_id {
             q.push(" AND a.id > ").bind(after.clone());
         }

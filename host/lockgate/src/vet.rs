@@ -233,9 +233,9 @@ fn static_checks(v: &mut Vetting<'_>, inspection: &lockgate_manifest::Inspection
                 field.key
             ));
         }
-        if field.secret && field.inject.is_none() {
+        if field.secret && !m.secret_is_used(field) {
             v.check(S, "secret fields", Verdict::Warn, format!(
-                "secret field {} is never sent: declare `inject` (header and host) or the connector cannot use it",
+                "secret field {} is never sent: declare `inject` (header and host) or name it as the oauth2 client-secret, or the connector cannot use it",
                 field.key
             ));
         }

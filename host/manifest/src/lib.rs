@@ -15,8 +15,8 @@ pub mod schedule;
 pub use hosts::{HostPattern, ResolvedHost};
 pub use inspect::{Inspection, Problem, inspect};
 pub use manifest::{
-    AbsenceWindow, ConfigField, Direction, FieldType, Injection, Localized, Manifest, Scope,
-    Triggers,
+    AbsenceWindow, ClientAuth, ClientCredentials, ConfigField, Direction, FieldType, Injection,
+    Localized, Manifest, Scope, Triggers,
 };
 pub use schedule::Schedule;
 

@@ -44,10 +44,68 @@ pub struct Manifest {
     /// The configuration form.
     #[serde(default)]
     pub config: Vec<ConfigField>,
+    /// The host signs in to the partner with OAuth2 client credentials and
+    /// sends the access token on the connector's behalf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth2: Option<ClientCredentials>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<Localized>,
+}
+
+/// OAuth2 client credentials (RFC 6749 §4.4), handled by the host: it asks
+/// the token endpoint for an access token, keeps it until it expires or the
+/// partner answers 401, and sends it as `Authorization: Bearer …` on
+/// requests to `host`. Neither the client secret nor the token ever reaches
+/// the connector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ClientCredentials {
+    /// `scheme://host[:port]/path` of the token endpoint; its origin must be
+    /// one of the manifest's hosts.
+    pub token_url: String,
+    /// Config key holding the client id.
+    pub client_id: String,
+    /// Config key of the secret field holding the client secret.
+    pub client_secret: String,
+    /// One of the manifest's host patterns: the token goes only there.
+    pub host: String,
+    /// Space-separated scopes to ask for, if the partner wants any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// How the client authenticates at the token endpoint.
+    #[serde(default)]
+    pub client_auth: ClientAuth,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientAuth {
+    /// HTTP Basic with the URL-encoded id and secret (`client_secret_basic`).
+    #[default]
+    Basic,
+    /// `client_id` and `client_secret` in the form body (`client_secret_post`).
+    Body,
+}
+
+impl ClientCredentials {
+    /// Splits `token-url` into its host pattern and path.
+    pub fn token_origin_and_path(&self) -> Result<(String, String), String> {
+        let scheme_end = self
+            .token_url
+            .find("://")
+            .ok_or("token-url has no scheme: write https://host/path")?
+            + 3;
+        let (origin, path) = match self.token_url[scheme_end..].find('/') {
+            Some(i) => self.token_url.split_at(scheme_end + i),
+            None => return Err("token-url has no path: write https://host/path".into()),
+        };
+        if path.contains(['{', '}', '#']) {
+            return Err("token-url: placeholders belong in the host, not the path".into());
+        }
+        Ok((origin.to_string(), path.to_string()))
+    }
 }
 
 /// Which way data flows, seen from the HR platform.
@@ -370,6 +428,10 @@ impl Manifest {
             }
         }
 
+        if let Some(oauth) = &self.oauth2 {
+            self.check_oauth2(&mut out, oauth);
+        }
+
         for host in &self.hosts {
             match HostPattern::parse(host) {
                 Ok(pattern) => {
@@ -397,6 +459,77 @@ impl Manifest {
             out.push("support-url must start with https:// or mailto:".into());
         }
         out
+    }
+}
+
+impl Manifest {
+    fn check_oauth2(&self, out: &mut Vec<String>, oauth: &ClientCredentials) {
+        match oauth.token_origin_and_path() {
+            Ok((origin, _)) if !self.hosts.contains(&origin) => out.push(format!(
+                "oauth2.token-url: {origin:?} is not one of the manifest's hosts"
+            )),
+            Ok(_) => {}
+            Err(e) => out.push(format!("oauth2.{e}")),
+        }
+        if !self.hosts.contains(&oauth.host) {
+            out.push(format!(
+                "oauth2.host {:?} is not one of the manifest's hosts",
+                oauth.host
+            ));
+        }
+        match self.field(&oauth.client_id) {
+            None => out.push(format!(
+                "oauth2.client-id: {:?} is not a config field",
+                oauth.client_id
+            )),
+            Some(f) if !f.required => out.push(format!(
+                "oauth2.client-id: config field {:?} must be required",
+                oauth.client_id
+            )),
+            Some(_) => {}
+        }
+        match self.field(&oauth.client_secret) {
+            None => out.push(format!(
+                "oauth2.client-secret: {:?} is not a config field",
+                oauth.client_secret
+            )),
+            Some(f) if !f.secret || !f.required => out.push(format!(
+                "oauth2.client-secret: config field {:?} must be secret and required",
+                oauth.client_secret
+            )),
+            Some(f) if f.inject.is_some() => out.push(format!(
+                "oauth2.client-secret: config field {:?} goes to the token endpoint only; remove its inject",
+                oauth.client_secret
+            )),
+            Some(_) => {}
+        }
+        if let Some(scope) = &oauth.scope
+            && scope
+                .chars()
+                .any(|c| c.is_control() || c == '"' || c == '\\')
+        {
+            out.push("oauth2.scope: only printable characters other than \" and \\".into());
+        }
+        if self.config.iter().any(|f| {
+            f.inject.as_ref().is_some_and(|i| {
+                i.host == oauth.host && i.header.eq_ignore_ascii_case("authorization")
+            })
+        }) {
+            out.push(format!(
+                "oauth2.host {:?} already gets an Authorization header from an injected field",
+                oauth.host
+            ));
+        }
+    }
+
+    /// Whether the host sends this secret field to the partner: injected as
+    /// a header or used as the OAuth2 client secret.
+    pub fn secret_is_used(&self, field: &ConfigField) -> bool {
+        field.inject.is_some()
+            || self
+                .oauth2
+                .as_ref()
+                .is_some_and(|o| o.client_secret == field.key)
     }
 }
 
@@ -554,6 +687,78 @@ inject = { header = "Authorization", format = "Bearer {value}", host = "https://
         );
         assert!(
             problems.iter().any(|p| p.contains("triggers.schedule")),
+            "{problems:?}"
+        );
+    }
+
+    const OAUTH: &str = r#"
+[[config]]
+key = "client-id"
+type = "string"
+label = { de = "Client-ID", en = "Client id" }
+required = true
+[[config]]
+key = "client-secret"
+type = "string"
+label = { de = "Client-Secret", en = "Client secret" }
+required = true
+secret = true
+[oauth2]
+token-url = "https://{account}.planner.example/oauth/token"
+client-id = "client-id"
+client-secret = "client-secret"
+host = "https://{account}.planner.example"
+"#;
+
+    #[test]
+    fn oauth2_client_credentials() {
+        let good = GOOD
+            .replace("Authorization", "X-Api-Key")
+            .replace("Bearer {value}", "{value}");
+        let m = Manifest::parse(format!("{good}{OAUTH}").as_bytes()).unwrap();
+        assert_eq!(m.problems(), Vec::<String>::new());
+        let oauth = m.oauth2.as_ref().unwrap();
+        assert_eq!(oauth.client_auth, ClientAuth::Basic);
+        assert_eq!(
+            oauth.token_origin_and_path().unwrap(),
+            (
+                "https://{account}.planner.example".into(),
+                "/oauth/token".into()
+            )
+        );
+        assert!(m.secret_is_used(m.field("client-secret").unwrap()));
+
+        let bad = OAUTH
+            .replace(
+                "https://{account}.planner.example/oauth",
+                "https://auth.elsewhere.example/oauth",
+            )
+            .replace("required = true\nsecret = true", "required = true")
+            .replace(
+                "host = \"https://{account}.planner.example\"",
+                "host = \"https://other.example\"",
+            );
+        let problems = Manifest::parse(format!("{good}{bad}").as_bytes())
+            .unwrap()
+            .problems();
+        for expected in [
+            "oauth2.token-url: \"https://auth.elsewhere.example\" is not one of the manifest's hosts",
+            "oauth2.host \"https://other.example\" is not one of the manifest's hosts",
+            "oauth2.client-secret: config field \"client-secret\" must be secret and required",
+        ] {
+            assert!(
+                problems.iter().any(|p| p == expected),
+                "{expected}: {problems:?}"
+            );
+        }
+        // An injected Authorization header and an OAuth2 token for the same host clash.
+        let problems = Manifest::parse(format!("{GOOD}{OAUTH}").as_bytes())
+            .unwrap()
+            .problems();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("already gets an Authorization header")),
             "{problems:?}"
         );
     }

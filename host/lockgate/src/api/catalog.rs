@@ -82,6 +82,12 @@ fn review_view(v: &PluginVersion) -> Value {
                 .map(|i| json!({ "field": f.key, "header": i.header, "host": i.host })))
             .collect::<Vec<_>>()
     );
+    view["oauth2"] = json!(v.manifest.oauth2.as_ref().map(|o| json!({
+        "token_url": o.token_url,
+        "client_id_field": o.client_id,
+        "client_secret_field": o.client_secret,
+        "host": o.host,
+    })));
     view
 }
 

@@ -201,6 +201,7 @@ impl Invocation {
             });
         }
         let filter = AbsenceFilter {
+            id: None,
             after_id: query.cursor,
             limit: limit + 1,
             from,
@@ -277,6 +278,42 @@ impl hr::Host for Invocation {
         query: AbsenceQuery,
     ) -> wasmtime::Result<Result<AbsencePage, HostError>> {
         Ok(self.absences(query).await)
+    }
+
+    async fn get_absence(
+        &mut self,
+        id: String,
+    ) -> wasmtime::Result<Result<hr::Absence, HostError>> {
+        let Some((from, to)) = self.visibility.absence_range() else {
+            return Ok(Err(HostError::Denied(
+                "reading absences needs the absences.read scope".into(),
+            )));
+        };
+        let filter = AbsenceFilter {
+            id: Some(id.clone()),
+            limit: 1,
+            from,
+            to,
+            ..Default::default()
+        };
+        let found = match self.store.visible_absences(&self.visibility, &filter).await {
+            Ok(rows) => rows.into_iter().next(),
+            Err(e) => return Ok(Err(unavailable(e))),
+        };
+        // Outside the window, of a hidden employee, or missing: all alike.
+        Ok(match found {
+            Some(a) => {
+                self.audit.absences_read += 1;
+                self.audit_entry(
+                    "read",
+                    "absences",
+                    vec![a.employee_id.clone()],
+                    vec!["absences.read".into()],
+                );
+                Ok(to_wit_absence(a))
+            }
+            None => Err(HostError::NotFound(format!("no visible absence {id}"))),
+        })
     }
 
     async fn create_employee(

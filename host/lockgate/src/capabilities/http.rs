@@ -22,6 +22,7 @@ use tokio::net::TcpStream;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 use crate::capabilities::Recorder;
+use crate::capabilities::oauth::TokenCache;
 use crate::policy::{Grant, Limits};
 
 type SendFuture = Box<
@@ -42,6 +43,122 @@ pub struct Egress {
     pub limits: Limits,
     pub recorder: Recorder,
     pub tls: Arc<rustls::ClientConfig>,
+    pub tokens: Arc<TokenCache>,
+}
+
+/// How one invocation reaches a granted origin: through the review partner,
+/// or to the vetted addresses of the name, with the clamped timeouts.
+pub struct Route {
+    pub grant: Arc<Grant>,
+    pub recorder: Recorder,
+    tls: Arc<rustls::ClientConfig>,
+    timeouts: Timeouts,
+    max_response_bytes: u64,
+}
+
+impl Route {
+    /// Sends to a granted origin. Plain HTTP goes only where the operator
+    /// allows it (or to the review partner).
+    pub async fn send(
+        &self,
+        request: http::Request<WasiBody>,
+        origin: &lockgate_manifest::ResolvedHost,
+    ) -> Result<
+        (
+            http::Response<WasiBody>,
+            Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+        ),
+        HttpError,
+    > {
+        // A host the operator allows over plain HTTP is a local partner
+        // without TLS; anything else speaks the origin's scheme.
+        let https = origin.scheme == lockgate_manifest::hosts::Scheme::Https
+            && !self
+                .grant
+                .operator
+                .is_insecure_allowed(&origin.host, origin.port);
+        if !https && !self.grant.plain_http_allowed(&origin.host, origin.port) {
+            return Err(HttpError::HttpRequestDenied);
+        }
+        self.send_to(
+            request,
+            &origin.host,
+            origin.port,
+            https,
+            &origin.to_string(),
+        )
+        .await
+    }
+
+    async fn send_to(
+        &self,
+        request: http::Request<WasiBody>,
+        host: &str,
+        port: u16,
+        https: bool,
+        target: &str,
+    ) -> Result<
+        (
+            http::Response<WasiBody>,
+            Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+        ),
+        HttpError,
+    > {
+        let recorder = self.recorder.clone();
+        let path = request.uri().path().to_string();
+        let method = request.method().clone();
+        if let Some(partner) = self.grant.operator.review_partner {
+            recorder.log(
+                "debug",
+                &format!("{method} {target}{path} (answered by the review partner)"),
+            );
+            return send(
+                request,
+                host,
+                &[partner],
+                None,
+                self.timeouts,
+                recorder,
+                self.max_response_bytes,
+            )
+            .await;
+        }
+        let operator_allowed = self.grant.operator.is_insecure_allowed(host, port);
+        let addrs = resolve(host, port, self.timeouts.connect)
+            .await
+            .inspect_err(|_| {
+                recorder.log(
+                    "warn",
+                    &format!("request to {target}: could not resolve {host}"),
+                );
+            })?;
+        let mut vetted = Vec::new();
+        for addr in addrs {
+            match prohibited_range(addr.ip()) {
+                Some(range) if range == "a cloud metadata address" || !operator_allowed => {
+                    recorder.deny(format!(
+                        "request to {target} denied: {host} resolves to {} ({range})",
+                        addr.ip()
+                    ));
+                }
+                _ => vetted.push(addr),
+            }
+        }
+        if vetted.is_empty() {
+            return Err(HttpError::DestinationIpProhibited);
+        }
+        recorder.log("debug", &format!("{method} {target}{path}"));
+        send(
+            request,
+            host,
+            &vetted,
+            https.then(|| self.tls.clone()),
+            self.timeouts,
+            recorder,
+            self.max_response_bytes,
+        )
+        .await
+    }
 }
 
 /// Why an address may not be contacted, if it may not.
@@ -181,9 +298,7 @@ impl WasiHttpHooks for Egress {
                 HttpError::HttpRequestDenied,
             );
         }
-        let review_partner = self.grant.operator.review_partner;
-        let operator_allowed = self.grant.operator.is_insecure_allowed(&host, port);
-        if !tls && !operator_allowed && review_partner.is_none() {
+        if !tls && !self.grant.plain_http_allowed(&host, port) {
             return denied(
                 format!("request to {target} denied: plain HTTP is not allowed, use https"),
                 &self.recorder,
@@ -202,86 +317,67 @@ impl WasiHttpHooks for Egress {
                 .headers_mut()
                 .insert(secret.header.clone(), secret.value.clone());
         }
+        let oauth = self
+            .grant
+            .oauth
+            .clone()
+            .filter(|o| o.api_host.host == host && o.api_host.port == port);
+        if oauth.is_some() {
+            request.headers_mut().remove(http::header::AUTHORIZATION);
+        }
 
         let clamp = |asked: Option<Duration>, max: Duration| asked.map_or(max, |d| d.min(max));
-        let connect_timeout = clamp(
-            options.and_then(|o| o.connect_timeout),
-            self.limits.connect_timeout,
-        );
-        let first_byte_timeout = clamp(
-            options.and_then(|o| o.first_byte_timeout),
-            self.limits.first_byte_timeout,
-        );
-        let between_bytes_timeout = clamp(
-            options.and_then(|o| o.between_bytes_timeout),
-            self.limits.between_bytes_timeout,
-        );
-
-        let recorder = self.recorder.clone();
-        let tls_config = self.tls.clone();
-        let max_response_bytes = self.limits.max_response_bytes;
-        let method = request.method().clone();
-        let timeouts = Timeouts {
-            connect: connect_timeout,
-            first_byte: first_byte_timeout,
-            between_bytes: between_bytes_timeout,
+        let route = Route {
+            grant: self.grant.clone(),
+            recorder: self.recorder.clone(),
+            tls: self.tls.clone(),
+            timeouts: Timeouts {
+                connect: clamp(
+                    options.and_then(|o| o.connect_timeout),
+                    self.limits.connect_timeout,
+                ),
+                first_byte: clamp(
+                    options.and_then(|o| o.first_byte_timeout),
+                    self.limits.first_byte_timeout,
+                ),
+                between_bytes: clamp(
+                    options.and_then(|o| o.between_bytes_timeout),
+                    self.limits.between_bytes_timeout,
+                ),
+            },
+            max_response_bytes: self.limits.max_response_bytes,
         };
-        if let Some(partner) = review_partner {
-            return Box::new(async move {
-                recorder.log(
-                    "debug",
-                    &format!(
-                        "{method} {target}{} (answered by the review partner)",
-                        uri.path()
-                    ),
-                );
-                send(
-                    request,
-                    &host,
-                    &[partner],
-                    None,
-                    timeouts,
-                    recorder,
-                    max_response_bytes,
-                )
-                .await
-            });
-        }
+        let tokens = self.tokens.clone();
         Box::new(async move {
-            let addrs = resolve(&host, port, connect_timeout)
-                .await
-                .inspect_err(|_| {
-                    recorder.log(
-                        "warn",
-                        &format!("request to {target}: could not resolve {host}"),
-                    );
-                })?;
-            let mut vetted = Vec::new();
-            for addr in addrs {
-                match prohibited_range(addr.ip()) {
-                    Some(range) if range == "a cloud metadata address" || !operator_allowed => {
-                        recorder.deny(format!(
-                            "request to {target} denied: {host} resolves to {} ({range})",
-                            addr.ip()
-                        ));
+            let bearer = match &oauth {
+                None => None,
+                Some(client) => match tokens.bearer(client, &route).await {
+                    Ok(bearer) => {
+                        request
+                            .headers_mut()
+                            .insert(http::header::AUTHORIZATION, bearer.clone());
+                        Some(bearer)
                     }
-                    _ => vetted.push(addr),
-                }
+                    Err(why) => {
+                        route
+                            .recorder
+                            .log("error", &format!("request to {target} not sent: {why}"));
+                        // The SDK reads this prefix as a failed sign-in.
+                        return Err(HttpError::InternalError(Some(format!("sign-in: {why}"))));
+                    }
+                },
+            };
+            let sent = route.send_to(request, &host, port, tls, &target).await;
+            if let (Ok((response, _)), Some(client), Some(bearer)) = (&sent, &oauth, &bearer)
+                && response.status() == http::StatusCode::UNAUTHORIZED
+            {
+                tokens.refused(client, bearer).await;
+                route.recorder.log(
+                    "warn",
+                    &format!("{target} refused the access token; the next request gets a new one"),
+                );
             }
-            if vetted.is_empty() {
-                return Err(HttpError::DestinationIpProhibited);
-            }
-            recorder.log("debug", &format!("{method} {target}{}", uri.path()));
-            send(
-                request,
-                &host,
-                &vetted,
-                tls.then_some(tls_config),
-                timeouts,
-                recorder,
-                max_response_bytes,
-            )
-            .await
+            sent
         })
     }
 }
@@ -378,15 +474,13 @@ async fn send(
     let response = {
         let send = tokio::time::timeout(timeouts.first_byte, sender.send_request(request));
         tokio::pin!(send);
-        loop {
-            tokio::select! {
-                biased;
-                res = &mut send => break res.map_err(|_| HttpError::ConnectionReadTimeout)??,
-                done = &mut conn => {
-                    done?;
-                    // The connection ended cleanly; the response must be ready.
-                    break send.await.map_err(|_| HttpError::ConnectionReadTimeout)??;
-                }
+        tokio::select! {
+            biased;
+            res = &mut send => res.map_err(|_| HttpError::ConnectionReadTimeout)??,
+            done = &mut conn => {
+                done?;
+                // The connection ended cleanly; the response must be ready.
+                send.await.map_err(|_| HttpError::ConnectionReadTimeout)??
             }
         }
     };

@@ -192,6 +192,7 @@ impl Runtime {
                 limits: limits.clone(),
                 recorder: recorder.clone(),
                 tls: self.tls.clone(),
+                tokens: self.tokens.clone(),
             },
             limiter: MemoryLimiter {
                 max: limits.memory_bytes,
