@@ -457,3 +457,98 @@ async fn account_provisioning_provisions_links_updates_and_deprovisions_on_the_d
         down.run.failure_reason
     );
 }
+
+#[tokio::test]
+async fn account_provisioning_follows_employee_events_but_not_excluded_ones() {
+    let (addr, tool) = scim().await;
+    let mut operator = lockgate::policy::OperatorPolicy::default();
+    operator.allow(&addr).unwrap();
+    let app = crate::api::spawn_app_with(operator).await;
+    lockgate::sandbox::ensure_tenant(&app.store, TENANT, 4, 8)
+        .await
+        .unwrap();
+    lockgate::demo::publish_bundled(&app.state).await.unwrap();
+    let admin = tenant_token(&app, TENANT, true).await;
+    let path = format!("/api/v1/tenants/{TENANT}/installs");
+    let config = json!({ "scim-url": format!("http://{addr}"), "api-token": "scim-token" });
+    let (status, preview) = post_json(
+        &app,
+        &admin,
+        &format!("{path}/preview"),
+        &json!({ "plugin": "account-provisioning", "config": config }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{preview}");
+    let (status, install) = post_json(
+        &app,
+        &admin,
+        &path,
+        &json!({ "plugin": "account-provisioning", "config": config, "grant": preview["grant"] })
+            .to_string(),
+    )
+    .await;
+    assert_eq!(status, 201, "{install}");
+    assert_eq!(install["status"], "connected", "{install}");
+    let id = install["id"].as_str().unwrap().to_string();
+    // The initial sync provisions the visible employees.
+    let initial = runs(&app, &id, 1).await;
+    assert_eq!(initial[0].kind, "sync");
+    let before = tool.lock().unwrap().users.len();
+
+    let hire = lockgate::time::date_text(lockgate::time::add_days(lockgate::time::today(), -1));
+    let employee = |first: &str, extra: Value| {
+        let mut body = json!({
+            "first_name": first, "last_name": "Nouvel", "hire_date": hire,
+            "work_email": format!("{}@acme.example", first.to_lowercase()),
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body.to_string()
+    };
+    let employees = format!("/api/v1/tenants/{TENANT}/employees");
+    // Excluded from this connector by the tenant: no event run, no account.
+    let (status, _) = put_json(
+        &app,
+        &admin,
+        &format!("{employees}/e-hidden"),
+        &employee(
+            "Hidden",
+            json!({ "include_in": { "account-provisioning": false } }),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // A new hire: provisioned within the event's run.
+    let (status, _) = put_json(
+        &app,
+        &admin,
+        &format!("{employees}/e-new"),
+        &employee("Amélie", json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let done = runs(&app, &id, 2).await;
+    assert_eq!(done[1].kind, "event");
+    assert_eq!(done[1].trigger, "employee-created");
+    let rows = app
+        .store
+        .run_rows(&done[1].id, None, None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].employee_id.as_deref(), Some("e-new"));
+    assert_eq!(
+        (rows[0].operation.as_str(), rows[0].status.as_str()),
+        ("provision", "success")
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.store.runs_of_install(&id).await.unwrap().len(),
+        2,
+        "nothing ran for the excluded employee"
+    );
+    let tool = tool.lock().unwrap();
+    assert_eq!(tool.users.len(), before + 1);
+    assert!(tool.users.iter().all(|u| u["externalId"] != "e-hidden"));
+}

@@ -110,11 +110,13 @@ async fn tool() -> (String, Shared) {
             .is_some_and(|until| Instant::now() < *until);
         if !valid {
             s.unauthorized += 1;
-            return Some((
-                StatusCode::UNAUTHORIZED,
-                axum::Json(json!({ "error": "invalid_token" })),
-            )
-                .into_response());
+            return Some(
+                (
+                    StatusCode::UNAUTHORIZED,
+                    axum::Json(json!({ "error": "invalid_token" })),
+                )
+                    .into_response(),
+            );
         }
         if s.down {
             return Some((StatusCode::SERVICE_UNAVAILABLE, "maintenance").into_response());
@@ -122,12 +124,14 @@ async fn tool() -> (String, Shared) {
         if s.throttle > 0 {
             s.throttle -= 1;
             s.throttled += 1;
-            return Some((
-                StatusCode::TOO_MANY_REQUESTS,
-                [("retry-after", "1")],
-                axum::Json(json!({ "error": "slow down" })),
-            )
-                .into_response());
+            return Some(
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "1")],
+                    axum::Json(json!({ "error": "slow down" })),
+                )
+                    .into_response(),
+            );
         }
         None
     }
