@@ -78,6 +78,11 @@ fn idle_setup(store: &Store, plugin: &lockgate::runtime::Plugin) -> InvocationSe
 
 async fn instantiate(runtime: &Runtime, store: &Store) {
     let plugin = runtime.load(PLANNER_EXPORT).expect("planner loads");
+    // More rounds give a profiler something to look at.
+    let rounds: usize = std::env::var("LOCKGATE_BENCH_INSTANCES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
     for _ in 0..200 {
         drop(
             runtime
@@ -86,8 +91,8 @@ async fn instantiate(runtime: &Runtime, store: &Store) {
                 .expect("instantiates"),
         );
     }
-    let mut times = Vec::with_capacity(5_000);
-    for _ in 0..5_000 {
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
         let setup = idle_setup(store, &plugin);
         let started = Instant::now();
         let live = runtime
@@ -98,8 +103,8 @@ async fn instantiate(runtime: &Runtime, store: &Store) {
         drop(live);
     }
     times.sort();
-    let mut bare = Vec::with_capacity(5_000);
-    for _ in 0..5_000 {
+    let mut bare = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
         let setup = idle_setup(store, &plugin);
         let started = Instant::now();
         runtime
@@ -113,8 +118,8 @@ async fn instantiate(runtime: &Runtime, store: &Store) {
         "  without the export lookup (store, instantiate, drop): p50 {:.1} µs",
         percentile(&bare, 0.5).as_secs_f64() * 1e6
     );
-    let mut stores = Vec::with_capacity(5_000);
-    for _ in 0..5_000 {
+    let mut stores = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
         let setup = idle_setup(store, &plugin);
         let started = Instant::now();
         runtime.store_only(setup);
@@ -450,6 +455,110 @@ async fn sync_vs_native(runtime: &Runtime, store: &Store, employees: usize) {
     );
 }
 
+/// From an HR write to the connector's partner hearing about it: the
+/// store write, the event job, a worker waking, a fresh instance running
+/// `on-event`, its request to a loopback partner. One event at a time on an
+/// otherwise idle host, as `lockgate serve` runs its workers.
+async fn event_latency(dir: &std::path::Path) {
+    use lockgate::worker::{WorkerConfig, start};
+    let store = Store::open_sqlite(&dir.join("events.db"))
+        .await
+        .expect("store");
+    lockgate::sandbox::ensure_tenant(&store, TENANT, 5, 1)
+        .await
+        .expect("tenant");
+    let template = store
+        .all_employees(TENANT)
+        .await
+        .expect("employees")
+        .remove(0);
+    let (heard_tx, mut heard) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let partner = axum::Router::new().route(
+        "/events",
+        axum::routing::post(move || {
+            let heard_tx = heard_tx.clone();
+            async move {
+                let _ = heard_tx.send(Instant::now());
+                "{}"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    tokio::spawn(async move { axum::serve(listener, partner).await });
+    let mut operator = OperatorPolicy::default();
+    operator.allow(&addr).expect("allow");
+    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
+    let state = lockgate::api::AppState::new(
+        store.clone(),
+        runtime,
+        operator,
+        lockgate::artifacts::Artifacts::new(dir.join("artifacts")),
+        lockgate::secrets::SecretBox::from_hex(&lockgate::secrets::SecretBox::generate_key())
+            .expect("key"),
+    );
+    let bytes = std::fs::read(lockgate_tests::program("test-events")).expect("test-events");
+    let sha = state.artifacts.put(&bytes).expect("artifact");
+    store
+        .create_install(&InstallRecord {
+            id: "inst-events".into(),
+            tenant_id: TENANT.into(),
+            connector_id: "test-events".into(),
+            plugin_version: "0.1.0".into(),
+            plugin_sha256: sha,
+            config: [("partner-url".to_string(), format!("http://{addr}"))].into(),
+            status: "connected".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("install");
+    start(state.clone(), WorkerConfig::default());
+
+    let hire = lockgate::time::date_text(lockgate::time::add_days(lockgate::time::today(), -10));
+    let mut times = Vec::new();
+    for i in 0..60 {
+        let employee = lockgate::hr::Employee {
+            id: format!("ev-{i}"),
+            last_name: format!("Event {i}"),
+            hire_date: hire.clone(),
+            termination_date: None,
+            status: "active".into(),
+            updated_at: lockgate::time::now_text(),
+            ..template.clone()
+        };
+        let started = Instant::now();
+        store
+            .upsert_employees(TENANT, std::slice::from_ref(&employee))
+            .await
+            .expect("write");
+        let events: Vec<_> = lockgate::events::employee_event(None, &employee)
+            .into_iter()
+            .collect();
+        lockgate::events::publish(&state, TENANT, &events)
+            .await
+            .expect("publish");
+        let at = tokio::time::timeout(Duration::from_secs(10), heard.recv())
+            .await
+            .expect("heard within 10 s")
+            .expect("partner");
+        // The first few include compiling and warming up.
+        if i >= 10 {
+            times.push(at - started);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    times.sort();
+    println!(
+        "event delivery (HR write to the partner hearing it, idle host, 2 workers): p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms  (n = {})",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        times.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        times.len()
+    );
+}
+
 fn main() {
     let employees: usize = std::env::var("LOCKGATE_BENCH_EMPLOYEES")
         .ok()
@@ -496,14 +605,22 @@ fn main() {
         })
         .expect("runtime");
         // `LOCKGATE_BENCH_ONLY=instantiate` measures just that (for profiling).
-        if std::env::var("LOCKGATE_BENCH_ONLY").as_deref() == Ok("instantiate") {
-            instantiate(&runtime, &store).await;
-            return;
+        match std::env::var("LOCKGATE_BENCH_ONLY").as_deref() {
+            Ok("instantiate") => {
+                instantiate(&runtime, &store).await;
+                return;
+            }
+            Ok("events") => {
+                event_latency(&dir).await;
+                return;
+            }
+            _ => {}
         }
         instantiate(&runtime, &store).await;
         host_calls(&runtime, &store).await;
         sync_vs_native(&runtime, &store, employees).await;
         live_instance_memory(&store).await;
+        event_latency(&dir).await;
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
