@@ -12,6 +12,7 @@ const PROGRAMS: &[&str] = &[
     "test-flawed-secret",
     "test-flawed-no-en",
     "test-events",
+    "test-oauth-probe",
     "account-provisioning",
 ];
 

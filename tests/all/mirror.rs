@@ -37,6 +37,8 @@ struct Tool {
     throttle: u32,
     throttled: u32,
     down: bool,
+    /// The Authorization header of each call to `/echo`.
+    echoed: Vec<Option<String>>,
 }
 
 type Shared = Arc<Mutex<Tool>>;
@@ -58,6 +60,7 @@ async fn tool() -> (String, Shared) {
         throttle: 0,
         throttled: 0,
         down: false,
+        echoed: Vec::new(),
     }));
 
     async fn token(State(s): State<Shared>, headers: HeaderMap, body: String) -> Response {
@@ -211,8 +214,18 @@ async fn tool() -> (String, Shared) {
         }
     }
 
+    async fn echo(State(s): State<Shared>, headers: HeaderMap) -> &'static str {
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        s.lock().unwrap().echoed.push(auth);
+        "recorded"
+    }
+
     let app = axum::Router::new()
         .route("/oauth/token", post(token))
+        .route("/echo", get(echo))
         .route("/api/v1/absence-types", get(types))
         .route("/api/v1/people", get(people))
         .route("/api/v1/absences/{id}", put(upsert).delete(remove))
@@ -667,4 +680,85 @@ async fn absence_mirror_passes_vet_against_the_tool() {
         !text.contains(CLIENT_SECRET) && !text.contains("tok-"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_connector_cannot_get_at_the_token_or_the_client_secret() {
+    use crate::helpers::{RunSetup, Tenant};
+    let tenant = Tenant::seeded(3, 2).await;
+    let (api, api_tool) = tool().await;
+    let (other, other_tool) = tool().await;
+    let plugin = crate::helpers::program("test-oauth-probe");
+    let (api_url, other_url) = (format!("http://{api}"), format!("http://{other}"));
+    let summary = tenant
+        .run(
+            &plugin,
+            &[
+                ("api-url", api_url.as_str()),
+                ("other-url", other_url.as_str()),
+                ("client-id", CLIENT_ID),
+                ("client-secret", CLIENT_SECRET),
+            ],
+            RunSetup {
+                allow_http: vec![api.clone(), other.clone()],
+                ..RunSetup::default()
+            },
+        )
+        .await;
+    assert_eq!(
+        summary.run.status, "successful",
+        "{:?}",
+        summary.run.failure_reason
+    );
+    let saw = |what: &str| {
+        summary
+            .rows
+            .iter()
+            .find(|r| r.employee_id.as_deref() == Some(what))
+            .unwrap_or_else(|| panic!("no row {what}: {:?}", summary.rows))
+            .message
+            .clone()
+    };
+    assert_eq!(saw("config.get"), "absent");
+    assert!(
+        !saw("config.all").contains("client-secret"),
+        "{}",
+        saw("config.all")
+    );
+    // Its own Authorization header was replaced by the host's token.
+    let token = {
+        let tool = api_tool.lock().unwrap();
+        assert_eq!(tool.issued, 1);
+        tool.tokens.keys().next().unwrap().clone()
+    };
+    assert_eq!(
+        api_tool.lock().unwrap().echoed,
+        vec![Some(format!("Bearer {token}"))]
+    );
+    // The token went nowhere else.
+    assert_eq!(other_tool.lock().unwrap().echoed, vec![None]);
+    assert_eq!(other_tool.lock().unwrap().issued, 0);
+    // Asking the token endpoint itself gets it nowhere: the host lends it
+    // no client credentials.
+    assert!(
+        saw("token endpoint").starts_with("401"),
+        "{}",
+        saw("token endpoint")
+    );
+    assert_eq!(api_tool.lock().unwrap().issued, 1);
+    let everything = format!("{:?}{:?}", summary.rows, summary.run);
+    let logs: String = tenant
+        .store
+        .run_logs(&summary.run.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.message)
+        .collect();
+    for secret in [token.as_str(), CLIENT_SECRET] {
+        assert!(
+            !everything.contains(secret) && !logs.contains(secret),
+            "{secret} leaked"
+        );
+    }
 }

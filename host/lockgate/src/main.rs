@@ -303,11 +303,20 @@ fn inspect(file: &Path, json: bool) -> anyhow::Result<ExitCode> {
                 if let Some(d) = &f.default {
                     flags.push(format!("default {d}"));
                 }
+                if let Some(inject) = &f.inject {
+                    flags.push(format!("sent as {} to {}", inject.header, inject.host));
+                }
                 println!(
                     "  {:<20} {} ({})",
                     f.key,
                     lockgate_manifest::manifest::localized(&f.label, "en"),
                     flags.join(", ")
+                );
+            }
+            if let Some(o) = &m.oauth2 {
+                println!(
+                    "oauth2:  client credentials ({} / {}) at {}; the host sends the token to {}",
+                    o.client_id, o.client_secret, o.token_url, o.host
                 );
             }
         }

@@ -175,10 +175,7 @@ async fn fetch(client: &OAuthClient, route: &Route) -> Result<Token, String> {
                 why.push_str(&format!(" ({})", truncate(&description, 160)));
             }
         }
-        if status == http::StatusCode::UNAUTHORIZED
-            || status == http::StatusCode::BAD_REQUEST
-            || why.contains("invalid_client")
-        {
+        if status == http::StatusCode::UNAUTHORIZED || why.contains("invalid_client") {
             why.push_str("; check the client id and secret");
         }
         return Err(why);
