@@ -342,6 +342,14 @@ async fn absence_mirror_follows_hr_changes_with_a_host_managed_token() {
     )
     .await;
     assert_eq!(status, 200, "{preview}");
+    // The wizard says who signs in where, without the secret.
+    let sign_in = preview["permissions"]["sign_in"].as_str().unwrap();
+    assert!(
+        sign_in.contains(&format!("signs in at https://{addr}/oauth/token"))
+            && sign_in.contains("never sees"),
+        "{sign_in}"
+    );
+    assert!(!preview.to_string().contains("\"wrong\""));
     let (status, install) = post_json(
         &app,
         &admin,
