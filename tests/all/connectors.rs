@@ -26,8 +26,36 @@ async fn deliver(app: &App, url: &str, secret: &str, body: &Value) -> u16 {
         .as_u16()
 }
 
+/// The connect wizard over the API: previews `config`, grants exactly what
+/// the preview asked for, connects. Returns the preview and the install.
+pub(crate) async fn connect(
+    app: &App,
+    admin: &str,
+    plugin: &str,
+    config: &Value,
+) -> (Value, Value) {
+    let path = format!("/api/v1/tenants/{TENANT}/installs");
+    let (status, preview) = post_json(
+        app,
+        admin,
+        &format!("{path}/preview"),
+        &json!({ "plugin": plugin, "config": config }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{preview}");
+    let (status, install) = post_json(
+        app,
+        admin,
+        &path,
+        &json!({ "plugin": plugin, "config": config, "grant": preview["grant"] }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 201, "{install}");
+    (preview, install)
+}
+
 /// The install's finished runs, oldest first, once there are `n`.
-async fn runs(app: &App, install: &str, n: usize) -> Vec<lockgate::store::RunRecord> {
+pub(crate) async fn runs(app: &App, install: &str, n: usize) -> Vec<lockgate::store::RunRecord> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let mut runs: Vec<_> = app
@@ -469,25 +497,8 @@ async fn account_provisioning_follows_employee_events_but_not_excluded_ones() {
         .unwrap();
     lockgate::demo::publish_bundled(&app.state).await.unwrap();
     let admin = tenant_token(&app, TENANT, true).await;
-    let path = format!("/api/v1/tenants/{TENANT}/installs");
     let config = json!({ "scim-url": format!("http://{addr}"), "api-token": "scim-token" });
-    let (status, preview) = post_json(
-        &app,
-        &admin,
-        &format!("{path}/preview"),
-        &json!({ "plugin": "account-provisioning", "config": config }).to_string(),
-    )
-    .await;
-    assert_eq!(status, 200, "{preview}");
-    let (status, install) = post_json(
-        &app,
-        &admin,
-        &path,
-        &json!({ "plugin": "account-provisioning", "config": config, "grant": preview["grant"] })
-            .to_string(),
-    )
-    .await;
-    assert_eq!(status, 201, "{install}");
+    let (_, install) = connect(&app, &admin, "account-provisioning", &config).await;
     assert_eq!(install["status"], "connected", "{install}");
     let id = install["id"].as_str().unwrap().to_string();
     // The initial sync provisions the visible employees.

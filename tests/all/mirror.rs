@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::api::{
     App, get as api_get, post_json, put_json, send_json, spawn_app_with, tenant_token,
 };
+use crate::connectors::{connect, runs};
 
 const TENANT: &str = "t-1";
 const CLIENT_ID: &str = "lockgate-app";
@@ -236,27 +237,6 @@ async fn tool() -> (String, Shared) {
     (addr, shared)
 }
 
-/// The install's finished runs, oldest first, once there are `n`.
-async fn runs(app: &App, install: &str, n: usize) -> Vec<lockgate::store::RunRecord> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let mut runs: Vec<_> = app
-            .store
-            .runs_of_install(install)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|r| r.status != "running")
-            .collect();
-        if runs.len() >= n {
-            runs.reverse();
-            return runs;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{runs:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 async fn rows(app: &App, run: &lockgate::store::RunRecord) -> Vec<lockgate::store::RunRow> {
     app.store
         .run_rows(&run.id, None, None, None, 100)
@@ -334,14 +314,7 @@ async fn absence_mirror_follows_hr_changes_with_a_host_managed_token() {
             "type-names": "Vacation=Verlof; Sick leave=Ziekte",
         })
     };
-    let (status, preview) = post_json(
-        &app,
-        &admin,
-        &format!("{path}/preview"),
-        &json!({ "plugin": "absence-mirror", "config": config("wrong") }).to_string(),
-    )
-    .await;
-    assert_eq!(status, 200, "{preview}");
+    let (preview, install) = connect(&app, &admin, "absence-mirror", &config("wrong")).await;
     // The wizard says who signs in where, without the secret.
     let sign_in = preview["permissions"]["sign_in"].as_str().unwrap();
     assert!(
@@ -350,15 +323,6 @@ async fn absence_mirror_follows_hr_changes_with_a_host_managed_token() {
         "{sign_in}"
     );
     assert!(!preview.to_string().contains("\"wrong\""));
-    let (status, install) = post_json(
-        &app,
-        &admin,
-        &path,
-        &json!({ "plugin": "absence-mirror", "config": config("wrong"), "grant": preview["grant"] })
-            .to_string(),
-    )
-    .await;
-    assert_eq!(status, 201, "{install}");
     assert_eq!(install["status"], "pending", "{install}");
     let reason = install["status_reason"].as_str().unwrap();
     assert!(

@@ -6,6 +6,7 @@
 //! runtime enforces.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use lockgate_manifest::{AbsenceWindow, ClientAuth, HostPattern, Manifest, ResolvedHost, Scope};
@@ -129,6 +130,9 @@ pub struct OAuthClient {
     pub client_secret: String,
     pub scope: Option<String>,
     pub client_auth: ClientAuth,
+    /// Names these credentials in the token cache without holding the
+    /// secret: a change of id, secret, endpoint or scope is a new entry.
+    pub cache_key: [u8; 32],
 }
 
 impl std::fmt::Debug for OAuthClient {
@@ -148,9 +152,7 @@ impl OAuthClient {
         format!("{}{}", self.token_host, self.token_path)
     }
 
-    /// Names these credentials in the token cache without holding the
-    /// secret: a change of id, secret, endpoint or scope is a new entry.
-    pub fn cache_key(&self) -> [u8; 32] {
+    fn key(&self) -> [u8; 32] {
         use sha2::Digest;
         let mut hash = sha2::Sha256::new();
         for part in [
@@ -175,7 +177,7 @@ pub struct Grant {
     pub scopes: Vec<Scope>,
     pub absence_window: Option<AbsenceWindow>,
     pub secrets: Vec<SecretHeader>,
-    pub oauth: Option<OAuthClient>,
+    pub oauth: Option<Arc<OAuthClient>>,
 }
 
 impl Grant {
@@ -260,7 +262,7 @@ impl Grant {
                     value(&spec.client_secret),
                 ) {
                     (Ok((token_host, token_path)), Some(api_host), Some(id), Some(secret)) => {
-                        Some(OAuthClient {
+                        let mut client = OAuthClient {
                             token_host,
                             token_path,
                             api_host: api_host.clone(),
@@ -268,7 +270,10 @@ impl Grant {
                             client_secret: secret,
                             scope: spec.scope.clone(),
                             client_auth: spec.client_auth,
-                        })
+                            cache_key: [0; 32],
+                        };
+                        client.cache_key = client.key();
+                        Some(Arc::new(client))
                     }
                     (Err(e), ..) => {
                         problems.push(format!("oauth2 token-url: {e}"));

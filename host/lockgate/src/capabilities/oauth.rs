@@ -49,7 +49,7 @@ impl std::fmt::Debug for TokenCache {
 impl TokenCache {
     fn slot(&self, client: &OAuthClient) -> Slot {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        slots.entry(client.cache_key()).or_default().clone()
+        slots.entry(client.cache_key).or_default().clone()
     }
 
     /// The `Authorization` value for the client's API host, fetching a token
