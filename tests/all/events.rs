@@ -8,7 +8,8 @@ use std::time::Duration;
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use crate::api::{App, put_json, spawn_app_with, tenant_token};
+use lockgate_tests::http::put_json;
+use lockgate_tests::{TestApp, jobs_settled, spawn_app_with, tenant_token};
 
 const TENANT: &str = "t-1";
 
@@ -34,7 +35,7 @@ async fn partner() -> (String, Arc<Mutex<Vec<Value>>>) {
 }
 
 /// An app with the event test connector connected to `partner`.
-async fn connected(partner: &str) -> (App, String) {
+async fn connected(partner: &str) -> (TestApp, String) {
     let mut operator = lockgate::policy::OperatorPolicy::default();
     operator.allow(partner).unwrap();
     let app = spawn_app_with(operator).await;
@@ -42,7 +43,7 @@ async fn connected(partner: &str) -> (App, String) {
         .await
         .unwrap();
     let bytes = std::fs::read(lockgate_tests::program("test-events")).unwrap();
-    let sha = app.state.artifacts.put(&bytes).unwrap();
+    let sha = app.artifacts.put(&bytes).unwrap();
     app.store
         .create_install(&lockgate::store::InstallRecord {
             id: "inst-events".into(),
@@ -51,7 +52,7 @@ async fn connected(partner: &str) -> (App, String) {
             plugin_version: "0.1.0".into(),
             plugin_sha256: sha,
             config: [("partner-url".to_string(), format!("http://{partner}"))].into(),
-            status: "connected".into(),
+            status: lockgate::vocabulary::InstallStatus::Connected,
             ..Default::default()
         })
         .await
@@ -196,7 +197,10 @@ async fn changes_reach_subscribed_installs_in_order_and_only_when_visible() {
         ],
         "in order, nothing about n-2, n-3 or a-far: {events:?}"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every write was queued (or not) before its answer: once the
+    // install's queue is drained, nothing more is on its way.
+    let jobs = jobs_settled(&app.store, "inst-events").await;
+    assert_eq!(jobs.len(), 5, "one job per visible change: {jobs:?}");
     assert_eq!(seen.lock().unwrap().len(), 5, "no more than that");
 
     // Each delivery is a run in monitoring, with its row.
@@ -207,10 +211,18 @@ async fn changes_reach_subscribed_installs_in_order_and_only_when_visible() {
             .all(|r| r.kind == "event" && r.status == "successful"),
         "{runs:?}"
     );
-    assert!(runs.iter().any(|r| r.trigger == "absence-cancelled"));
+    assert!(
+        runs.iter()
+            .any(|r| r.trigger.as_str() == "absence-cancelled")
+    );
 }
 
-async fn deliver(app: &App, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Value) {
+async fn deliver(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, Value) {
     let mut req = reqwest::Client::new()
         .post(format!("{}{path}", app.url))
         .header("x-partner-trace", "t-77")
@@ -226,7 +238,7 @@ async fn deliver(app: &App, path: &str, headers: &[(&str, &str)], body: Vec<u8>)
 }
 
 /// The webhook runs of the install, oldest first, once `n` have finished.
-async fn webhook_runs(app: &App, n: usize) -> Vec<lockgate::store::RunRecord> {
+async fn webhook_runs(app: &TestApp, n: usize) -> Vec<lockgate::store::RunRecord> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let mut runs: Vec<_> = app
@@ -250,7 +262,7 @@ async fn webhook_runs(app: &App, n: usize) -> Vec<lockgate::store::RunRecord> {
 async fn webhook_deliveries_are_authenticated_queued_and_handed_over() {
     let (addr, _) = partner().await;
     let (app, _) = connected(&addr).await;
-    let secret = lockgate::webhooks::issue_secret(&app.state, "inst-events")
+    let secret = lockgate::webhooks::issue_secret(&app, "inst-events")
         .await
         .unwrap();
     let url = "/hooks/inst-events/candidates?stage=hired";
@@ -316,7 +328,7 @@ async fn webhook_deliveries_are_authenticated_queued_and_handed_over() {
     assert_eq!(status, 202);
     assert_eq!(answer["replay"], true);
     let runs = webhook_runs(&app, 2).await;
-    assert_eq!(runs[1].trigger, "webhook-replay");
+    assert_eq!(runs[1].trigger.as_str(), "webhook-replay");
 
     // The connector's refusal is a failed run with its answer.
     let (status, _) = deliver(
@@ -360,7 +372,7 @@ async fn webhook_deliveries_are_authenticated_queued_and_handed_over() {
     );
 
     // A new secret replaces the old one.
-    let fresh = lockgate::webhooks::issue_secret(&app.state, "inst-events")
+    let fresh = lockgate::webhooks::issue_secret(&app, "inst-events")
         .await
         .unwrap();
     let (status, _) = deliver(
@@ -398,7 +410,7 @@ async fn created_employees_get_the_tenants_defaults_and_one_per_idempotency_key(
     .await;
     assert_eq!(status, 200, "{body}");
 
-    let secret = lockgate::webhooks::issue_secret(&app.state, "inst-events")
+    let secret = lockgate::webhooks::issue_secret(&app, "inst-events")
         .await
         .unwrap();
     let bearer = format!("Bearer {secret}");
@@ -467,7 +479,7 @@ async fn created_employees_get_the_tenants_defaults_and_one_per_idempotency_key(
         absence_window: None,
     };
     let other = lockgate::Store::open(&app.db_url).await.unwrap();
-    let new = lockgate::bindings::hr::NewEmployee {
+    let new = lockgate::hr::NewEmployee {
         first_name: "Jan".into(),
         last_name: "de Vries".into(),
         work_email: None,

@@ -1,5 +1,8 @@
-//! Shared test fixtures: the runtime, a seeded tenant in a fresh SQLite
-//! file, a fake planner API on loopback, and a way to run a connector.
+//! Fixtures of this suite: the runtime, a seeded tenant in a fresh
+//! database, a fake planner API on loopback, and a way to run a connector.
+//! Fixtures the `lockgate` binary's tests share (temporary folders, test
+//! databases, the app on loopback, waits) are in the `lockgate_tests`
+//! library and re-exported here.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -19,6 +22,8 @@ use lockgate::runtime::{Plugin, Runtime, RuntimeConfig};
 use lockgate::sandbox::{SandboxOptions, generate};
 use lockgate::store::{InstallRecord, Store};
 use lockgate::sync::{RunRequest, RunSummary, run_sync};
+
+pub use lockgate_tests::{TempDir, closed_port, test_store};
 
 /// One runtime for the whole test binary, as one host process has.
 pub fn runtime() -> &'static Runtime {
@@ -51,85 +56,6 @@ pub const TENANT: &str = "acme";
 pub struct Tenant {
     pub store: Store,
     _dir: TempDir,
-}
-
-pub struct TempDir(pub std::path::PathBuf);
-
-impl TempDir {
-    pub fn new() -> TempDir {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "lockgate-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The database tests run on: a fresh SQLite file, or a fresh schema in
-/// the PostgreSQL at `LOCKGATE_TEST_POSTGRES_URL` when that is set (CI sets
-/// it, so the same tests cover both).
-pub async fn test_store(dir: &TempDir) -> Store {
-    Store::open(&test_database_url(dir).await)
-        .await
-        .expect("the test database opens")
-}
-
-/// The URL of a fresh test database (see [`test_store`]); a second
-/// `Store::open` of it is a second replica on the same data.
-pub async fn test_database_url(dir: &TempDir) -> String {
-    match std::env::var("LOCKGATE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => {
-            use sqlx::Connection;
-            use std::sync::atomic::{AtomicU32, Ordering};
-            static N: AtomicU32 = AtomicU32::new(0);
-            let schema = format!(
-                "lgt_{}_{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            );
-            let mut admin = sqlx::PgConnection::connect(&url)
-                .await
-                .expect("PostgreSQL reachable");
-            // Schemas of earlier test processes go first.
-            static CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
-            CLEANED
-                .get_or_init(|| async {
-                    let mut admin = sqlx::PgConnection::connect(&url)
-                        .await
-                        .expect("PostgreSQL reachable");
-                    let old: Vec<(String,)> = sqlx::query_as(
-                        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'lgt\\_%'",
-                    )
-                    .fetch_all(&mut admin)
-                    .await
-                    .unwrap();
-                    let mine = format!("lgt_{}_", std::process::id());
-                    for (name,) in old.into_iter().filter(|(n,)| !n.starts_with(&mine)) {
-                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
-                            .execute(&mut admin)
-                            .await;
-                    }
-                })
-                .await;
-            sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}options=-c%20search_path%3D{schema}")
-        }
-        _ => format!("sqlite://{}", dir.0.join("test.db").display()),
-    }
 }
 
 impl Tenant {
@@ -178,7 +104,7 @@ impl Tenant {
             plugin_version: plugin.manifest.version.clone(),
             plugin_sha256: plugin.sha256.clone(),
             config: plain,
-            status: "connected".into(),
+            status: lockgate::vocabulary::InstallStatus::Connected,
             ..Default::default()
         };
         self.store.put_install(&install).await.unwrap();
@@ -219,18 +145,10 @@ impl Tenant {
 }
 
 /// How a run is set up beyond its configuration.
+#[derive(Default)]
 pub struct RunSetup {
     pub allow_http: Vec<String>,
     pub limits: Limits,
-}
-
-impl Default for RunSetup {
-    fn default() -> Self {
-        RunSetup {
-            allow_http: Vec::new(),
-            limits: Limits::default(),
-        }
-    }
 }
 
 pub const PLANNER_KEY: &str = "s3cret-planner-key";
@@ -378,15 +296,6 @@ async fn batch(
 async fn other(State(state): State<Arc<Mutex<PlannerState>>>, body: String) -> StatusCode {
     state.lock().unwrap().other_bodies.push(body);
     StatusCode::OK
-}
-
-/// A loopback port with nothing listening.
-pub async fn closed_port() -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    tokio::time::sleep(Duration::from_millis(10)).await;
-    port
 }
 
 pub fn today() -> String {

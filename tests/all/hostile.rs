@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use lockgate::policy::Limits;
+use lockgate::vocabulary::{FailureKind, RunStatus};
 
 use crate::helpers::*;
 
@@ -46,6 +47,13 @@ async fn an_infinite_loop_hits_the_deadline() {
     )
     .await;
     assert_eq!(failure(&summary), "deadline 2 s exceeded");
+    assert_eq!(summary.run.failure_kind, Some(FailureKind::Deadline));
+    let stored = tenant.store.run(&summary.run.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.status, stored.failure_kind),
+        (RunStatus::Failed, Some(FailureKind::Deadline)),
+        "monitoring keeps the kind of failure"
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
     tenant.assert_good_run_still_works().await;
 }
@@ -68,6 +76,7 @@ async fn a_memory_bomb_hits_the_memory_limit() {
     )
     .await;
     assert_eq!(failure(&summary), "memory limit 16 MiB reached");
+    assert_eq!(summary.run.failure_kind, Some(FailureKind::Memory));
     assert!(summary.run.peak_memory <= 16 << 20);
     tenant.assert_good_run_still_works().await;
 }
@@ -77,6 +86,7 @@ async fn deep_recursion_overflows_the_stack() {
     let tenant = Tenant::seeded(40, 3).await;
     let summary = attack(&tenant, "recursion", "127.0.0.1:9", RunSetup::default()).await;
     assert_eq!(failure(&summary), "stack overflow: recursion too deep");
+    assert_eq!(summary.run.failure_kind, Some(FailureKind::Trap));
     tenant.assert_good_run_still_works().await;
 }
 
@@ -88,6 +98,7 @@ async fn a_panic_fails_the_run_and_its_message_is_in_the_log() {
         failure(&summary),
         "the connector crashed (it panicked or aborted)"
     );
+    assert_eq!(summary.run.failure_kind, Some(FailureKind::Trap));
     assert!(
         summary
             .log
@@ -113,6 +124,7 @@ async fn a_host_that_was_not_granted_is_denied() {
         failure(&summary),
         "request to https://evil.example denied: host not granted"
     );
+    assert_eq!(summary.run.failure_kind, Some(FailureKind::Denied));
     assert!(
         summary
             .log
@@ -168,6 +180,7 @@ async fn the_metadata_address_is_denied() {
         failure(&summary),
         "request to https://169.254.169.254 denied: 169.254.169.254 resolves to 169.254.169.254 (a cloud metadata address)"
     );
+    assert_eq!(summary.run.failure_kind, Some(FailureKind::Denied));
     // Not even an operator allowance opens the metadata service.
     let setup = RunSetup {
         allow_http: vec!["169.254.169.254:443".into()],
@@ -212,18 +225,20 @@ async fn a_secret_field_is_never_readable_but_reaches_the_partner() {
         "{:?}",
         summary.run.failure_reason
     );
-    let state = planner.state.lock().unwrap();
-    let [body] = state.other_bodies.as_slice() else {
-        panic!("one exfiltration attempt expected")
-    };
-    assert!(
-        !body.contains("top-secret-value"),
-        "the connector read the secret: {body}"
-    );
-    assert!(body.contains("\"get\":null"), "{body}");
-    // The host injected it as the declared header, on the declared host.
-    drop(state);
+    {
+        let state = planner.state.lock().unwrap();
+        let [body] = state.other_bodies.as_slice() else {
+            panic!("one exfiltration attempt expected")
+        };
+        assert!(
+            !body.contains("top-secret-value"),
+            "the connector read the secret: {body}"
+        );
+        assert!(body.contains("\"get\":null"), "{body}");
+        // The host injected it as the declared header, on the declared host.
+    }
     let log = tenant.store.run_logs(&summary.run.id).await.unwrap();
+    assert!(!log.is_empty(), "the run logged");
     assert!(log.iter().all(|l| !l.message.contains("top-secret-value")));
     assert!(
         serde_json::to_string(&summary)
@@ -388,10 +403,12 @@ async fn redirects_are_returned_not_followed() {
 #[tokio::test]
 async fn a_chatty_connector_is_truncated_not_crashed() {
     let tenant = Tenant::seeded(40, 15).await;
-    let mut setup = RunSetup::default();
-    setup.limits = Limits {
-        max_log_bytes: 64 << 10,
-        ..Limits::default()
+    let setup = RunSetup {
+        limits: Limits {
+            max_log_bytes: 64 << 10,
+            ..Limits::default()
+        },
+        ..RunSetup::default()
     };
     let summary = attack(&tenant, "chatty", "127.0.0.1:9", setup).await;
     assert_eq!(

@@ -1,16 +1,25 @@
 //! End-to-end tests of the Lockgate host: connectors built from source, a
 //! real database, fake partner APIs on loopback. One binary, a module per
-//! area, shared helpers in `helpers`.
+//! area; fixtures of this suite in `helpers`, fixtures shared with the
+//! `lockgate` binary's tests in the `lockgate_tests` library.
 
-mod api;
+mod api_auth;
+mod api_catalog;
+mod api_hr;
+mod api_service;
+mod audit;
 mod connectors;
 mod events;
 mod helpers;
 mod hostile;
 mod inspect;
+mod installs;
 mod matrix;
 mod mirror;
+mod mirror_oauth;
+mod mirror_tool;
 mod planner;
 mod platform;
+mod queue;
 mod runtime;
 mod vet;

@@ -1,13 +1,17 @@
 //! Every operation of the API (as the OpenAPI document lists them) against
 //! every kind of caller. A caller without access gets 401 (no token), 403
 //! or 404, and the answer reveals nothing about the resource; a caller
-//! with access is never turned away. A new route without a row here fails.
+//! with access gets the operation's answer to the request the matrix
+//! sends (a success, or the one validation error an empty `{}` body
+//! earns), never a refusal and never a server error. A new route without a
+//! row here fails.
 
 use serde_json::Value;
 
-use crate::api::{get, spawn_app_with, submit, tenant_token, token};
 use crate::helpers::{FakePlanner, PLANNER_KEY};
 use lockgate::auth::Role;
+use lockgate_tests::http::{get, post_json, submit};
+use lockgate_tests::{eventually, spawn_app_with, tenant_token, token};
 
 const OPERATOR: &str = "operator";
 const PARTNER: &str = "partner (owner)";
@@ -54,6 +58,31 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// The answer an allowed caller gets for the matrix's request (`{}` as
+/// the body) when that request is invalid for the operation: the one
+/// validation error it earns. Every other operation must answer with the
+/// success its OpenAPI entry documents.
+fn invalid_request(method: &str, path: &str) -> Option<u16> {
+    Some(match (method, path) {
+        // Not a WebAssembly component: refused with every reason.
+        ("post", "/api/v1/partner/submissions") => 422,
+        // `{}` lacks required fields: a malformed body.
+        ("post", "/api/v1/review/{plugin}/{version}") => 400,
+        ("post", "/api/v1/tenants") => 400,
+        ("put", "/api/v1/tenants/{tenant}/employees/{id}") => 400,
+        ("put", "/api/v1/tenants/{tenant}/absences/{id}") => 400,
+        ("post", "/api/v1/tenants/{tenant}/installs") => 400,
+        ("post", "/api/v1/tenants/{tenant}/installs/preview") => 400,
+        // `{}` is not a CSV file with an id column.
+        ("post", "/api/v1/tenants/{tenant}/employees/import") => 422,
+        // No newer approved version to move to.
+        ("post", "/api/v1/tenants/{tenant}/installs/{id}/upgrade") => 409,
+        // The planner export takes no webhooks.
+        ("post", "/api/v1/tenants/{tenant}/installs/{id}/webhook-secret") => 409,
+        _ => return None,
+    })
+}
+
 #[tokio::test]
 async fn every_operation_against_every_caller() {
     let planner = FakePlanner::start().await;
@@ -89,7 +118,7 @@ async fn every_operation_against_every_caller() {
     )
     .await;
     assert_eq!(status, 201);
-    let (status, _) = crate::api::post_json(
+    let (status, _) = post_json(
         &app,
         &by_name(OPERATOR),
         "/api/v1/review/planner-export/0.1.0",
@@ -98,7 +127,7 @@ async fn every_operation_against_every_caller() {
     .await;
     assert_eq!(status, 200);
     let admin = by_name(ADMIN);
-    let (_, preview) = crate::api::post_json(
+    let (_, preview) = post_json(
         &app,
         &admin,
         "/api/v1/tenants/t-1/installs/preview",
@@ -109,7 +138,7 @@ async fn every_operation_against_every_caller() {
         .to_string(),
     )
     .await;
-    let (status, install) = crate::api::post_json(
+    let (status, install) = post_json(
         &app,
         &admin,
         "/api/v1/tenants/t-1/installs",
@@ -123,17 +152,14 @@ async fn every_operation_against_every_caller() {
     .await;
     assert_eq!(status, 201, "{install}");
     let install_id = install["id"].as_str().unwrap().to_string();
-    let run_id = {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let runs = app.store.runs_of_install(&install_id).await.unwrap();
-            if let Some(run) = runs.iter().find(|r| r.status != "running") {
-                break run.id.clone();
-            }
-            assert!(std::time::Instant::now() < deadline, "no run");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    };
+    let run_id = eventually("a finished run", || async {
+        let runs = app.store.runs_of_install(&install_id).await.unwrap();
+        runs.iter()
+            .find(|r| r.status != "running")
+            .map(|r| r.id.clone())
+    })
+    .await;
+    let today = lockgate::time::date_text(lockgate::time::today());
 
     let res = reqwest::get(format!("{}/api/v1/openapi.json", app.url))
         .await
@@ -143,6 +169,15 @@ async fn every_operation_against_every_caller() {
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for method in ops.as_object().unwrap().keys() {
             if let Some(allowed) = allowed(method, path) {
+                let documented: Vec<u16> = ops[method]["responses"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .filter_map(|code| code.parse().ok())
+                    .filter(|code| (200..300).contains(code))
+                    .collect();
+                assert_eq!(documented.len(), 1, "{method} {path}: {documented:?}");
+                let want = invalid_request(method, path).unwrap_or(documented[0]);
                 let concrete = path
                     .replace("{tenant}", "t-1")
                     .replace("{plugin}", "planner-export")
@@ -158,12 +193,19 @@ async fn every_operation_against_every_caller() {
                             "e-matrix"
                         },
                     );
-                operations.push((method.clone(), path.clone(), concrete, allowed));
+                let concrete = if path.ends_with("/audit") {
+                    format!("{concrete}?from={today}&to={today}")
+                } else {
+                    concrete
+                };
+                operations.push((method.clone(), path.clone(), concrete, allowed, want));
             }
         }
     }
-    // Deleting the install goes last, so every other operation finds it.
-    operations.sort_by_key(|(method, ..)| method == "delete");
+    // Deactivating the install goes next to last (so syncing it is still
+    // allowed before), deleting it last, so every other operation finds it.
+    operations
+        .sort_by_key(|(method, path, ..)| (method == "delete", path.ends_with("/deactivate")));
     assert!(operations.len() > 25, "{}", operations.len());
 
     let client = reqwest::Client::new();
@@ -181,7 +223,7 @@ async fn every_operation_against_every_caller() {
         req.send()
     };
     // First everyone who may not, so nothing has changed yet.
-    for (method, path, url, allowed) in &operations {
+    for (method, path, url, allowed, _) in &operations {
         let res = send(method, url, None).await.unwrap();
         assert_eq!(res.status(), 401, "anonymous {method} {path}");
         for (name, token) in callers.iter().filter(|(n, _)| !allowed.contains(n)) {
@@ -202,18 +244,25 @@ async fn every_operation_against_every_caller() {
     }
     let install_before = app.store.install(&install_id).await.unwrap();
     assert_eq!(install_before.as_ref().unwrap().status, "connected");
-    // Then everyone who may: never turned away.
-    for (method, path, url, allowed) in &operations {
+    // Then everyone who may: the operation's own answer, every mismatch
+    // reported at once.
+    let mut wrong = Vec::new();
+    let mut answered = 0;
+    for (method, path, url, allowed, want) in &operations {
         for (name, token) in callers.iter().filter(|(n, _)| allowed.contains(n)) {
             let res = send(method, url, Some(token)).await.unwrap();
             let status = res.status().as_u16();
             let body = res.text().await.unwrap();
-            assert!(
-                ![401, 403, 404, 405].contains(&status),
-                "{name} {method} {path}: {status} {body}"
-            );
+            answered += 1;
+            if status != *want {
+                wrong.push(format!(
+                    "{name} {method} {path}: {status}, expected {want}: {body:.300}"
+                ));
+            }
         }
     }
+    assert!(answered > 25, "{answered}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     let (status, _) = get(
         &app,
         &admin,

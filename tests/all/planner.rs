@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::helpers::*;
+use lockgate::vocabulary::{Operation, RowStatus};
 
 /// What the data rules say the planner may receive: employees inside their
 /// employment window, not excluded from planner-export, in `department` if
@@ -94,19 +95,24 @@ async fn exports_exactly_the_visible_employees_and_absences() {
     }
     // The key came from the host, as a header.
     let auth = planner.state.lock().unwrap().auth.clone();
+    assert!(!auth.is_empty(), "the planner was called");
     assert!(
         auth.iter().all(|a| a == &format!("Bearer {PLANNER_KEY}")),
         "{auth:?}"
     );
 
     // One row per employee, stored.
-    assert_eq!(summary.counts["update"]["success"], want.len() as i64);
+    assert_eq!(
+        summary.counts[&Operation::Update][&RowStatus::Success],
+        want.len() as i64
+    );
     let stored = tenant
         .store
         .run_rows(&summary.run.id, None, None, None, 10_000)
         .await
         .unwrap();
     assert_eq!(stored.len(), want.len());
+    assert!(!stored.is_empty());
     assert!(
         stored
             .iter()
@@ -148,12 +154,15 @@ async fn partner_rejections_make_a_partially_successful_run() {
         .await;
     assert_eq!(summary.run.status, "partially_successful");
     assert_eq!(summary.status_label(), "Partially successful");
-    assert_eq!(summary.counts["update"]["failed"], 2);
-    assert_eq!(summary.counts["update"]["success"], want.len() as i64 - 2);
+    assert_eq!(summary.counts[&Operation::Update][&RowStatus::Failed], 2);
+    assert_eq!(
+        summary.counts[&Operation::Update][&RowStatus::Success],
+        want.len() as i64 - 2
+    );
 
     let failed = tenant
         .store
-        .run_rows(&summary.run.id, Some("failed"), None, None, 100)
+        .run_rows(&summary.run.id, Some(RowStatus::Failed), None, None, 100)
         .await
         .unwrap();
     let failed_ids: Vec<_> = failed
@@ -271,7 +280,7 @@ async fn second_run_sends_only_changes() {
     let moved = moved.clone();
     tenant
         .store
-        .upsert_employees(TENANT, &[moved.clone()])
+        .upsert_employees(TENANT, std::slice::from_ref(&moved))
         .await
         .unwrap();
     let absence = lockgate::hr::Absence {
@@ -441,8 +450,12 @@ async fn a_rate_limited_run_keeps_its_progress_and_says_so() {
     );
     let sent = planner.take_resources().len();
     assert_eq!(sent, 200, "the first batch stays sent");
-    let failed = summary.counts["update"]["failed"];
+    let failed = summary.counts[&Operation::Update][&RowStatus::Failed];
     assert!(failed > 0);
+    assert!(
+        summary.rows.iter().any(|r| r.status == "failed"),
+        "the failed rows are listed"
+    );
     assert!(
         summary
             .rows

@@ -1,42 +1,22 @@
 //! The platform over real HTTP: a partner submits, the operator approves,
 //! a tenant admin finds, previews, grants and connects; the workers run
 //! the initial, manual and scheduled syncs; monitoring shows runs and rows.
-//! Also the install lifecycle, bad input, the access matrix and the job
-//! queue shared by replicas.
+//! The fixtures here (a listed planner export, the connect wizard, waits
+//! on runs) serve the install, queue and audit tests too.
 
-use std::time::Duration;
-
+use lockgate::auth::Role;
+use lockgate_tests::http::{get, post_json, submit};
+use lockgate_tests::{TestApp, eventually, spawn_app_with, tenant_token, token};
 use serde_json::{Value, json};
 
-use crate::api::{App, get, post_json, send_json, spawn_app_with, submit, tenant_token, token};
 use crate::helpers::{FakePlanner, PLANNER_KEY};
-use lockgate::auth::Role;
 
-const TENANT: &str = "t-1";
-
-/// Polls `check` until it returns `Some`, for at most 30 s.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+pub(crate) const TENANT: &str = "t-1";
 
 /// An app whose connectors may reach `planner`, with the planner export
 /// listed (submitted by a partner, approved by the operator) and a sandbox
 /// tenant.
-async fn listed_app(planner: &FakePlanner) -> (App, String) {
+pub(crate) async fn listed_app(planner: &FakePlanner) -> (TestApp, String) {
     let mut operator = lockgate::policy::OperatorPolicy::default();
     operator.allow(&planner.addr.to_string()).unwrap();
     let app = spawn_app_with(operator).await;
@@ -59,7 +39,7 @@ async fn listed_app(planner: &FakePlanner) -> (App, String) {
     (app, admin)
 }
 
-fn connect_body(planner: &FakePlanner, key: &str, grant: Option<Value>) -> String {
+pub(crate) fn connect_body(planner: &FakePlanner, key: &str, grant: Option<Value>) -> String {
     let mut body = json!({
         "plugin": "planner-export",
         "config": { "planner-url": planner.url(), "api-key": key },
@@ -70,7 +50,7 @@ fn connect_body(planner: &FakePlanner, key: &str, grant: Option<Value>) -> Strin
     body.to_string()
 }
 
-async fn connect(app: &App, admin: &str, planner: &FakePlanner, key: &str) -> Value {
+pub(crate) async fn connect(app: &TestApp, admin: &str, planner: &FakePlanner, key: &str) -> Value {
     let path = format!("/api/v1/tenants/{TENANT}/installs");
     let (status, preview) = post_json(
         app,
@@ -91,7 +71,7 @@ async fn connect(app: &App, admin: &str, planner: &FakePlanner, key: &str) -> Va
     install
 }
 
-async fn runs(app: &App, admin: &str, install: &str) -> Vec<Value> {
+pub(crate) async fn runs(app: &TestApp, admin: &str, install: &str) -> Vec<Value> {
     let (status, body) = get(
         app,
         admin,
@@ -104,7 +84,12 @@ async fn runs(app: &App, admin: &str, install: &str) -> Vec<Value> {
 }
 
 /// Waits until the install has `n` finished runs; returns them, newest first.
-async fn finished_runs(app: &App, admin: &str, install: &str, n: usize) -> Vec<Value> {
+pub(crate) async fn finished_runs(
+    app: &TestApp,
+    admin: &str,
+    install: &str,
+    n: usize,
+) -> Vec<Value> {
     eventually(&format!("{n} finished run(s)"), || async {
         let runs = runs(app, admin, install).await;
         (runs.len() >= n && runs.iter().all(|r| r["status"] != "running")).then_some(runs)
@@ -264,446 +249,4 @@ async fn a_connected_install_syncs_and_monitoring_shows_every_row() {
     // The key is sealed in the database, not stored as written.
     let sealed = app.store.install_secrets(&id).await.unwrap().unwrap();
     assert!(!sealed.contains(PLANNER_KEY));
-}
-
-#[tokio::test]
-async fn an_install_goes_through_pending_connected_inactive_and_deleted() {
-    let planner = FakePlanner::start().await;
-    let (app, admin) = listed_app(&planner).await;
-    let install = connect(&app, &admin, &planner, "wrong-key").await;
-    assert_eq!(install["status_label"], "Pending", "{install}");
-    let reason = install["status_reason"].as_str().unwrap();
-    assert!(reason.contains("401"), "{reason}");
-    let id = install["id"].as_str().unwrap().to_string();
-    let base = format!("/api/v1/tenants/{TENANT}/installs/{id}");
-
-    let (status, body) = post_json(&app, &admin, &format!("{base}/sync"), "").await;
-    assert_eq!(status, 409, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("check the connection")
-    );
-
-    // Reconfigure only the key; the rest is kept, the check runs again.
-    let (status, body) = send_json(
-        &app,
-        reqwest::Method::PATCH,
-        &admin,
-        &base,
-        &json!({ "config": { "api-key": PLANNER_KEY }, "schedule": "daily@05:30" }).to_string(),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status_label"], "Connected", "{body}");
-    assert_eq!(body["schedule"], "daily@05:30");
-    assert!(body["next_run_at"].as_str().unwrap().contains("T05:30:00"));
-    assert_eq!(body["config"]["planner-url"], planner.url());
-
-    let (status, body) = post_json(&app, &admin, &format!("{base}/deactivate"), "").await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status_label"], "Inactive");
-    assert_eq!(body["next_run_at"], Value::Null);
-    let (status, _) = post_json(&app, &admin, &format!("{base}/sync"), "").await;
-    assert_eq!(status, 409);
-
-    let (status, body) = post_json(&app, &admin, &format!("{base}/reactivate"), "").await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status_label"], "Connected");
-
-    // Connecting the same connector twice is a conflict.
-    let (status, body) = post_json(
-        &app,
-        &admin,
-        &format!("/api/v1/tenants/{TENANT}/installs"),
-        &connect_body(&planner, PLANNER_KEY, None),
-    )
-    .await;
-    assert_eq!(status, 409, "{body}");
-
-    let (status, _) = send_json(&app, reqwest::Method::DELETE, &admin, &base, "").await;
-    assert_eq!(status, 204);
-    let (status, _) = get(&app, &admin, &base, None).await;
-    assert_eq!(status, 404);
-    assert_eq!(app.store.install_secrets(&id).await.unwrap(), None);
-    let (_, view) = get(
-        &app,
-        &admin,
-        &format!("/api/v1/tenants/{TENANT}/installs"),
-        None,
-    )
-    .await;
-    assert_eq!(view["items"], json!([]));
-}
-
-#[tokio::test]
-async fn bad_connect_requests_are_explained_and_store_nothing() {
-    let planner = FakePlanner::start().await;
-    let (app, admin) = listed_app(&planner).await;
-    let path = format!("/api/v1/tenants/{TENANT}/installs");
-    let cases: Vec<(String, u16, &str, Vec<&str>)> = vec![
-        ("{not json".into(), 400, "bad_json", vec![]),
-        (
-            json!({ "plugin": "planner-export", "colour": 1 }).to_string(),
-            400,
-            "bad_json",
-            vec![],
-        ),
-        (
-            json!({ "plugin": 5 }).to_string(),
-            400,
-            "bad_json",
-            vec![],
-        ),
-        (
-            json!({ "plugin": "nope" }).to_string(),
-            422,
-            "invalid_field",
-            vec!["plugin"],
-        ),
-        (
-            json!({
-                "plugin": "planner-export",
-                "config": { "planner-url": "ftp://x", "include-pending": "maybe", "extra": 1, "initial-sync-from": [1] },
-            })
-            .to_string(),
-            422,
-            "invalid_config",
-            vec![
-                "config.planner-url",
-                "config.include-pending",
-                "config.extra",
-                "config.initial-sync-from",
-                "config.api-key",
-            ],
-        ),
-        (
-            json!({
-                "plugin": "planner-export",
-                "config": { "planner-url": planner.url(), "api-key": "k" },
-                "schedule": "every tuesday",
-            })
-            .to_string(),
-            422,
-            "invalid_field",
-            vec!["schedule"],
-        ),
-    ];
-    for (body, status, code, fields) in cases {
-        let (got, answer) = post_json(&app, &admin, &path, &body).await;
-        assert_eq!(got, status, "{body}: {answer}");
-        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
-        let named: Vec<_> = answer["error"]["fields"]
-            .as_array()
-            .map(|f| {
-                f.iter()
-                    .map(|p| p["field"].as_str().unwrap().to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for field in fields {
-            assert!(
-                named.iter().any(|n| n == field),
-                "{field} missing in {answer}"
-            );
-        }
-    }
-    assert!(app.store.tenant_installs(TENANT).await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn installs_are_reachable_only_by_their_tenants_admins() {
-    let planner = FakePlanner::start().await;
-    let (app, admin) = listed_app(&planner).await;
-    let install = connect(&app, &admin, &planner, PLANNER_KEY).await;
-    let id = install["id"].as_str().unwrap().to_string();
-    let run = finished_runs(&app, &admin, &id, 1).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    lockgate::sandbox::ensure_tenant(&app.store, "t-2", 5, 1)
-        .await
-        .unwrap();
-
-    let partner = token(&app, Role::Partner, Some("planner-co"), None).await;
-    let operator = token(&app, Role::Operator, None, None).await;
-    let other_admin = tenant_token(&app, "t-2", true).await;
-    let no_right = tenant_token(&app, TENANT, false).await;
-
-    let base = format!("/api/v1/tenants/{TENANT}");
-    let reads = [
-        format!("{base}/installs"),
-        format!("{base}/installs/{id}"),
-        format!("{base}/installs/{id}/runs"),
-        format!("{base}/runs/{run}"),
-        format!("{base}/runs/{run}/rows"),
-    ];
-    let writes = [
-        (reqwest::Method::POST, format!("{base}/installs/preview")),
-        (reqwest::Method::POST, format!("{base}/installs")),
-        (reqwest::Method::PATCH, format!("{base}/installs/{id}")),
-        (reqwest::Method::POST, format!("{base}/installs/{id}/check")),
-        (
-            reqwest::Method::POST,
-            format!("{base}/installs/{id}/deactivate"),
-        ),
-        (
-            reqwest::Method::POST,
-            format!("{base}/installs/{id}/reactivate"),
-        ),
-        (
-            reqwest::Method::POST,
-            format!("{base}/installs/{id}/upgrade"),
-        ),
-        (reqwest::Method::POST, format!("{base}/installs/{id}/sync")),
-        (reqwest::Method::DELETE, format!("{base}/installs/{id}")),
-    ];
-    // (who, expected status for reads, for writes)
-    let callers = [
-        ("partner", &partner, 404, 404),
-        ("other tenant's admin", &other_admin, 404, 404),
-        ("admin without the marketplace right", &no_right, 403, 403),
-        ("operator", &operator, 200, 403),
-    ];
-    for (who, token, read_status, write_status) in callers {
-        for path in &reads {
-            let (status, body) = get(&app, token, path, None).await;
-            assert_eq!(status, read_status, "{who} GET {path}: {body}");
-            if status >= 400 {
-                assert!(
-                    !body.to_string().contains(&id),
-                    "{who} learned the install id"
-                );
-            }
-        }
-        for (method, path) in &writes {
-            let (status, body) = send_json(&app, method.clone(), token, path, "{}").await;
-            assert_eq!(status, write_status, "{who} {method} {path}: {body}");
-        }
-    }
-    // Another tenant's path with one's own token reveals nothing either.
-    let (status, _) = get(
-        &app,
-        &admin,
-        &format!("/api/v1/tenants/t-2/runs/{run}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 404);
-    // Nothing changed.
-    let record = app.store.install(&id).await.unwrap().unwrap();
-    assert_eq!(record.status, "connected");
-}
-
-#[tokio::test]
-async fn repeated_failures_make_an_install_inactive() {
-    let planner = FakePlanner::start().await;
-    let (app, admin) = listed_app(&planner).await;
-    // The partner refuses everyone: every run fails.
-    for employee in app.store.all_employees(TENANT).await.unwrap() {
-        planner.reject(&employee.id);
-    }
-    let install = connect(&app, &admin, &planner, PLANNER_KEY).await;
-    let id = install["id"].as_str().unwrap().to_string();
-    let limit = lockgate::installs::FAILURE_LIMIT as usize;
-    for n in 1..=limit {
-        finished_runs(&app, &admin, &id, n).await;
-        if n < limit {
-            let (status, body) = post_json(
-                &app,
-                &admin,
-                &format!("/api/v1/tenants/{TENANT}/installs/{id}/sync"),
-                "",
-            )
-            .await;
-            assert_eq!(status, 202, "run {n}: {body}");
-        }
-    }
-    let view = eventually("the install to become inactive", || async {
-        let (_, view) = get(
-            &app,
-            &admin,
-            &format!("/api/v1/tenants/{TENANT}/installs/{id}"),
-            None,
-        )
-        .await;
-        (view["status"] == "inactive").then_some(view)
-    })
-    .await;
-    let reason = view["status_reason"].as_str().unwrap();
-    assert!(
-        reason.contains(&format!("{limit} failed runs in a row")),
-        "{reason}"
-    );
-    assert!(
-        runs(&app, &admin, &id)
-            .await
-            .iter()
-            .all(|r| r["status_label"] == "Failed")
-    );
-}
-
-/// A second host on the same database: its own pool, scheduler and workers.
-async fn replica(app: &App, url: &str) -> lockgate::api::AppState {
-    let store = lockgate::Store::open(url).await.unwrap();
-    let state = lockgate::api::AppState::new(
-        store,
-        app.runtime.clone(),
-        app.state.operator.clone(),
-        app.state.artifacts.clone(),
-        app.state.secrets.clone(),
-    );
-    lockgate::worker::start(
-        state.clone(),
-        lockgate::worker::WorkerConfig {
-            workers: 2,
-            lease: Duration::from_secs(5),
-            poll: Duration::from_millis(50),
-        },
-    );
-    state
-}
-
-#[tokio::test]
-async fn replicas_run_every_due_job_exactly_once() {
-    let planner = FakePlanner::start().await;
-    let (app, admin) = listed_app(&planner).await;
-    let url = app.db_url.clone();
-    let _second = replica(&app, &url).await;
-    let _third = replica(&app, &url).await;
-
-    // Many installs (one per tenant), all due at once.
-    let install = connect(&app, &admin, &planner, PLANNER_KEY).await;
-    let template = app
-        .store
-        .install(install["id"].as_str().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    finished_runs(&app, &admin, &template.id, 1).await;
-    let due = lockgate::time::now_text();
-    let mut ids = Vec::new();
-    for n in 0..24 {
-        let tenant = format!("r-{n}");
-        lockgate::sandbox::ensure_tenant(&app.store, &tenant, 3, n)
-            .await
-            .unwrap();
-        let record = lockgate::store::InstallRecord {
-            id: format!("inst-r-{n}"),
-            tenant_id: tenant,
-            next_run_at: Some(due.clone()),
-            ..template.clone()
-        };
-        let sealed = app.store.install_secrets(&template.id).await.unwrap();
-        // Sealed secrets are bound to their install: seal them again.
-        let secrets = app
-            .state
-            .secrets
-            .open(&template.id, sealed.as_deref().unwrap())
-            .unwrap();
-        let resealed = app.state.secrets.seal(&record.id, &secrets);
-        app.store
-            .create_install_sealed(&record, Some(&resealed))
-            .await
-            .unwrap();
-        ids.push(record.id);
-    }
-    for id in &ids {
-        let runs = eventually("the scheduled run", || async {
-            let runs = app.store.runs_of_install(id).await.unwrap();
-            (runs.len() == 1 && runs[0].status != "running").then_some(runs)
-        })
-        .await;
-        assert_eq!(runs[0].status, "successful", "{:?}", runs[0]);
-        assert_eq!(runs[0].trigger, "scheduled");
-    }
-    // Give a duplicate the time it would need to show up.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    for id in &ids {
-        assert_eq!(
-            app.store.runs_of_install(id).await.unwrap().len(),
-            1,
-            "{id}"
-        );
-        let jobs = app.store.install_jobs(id, 10).await.unwrap();
-        assert_eq!(jobs.len(), 1, "{jobs:?}");
-        assert_eq!(jobs[0].attempts, 1);
-    }
-}
-
-#[tokio::test]
-async fn the_audit_trail_lists_every_read_as_json_lines() {
-    let planner = FakePlanner::start().await;
-    let (app, admin) = listed_app(&planner).await;
-    let install = connect(&app, &admin, &planner, PLANNER_KEY).await;
-    let id = install["id"].as_str().unwrap().to_string();
-    let run = finished_runs(&app, &admin, &id, 1).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let today = lockgate::time::date_text(lockgate::time::today());
-
-    let res = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/tenants/{TENANT}/audit?from={today}&to={today}",
-            app.url
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-type"], "application/x-ndjson");
-    let text = res.text().await.unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect();
-    let reads: Vec<_> = lines
-        .iter()
-        .filter(|l| l["run_id"] == run.as_str() && l["what"] == "employees")
-        .collect();
-    assert!(!reads.is_empty(), "{text}");
-    let mut read_ids: Vec<String> = reads
-        .iter()
-        .flat_map(|l| l["employee_ids"].as_array().unwrap().clone())
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    read_ids.sort();
-    let mut sent = planner.received_ids();
-    sent.sort();
-    assert_eq!(read_ids, sent, "read exactly who was sent");
-    assert!(
-        reads
-            .iter()
-            .all(|l| l["attribute_groups"] == json!(["employees.basic"])
-                && l["action"] == "read"
-                && l["connector_id"] == "planner-export"
-                && l["install_id"] == id.as_str())
-    );
-    assert!(lines.iter().any(|l| l["what"] == "absences"), "{text}");
-
-    // Yesterday: nothing. A bad date: explained.
-    let yesterday =
-        lockgate::time::date_text(lockgate::time::add_days(lockgate::time::today(), -1));
-    let res = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/tenants/{TENANT}/audit?from={yesterday}&to={yesterday}",
-            app.url
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.text().await.unwrap(), "");
-    let (status, body) = get(
-        &app,
-        &admin,
-        &format!("/api/v1/tenants/{TENANT}/audit?from=yesterday&to={today}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
-    assert_eq!(body["error"]["fields"][0]["field"], "from");
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use lockgate::vet::{Verdict, VetOptions, VetReport, vet};
+use lockgate::review::vet::{Verdict, VetOptions, VetReport, vet};
 
 use crate::helpers::{FakePlanner, PLANNER_KEY};
 
@@ -25,7 +25,7 @@ fn program(name: &str) -> Vec<u8> {
     std::fs::read(lockgate_tests::program(name)).unwrap()
 }
 
-fn find<'a>(report: &'a VetReport, name: &str) -> &'a lockgate::vet::Check {
+fn find<'a>(report: &'a VetReport, name: &str) -> &'a lockgate::review::vet::Check {
     report
         .checks
         .iter()
@@ -185,8 +185,9 @@ async fn an_upgrade_that_drops_configuration_fields_is_flagged() {
 
 #[tokio::test]
 async fn approving_a_failing_report_needs_an_override_with_a_reason() {
-    use crate::api::{get, post_json, spawn_app, submit, token};
     use lockgate::auth::Role;
+    use lockgate_tests::http::{get, post_json, submit};
+    use lockgate_tests::{spawn_app, token};
     let app = spawn_app().await;
     let partner = token(&app, Role::Partner, Some("flaw-co"), None).await;
     let operator = token(&app, Role::Operator, None, None).await;
@@ -238,23 +239,19 @@ async fn approving_a_failing_report_needs_an_override_with_a_reason() {
 /// changed file refuses to run, and says so.
 #[tokio::test]
 async fn a_tampered_artifact_refuses_to_load() {
-    let dir = crate::helpers::TempDir::new();
-    let artifacts = lockgate::artifacts::Artifacts::new(dir.0.join("artifacts"));
-    let sha = artifacts.put(lockgate::demo::PLANNER_EXPORT).unwrap();
-    let state = lockgate::api::AppState::new(
-        crate::helpers::test_store(&dir).await,
-        runtime(),
-        Default::default(),
-        artifacts.clone(),
-        lockgate::secrets::SecretBox::from_hex(&lockgate::secrets::SecretBox::generate_key())
-            .unwrap(),
+    let dir = lockgate_tests::TempDir::new();
+    let db_url = lockgate_tests::test_database_url(&dir).await;
+    let config = lockgate_tests::app::test_config(
+        &db_url,
+        &dir,
+        lockgate::policy::OperatorPolicy::default(),
     );
+    // Two hosts on the same database and data folder.
+    let host = lockgate::app::App::build(config.clone()).await.unwrap();
+    let sha = host.artifacts.put(lockgate::demo::PLANNER_EXPORT).unwrap();
+    let fresh = lockgate::app::App::build(config).await.unwrap();
     // Untouched, it loads.
-    let fresh = lockgate::api::AppState {
-        runtime: runtime(),
-        ..state.clone()
-    };
-    assert!(lockgate::installs::plugin(&fresh, &sha).is_ok());
+    assert!(fresh.plugin(&sha).is_ok());
     // One byte changed on disk: a host that has not loaded it yet refuses.
     let path = std::fs::read_dir(dir.0.join("artifacts"))
         .unwrap()
@@ -265,9 +262,9 @@ async fn a_tampered_artifact_refuses_to_load() {
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
     std::fs::write(&path, bytes).unwrap();
-    let err = match lockgate::installs::plugin(&state, &sha) {
+    let err = match host.plugin(&sha) {
         Ok(_) => panic!("a tampered artifact loaded"),
-        Err(e) => e,
+        Err(e) => e.to_string(),
     };
     assert!(
         err.contains("does not match its digest") && err.contains(&sha),

@@ -241,7 +241,7 @@ async fn install(
         plugin_version: plugin.manifest.version.clone(),
         plugin_sha256: plugin.sha256.clone(),
         config,
-        status: "connected".into(),
+        status: lockgate::vocabulary::InstallStatus::Connected,
         ..Default::default()
     };
     store.create_install(&record).await.expect("install");
@@ -351,12 +351,11 @@ async fn native_planner_sync(store: &Store, url: &str, run_id: &str) -> usize {
                 recorded_at: lockgate::time::now_text(),
                 employee_id: Some(id.to_string()),
                 operation: if item["result"] == "created" {
-                    "provision"
+                    lockgate::vocabulary::Operation::Provision
                 } else {
-                    "update"
-                }
-                .into(),
-                status: "success".into(),
+                    lockgate::vocabulary::Operation::Update
+                },
+                status: lockgate::vocabulary::RowStatus::Success,
                 message: format!("sent with {n} absence(s)"),
                 partner_status: item["code"].as_i64(),
                 partner_body: None,
@@ -426,12 +425,13 @@ async fn sync_vs_native(runtime: &Runtime, store: &Store, employees: usize) {
             tenant_id: TENANT.into(),
             connector_id: "planner-export".into(),
             plugin_version: "native".into(),
-            kind: "sync".into(),
-            trigger: "initial".into(),
-            status: "running".into(),
+            kind: lockgate::vocabulary::JobKind::Sync,
+            trigger: lockgate::vocabulary::RunTrigger::Initial,
+            status: lockgate::vocabulary::RunStatus::Running,
             started_at: lockgate::time::now_text(),
             finished_at: None,
             duration_ms: None,
+            failure_kind: None,
             failure_reason: None,
             requests: 0,
             peak_memory: 0,
@@ -491,13 +491,14 @@ async fn event_latency(dir: &std::path::Path) {
     let mut operator = OperatorPolicy::default();
     operator.allow(&addr).expect("allow");
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
-    let state = lockgate::api::AppState::new(
+    let state = lockgate::app::App::from_parts(
         store.clone(),
         runtime,
         operator,
         lockgate::artifacts::Artifacts::new(dir.join("artifacts")),
         lockgate::secrets::SecretBox::from_hex(&lockgate::secrets::SecretBox::generate_key())
             .expect("key"),
+        lockgate::policy::Limits::default(),
     );
     let bytes = std::fs::read(lockgate_tests::program("test-events")).expect("test-events");
     let sha = state.artifacts.put(&bytes).expect("artifact");
@@ -509,7 +510,7 @@ async fn event_latency(dir: &std::path::Path) {
             plugin_version: "0.1.0".into(),
             plugin_sha256: sha,
             config: [("partner-url".to_string(), format!("http://{addr}"))].into(),
-            status: "connected".into(),
+            status: lockgate::vocabulary::InstallStatus::Connected,
             ..Default::default()
         })
         .await

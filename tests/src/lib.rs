@@ -1,5 +1,20 @@
-//! Paths of the test programs (connectors built from source for the tests,
-//! hostile ones included), compiled by this crate's build script.
+//! Shared fixtures of the end-to-end suites (`tests/all` and the `lockgate`
+//! binary's own tests): the test programs compiled by this crate's build
+//! script, temporary folders, a fresh database per test, the API with its
+//! workers on loopback, and waits on conditions instead of fixed sleeps.
+
+pub mod app;
+pub mod database;
+pub mod http;
+pub mod net;
+pub mod tempdir;
+pub mod wait;
+
+pub use app::{TestApp, spawn_app, spawn_app_with, tenant_token, token};
+pub use database::{test_database_url, test_store};
+pub use net::closed_port;
+pub use tempdir::TempDir;
+pub use wait::{eventually, eventually_within, jobs_settled};
 
 /// A test program's `.wasm` file by crate name, e.g. `test-hostile`.
 pub fn program(name: &str) -> std::path::PathBuf {

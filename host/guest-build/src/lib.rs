@@ -32,8 +32,12 @@ pub fn build(workspace_root: &Path, packages: &[&str], sources: &[&str]) -> Path
         .args(["build", "--profile", "guest", "--target", "wasm32-wasip2"])
         .arg("--target-dir")
         .arg(&guest_target)
-        // Flags meant for the host build must not reach the guest build.
+        // Flags meant for the host build must not reach the guest build,
+        // nor a lint run's compiler wrapper (guests are linted on their own).
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("CLIPPY_ARGS")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET");

@@ -3,68 +3,24 @@
 //! they tell the caller what to fix and nothing internal (details go to the
 //! log).
 
-use std::sync::Arc;
-
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
 use serde_json::json;
 
+mod access;
 mod catalog;
 mod hr;
 mod installs;
+mod monitoring;
+mod webhooks;
 
-use crate::artifacts::Artifacts;
+use crate::app::App;
 use crate::auth::{Principal, authenticate};
-use crate::policy::{Limits, OperatorPolicy};
-use crate::runtime::Runtime;
-use crate::secrets::SecretBox;
-use crate::store::Store;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub runtime: Arc<Runtime>,
-    pub operator: OperatorPolicy,
-    pub artifacts: Artifacts,
-    /// Seals and opens install secrets.
-    pub secrets: SecretBox,
-    /// Per-invocation limits for every connector call.
-    pub limits: Limits,
-    /// Wakes this process's idle workers when a job is enqueued.
-    pub queue: Arc<tokio::sync::Notify>,
-}
-
-impl AppState {
-    pub fn new(
-        store: Store,
-        runtime: Arc<Runtime>,
-        operator: OperatorPolicy,
-        artifacts: Artifacts,
-        secrets: SecretBox,
-    ) -> AppState {
-        AppState {
-            store,
-            runtime,
-            operator,
-            artifacts,
-            secrets,
-            limits: Limits::default(),
-            queue: Arc::new(tokio::sync::Notify::new()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FieldProblem {
-    pub field: String,
-    pub message: String,
-}
+pub use crate::field::FieldProblem;
 
 /// An error response.
 #[derive(Debug)]
@@ -175,10 +131,10 @@ pub fn field_error(field: &str, message: &str) -> ApiError {
 /// The authenticated caller of a request.
 pub struct Caller(pub Principal);
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<App> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &App) -> Result<Self, ApiError> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -195,7 +151,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: App) -> Router {
     Router::new()
         .route("/", get(console))
         .route("/console", get(console))
@@ -281,13 +237,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/tenants/{tenant}/installs/{id}/runs",
-            get(installs::runs),
+            get(monitoring::runs),
         )
-        .route("/api/v1/tenants/{tenant}/audit", get(installs::audit))
-        .route("/api/v1/tenants/{tenant}/runs/{run}", get(installs::run))
+        .route("/api/v1/tenants/{tenant}/audit", get(monitoring::audit))
+        .route("/api/v1/tenants/{tenant}/runs/{run}", get(monitoring::run))
         .route(
             "/api/v1/tenants/{tenant}/runs/{run}/rows",
-            get(installs::rows),
+            get(monitoring::rows),
         )
         .route(
             "/api/v1/tenants/{tenant}/installs/{id}/webhook-secret",
@@ -295,15 +251,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/hooks/{*rest}",
-            axum::routing::any(crate::webhooks::receive).layer(
-                axum::extract::DefaultBodyLimit::max(crate::webhooks::MAX_DELIVERY_BYTES),
-            ),
+            axum::routing::any(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(
+                crate::webhooks::MAX_DELIVERY_BYTES,
+            )),
         )
         .fallback(|| async { ApiError::not_found("endpoint") })
         .with_state(state)
 }
 
-async fn healthz(State(state): State<AppState>) -> Response {
+async fn healthz(State(state): State<App>) -> Response {
     match state.store.ping().await {
         Ok(()) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
         Err(e) => {
@@ -319,7 +275,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 /// Prometheus text: runs by status and their durations, instantiations,
 /// policy denials.
-async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn metrics(State(state): State<App>) -> Result<Response, ApiError> {
     use std::fmt::Write;
     use std::sync::atomic::Ordering::Relaxed;
     let mut out = String::new();
@@ -412,6 +368,6 @@ async fn me(Caller(principal): Caller) -> Json<Principal> {
 }
 
 /// Serves the API on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, state: App) -> std::io::Result<()> {
     axum::serve(listener, router(state)).await
 }

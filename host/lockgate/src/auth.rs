@@ -4,46 +4,11 @@
 //! marketplace integrations). Only a token's SHA-256 is stored.
 
 use rand::Rng;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::store::{Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Operator,
-    Partner,
-    TenantAdmin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Operator => "operator",
-            Role::Partner => "partner",
-            Role::TenantAdmin => "tenant-admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        [Role::Operator, Role::Partner, Role::TenantAdmin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
-
-/// An authenticated caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Principal {
-    pub token_id: String,
-    pub role: Role,
-    pub partner_id: Option<String>,
-    pub tenant_id: Option<String>,
-    /// A tenant admin may connect and manage integrations only with it.
-    pub marketplace_right: bool,
-    pub label: String,
-}
+pub use crate::principal::{Principal, Role};
 
 /// What a new token is for.
 #[derive(Debug, Clone)]

@@ -146,9 +146,28 @@ pub fn bundled() -> Vec<&'static [u8]> {
     ]
 }
 
+/// Why the demo could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("a bundled connector does not pass inspection")]
+    BundledRefused,
+    #[error("the planner export is not listed")]
+    PlannerNotListed,
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Catalog(#[from] crate::store::catalog::CatalogError),
+    #[error(transparent)]
+    Artifact(#[from] crate::artifacts::ArtifactError),
+    #[error(transparent)]
+    Prepare(#[from] crate::app::PrepareError),
+    #[error(transparent)]
+    Token(#[from] crate::auth::TokenError),
+}
+
 /// Lists the bundled connectors in the marketplace as the platform's own
 /// (approved, Premier), unless they already are.
-pub async fn publish_bundled(state: &crate::api::AppState) -> anyhow::Result<()> {
+pub async fn publish_bundled(state: &crate::app::App) -> Result<(), DemoError> {
     use crate::store::catalog::Decision;
     for bytes in bundled() {
         let inspection = lockgate_manifest::inspect(bytes);
@@ -156,7 +175,7 @@ pub async fn publish_bundled(state: &crate::api::AppState) -> anyhow::Result<()>
             .manifest
             .clone()
             .filter(|_| inspection.is_acceptable())
-            .ok_or_else(|| anyhow::anyhow!("a bundled connector does not pass inspection"))?;
+            .ok_or(DemoError::BundledRefused)?;
         let sha256 = state.artifacts.put(bytes)?;
         let version = state
             .store
@@ -191,13 +210,12 @@ pub async fn publish_bundled(state: &crate::api::AppState) -> anyhow::Result<()>
 /// demo planner at `planner_url` (the address changes every start, so an
 /// existing install is pointed at it again), and a token per role.
 pub async fn bootstrap(
-    state: &crate::api::AppState,
+    state: &crate::app::App,
     planner_url: &str,
     employees: usize,
     seed: u64,
-) -> anyhow::Result<DemoAccess> {
+) -> Result<DemoAccess, DemoError> {
     use crate::auth::{NewToken, Role, create_token};
-    use crate::store::installs::PENDING;
     publish_bundled(state).await?;
     crate::sandbox::ensure_tenant(&state.store, "demo", employees, seed).await?;
 
@@ -207,8 +225,8 @@ pub async fn bootstrap(
         .await?
         .into_iter()
         .find(|v| v.plugin_id == "planner-export")
-        .ok_or_else(|| anyhow::anyhow!("the planner export is not listed"))?;
-    let plugin = crate::installs::plugin(state, &version.sha256).map_err(anyhow::Error::msg)?;
+        .ok_or(DemoError::PlannerNotListed)?;
+    let plugin = state.plugin(&version.sha256)?;
     let secrets = BTreeMap::from([("api-key".to_string(), DEMO_API_KEY.to_string())]);
     let existing = state
         .store
@@ -231,7 +249,7 @@ pub async fn bootstrap(
                 plugin_version: version.version.clone(),
                 plugin_sha256: version.sha256.clone(),
                 config: BTreeMap::from([("planner-url".to_string(), planner_url.to_string())]),
-                status: PENDING.into(),
+                status: crate::vocabulary::InstallStatus::Pending,
                 ..Default::default()
             };
             let sealed = state.secrets.seal(&install.id, &secrets);

@@ -11,10 +11,10 @@
 use lockgate_manifest::manifest::EventKind;
 use serde::{Deserialize, Serialize};
 
-use crate::api::AppState;
+use crate::app::App;
 use crate::hr::{Absence, Employee, EmployeeFilter, Visibility};
-use crate::store::installs::CONNECTED;
 use crate::store::{InstallRecord, NewJob, StoreError};
+use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
 
 /// One change, about one record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,11 +41,8 @@ impl HrEvent {
         }
     }
 
-    pub fn name(&self) -> String {
-        serde_json::to_value(self.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default()
+    pub fn name(&self) -> &'static str {
+        crate::vocabulary::event_name(self.kind)
     }
 }
 
@@ -109,7 +106,7 @@ fn visibility(install: &InstallRecord, manifest: &lockgate_manifest::Manifest) -
 
 /// Whether the install may hear about this event now.
 pub async fn may_see(
-    state: &AppState,
+    state: &App,
     install: &InstallRecord,
     manifest: &lockgate_manifest::Manifest,
     event: &HrEvent,
@@ -161,20 +158,16 @@ pub async fn may_see(
 
 /// Queues `events` for every Connected install of the tenant that
 /// subscribed to them and may see them; returns how many jobs were queued.
-pub async fn publish(
-    state: &AppState,
-    tenant: &str,
-    events: &[HrEvent],
-) -> Result<usize, StoreError> {
+pub async fn publish(state: &App, tenant: &str, events: &[HrEvent]) -> Result<usize, StoreError> {
     if events.is_empty() {
         return Ok(0);
     }
     let mut queued = 0;
     for install in state.store.tenant_installs(tenant).await? {
-        if install.status != CONNECTED {
+        if install.status != InstallStatus::Connected {
             continue;
         }
-        let Ok(plugin) = crate::installs::plugin(state, &install.plugin_sha256) else {
+        let Ok(plugin) = state.plugin(&install.plugin_sha256) else {
             continue;
         };
         let manifest = &plugin.manifest;
@@ -186,12 +179,11 @@ pub async fn publish(
                 continue;
             }
             state
-                .store
                 .enqueue(&NewJob {
                     install_id: install.id.clone(),
                     tenant_id: install.tenant_id.clone(),
-                    kind: "event".into(),
-                    trigger: event.name(),
+                    kind: JobKind::Event,
+                    trigger: RunTrigger::Event(event.kind),
                     payload: serde_json::to_string(event).ok(),
                     dedupe_key: None,
                     due_at: crate::time::now_text(),
@@ -199,9 +191,6 @@ pub async fn publish(
                 .await?;
             queued += 1;
         }
-    }
-    if queued > 0 {
-        crate::worker::wake(&state.queue);
     }
     Ok(queued)
 }

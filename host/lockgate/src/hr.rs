@@ -8,6 +8,23 @@ use time::Date;
 
 use lockgate_manifest::{AbsenceWindow, Scope};
 
+/// An employee a connector asks the host to create; the host fills in the
+/// tenant's defaults for what is missing and forms the login.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewEmployee {
+    pub first_name: String,
+    pub last_name: String,
+    pub work_email: Option<String>,
+    pub personal_email: Option<String>,
+    pub phone: Option<String>,
+    pub department: Option<String>,
+    pub position: Option<String>,
+    pub legal_entity: Option<String>,
+    pub contract_type: Option<String>,
+    /// `YYYY-MM-DD`; the day of the trigger when absent.
+    pub start_date: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Employee {
     pub id: String,

@@ -5,17 +5,17 @@
 //! between Pending and Connected; the schedule's next slot.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use lockgate_manifest::manifest::check_value;
 use lockgate_manifest::{Manifest, Schedule};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::api::{AppState, FieldProblem};
+use crate::app::App;
+use crate::field::FieldProblem;
 use crate::runtime::{Call, CallResult, Plugin};
 use crate::store::InstallRecord;
-use crate::store::installs::{CONNECTED, PENDING};
+use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
 
 /// Failed runs in a row after which an install becomes inactive.
 pub const FAILURE_LIMIT: i64 = 5;
@@ -56,10 +56,7 @@ impl CheckedConfig {
 }
 
 fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
-    FieldProblem {
-        field: format!("config.{field}"),
-        message: message.into(),
-    }
+    FieldProblem::new(format!("config.{field}"), message)
 }
 
 /// Checks `input` against the manifest's schema. Values may be text,
@@ -78,7 +75,10 @@ pub fn check_config(
             let known: Vec<_> = manifest.config.iter().map(|f| f.key.as_str()).collect();
             problems.push(problem(
                 key,
-                format!("unknown field; this connector has {}", known.join(", ")),
+                format!(
+                    "the connector has no such field; it has {}",
+                    known.join(", ")
+                ),
             ));
             continue;
         };
@@ -111,6 +111,9 @@ pub fn check_config(
         }
     }
     for field in manifest.config.iter().filter(|f| f.required) {
+        // A default fills in a missing plain value when the connector reads
+        // it. A secret has no default anyone may see (the manifest rules
+        // refuse one), so a required secret is set only by a value given.
         let set = if field.secret {
             out.secrets.contains_key(&field.key)
         } else {
@@ -135,16 +138,13 @@ pub fn check_config(
 pub fn permissions(
     manifest: &Manifest,
     config: &CheckedConfig,
-    state: &AppState,
+    state: &App,
 ) -> Result<Permissions, Vec<FieldProblem>> {
     let grant = crate::policy::Grant::resolve(manifest, &config.all(), state.operator.clone())
         .map_err(|problems| {
             problems
                 .into_iter()
-                .map(|p| FieldProblem {
-                    field: "config".into(),
-                    message: p,
-                })
+                .map(|p| FieldProblem::new("config", p))
                 .collect::<Vec<_>>()
         })?;
     Ok(Permissions {
@@ -186,40 +186,9 @@ pub fn next_slot(schedule: Option<&str>) -> Option<String> {
         .map(crate::time::instant)
 }
 
-/// The prepared build an install is pinned to, loaded from the verified
-/// artifact store when this process has not loaded it yet.
-pub fn plugin(state: &AppState, sha256: &str) -> Result<Arc<Plugin>, String> {
-    if let Some(plugin) = state.runtime.loaded(sha256) {
-        return Ok(plugin);
-    }
-    let bytes = state
-        .artifacts
-        .get(sha256)
-        .map_err(|e| format!("the connector build cannot be read: {e}"))?;
-    state
-        .runtime
-        .load(&bytes)
-        .map_err(|e| format!("the connector build cannot be loaded: {e}"))
-}
-
-/// The install's secrets, opened.
-pub async fn secrets(
-    state: &AppState,
-    install_id: &str,
-) -> Result<BTreeMap<String, String>, String> {
-    match state.store.install_secrets(install_id).await {
-        Ok(Some(sealed)) => state
-            .secrets
-            .open(install_id, &sealed)
-            .map_err(|e| e.to_string()),
-        Ok(None) => Ok(BTreeMap::new()),
-        Err(e) => Err(format!("cannot read the install: {e}")),
-    }
-}
-
 /// Asks the plugin's `validate-config` about the non-secret values.
 pub async fn guest_validate(
-    state: &AppState,
+    state: &App,
     plugin: &Plugin,
     install: &InstallRecord,
     config: &CheckedConfig,
@@ -257,7 +226,7 @@ pub async fn guest_validate(
 
 /// Runs `check-connection`; `Err` carries the reason in words.
 pub async fn check_connection(
-    state: &AppState,
+    state: &App,
     plugin: &Plugin,
     install: &InstallRecord,
     secrets: &BTreeMap<String, String>,
@@ -277,20 +246,20 @@ pub async fn check_connection(
         .runtime
         .invoke(plugin, setup, Call::CheckConnection)
         .await;
-    match report.result {
+    match &report.result {
         Ok(CallResult::Connector(Ok(()))) => Ok(()),
         Ok(CallResult::Connector(Err(e))) => {
-            Err(crate::sync::connector_failure(&e, &report.denials))
+            Err(crate::sync::invocation_failure(e, &report).reason)
         }
         Ok(_) => Err("the connector answered something else than a connection check".into()),
-        Err(reason) => Err(reason),
+        Err(failure) => Err(failure.reason.clone()),
     }
 }
 
 /// Checks the connection and moves the install to Connected (with its next
 /// scheduled slot) or leaves it Pending with the reason. Stores the result.
 pub async fn settle(
-    state: &AppState,
+    state: &App,
     plugin: &Plugin,
     install: &mut InstallRecord,
     secrets: &BTreeMap<String, String>,
@@ -299,19 +268,19 @@ pub async fn settle(
     install.last_check_at = Some(crate::time::now_text());
     match result {
         Ok(()) => {
-            install.status = CONNECTED.into();
+            install.status = InstallStatus::Connected;
             install.status_reason = None;
             install.next_run_at =
                 next_slot(effective_schedule(&plugin.manifest, install).as_deref());
         }
         Err(reason) => {
-            install.status = PENDING.into();
+            install.status = InstallStatus::Pending;
             install.status_reason = Some(format!("connection check failed: {reason}"));
             install.next_run_at = None;
         }
     }
     state.store.update_install(install).await?;
-    if install.status == CONNECTED {
+    if install.status == InstallStatus::Connected {
         // A fresh connection starts the streak over.
         state
             .store
@@ -329,31 +298,19 @@ pub async fn settle(
                 .is_empty()
         {
             state
-                .store
                 .enqueue(&crate::store::NewJob {
                     install_id: install.id.clone(),
                     tenant_id: install.tenant_id.clone(),
-                    kind: "sync".into(),
-                    trigger: "initial".into(),
+                    kind: JobKind::Sync,
+                    trigger: RunTrigger::Initial,
                     payload: None,
                     dedupe_key: Some(format!("initial:{}", install.id)),
                     due_at: crate::time::now_text(),
                 })
                 .await?;
-            crate::worker::wake(&state.queue);
         }
     }
     Ok(())
-}
-
-/// How a status reads in the console.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        CONNECTED => "Connected",
-        PENDING => "Pending",
-        crate::store::installs::INACTIVE => "Inactive",
-        _ => "Deleted",
-    }
 }
 
 #[cfg(test)]
@@ -416,5 +373,60 @@ mod tests {
         assert_eq!(again.secrets["api-key"], "k-1");
         assert_eq!(again.public.get("include-pending"), None);
         assert_eq!(again.public["base-department"], "Sales");
+    }
+
+    /// The planner manifest with a default added after `field`'s `required`.
+    fn with_default(field: &str, default: &str) -> Manifest {
+        let text = include_str!("../../../plugins/planner-export/connector.toml");
+        let at = text.find(&format!("key = \"{field}\"")).unwrap();
+        let required = at + text[at..].find("required = true\n").unwrap();
+        let end = required + "required = true\n".len();
+        let text = format!("{}default = \"{default}\"\n{}", &text[..end], &text[end..]);
+        let m = Manifest::parse(text.as_bytes()).unwrap();
+        assert_eq!(m.field(field).unwrap().default.as_deref(), Some(default));
+        m
+    }
+
+    #[test]
+    fn a_required_secret_needs_a_value_even_with_a_default() {
+        let m = with_default("api-key", "shown-to-everyone");
+        let err = check_config(
+            &m,
+            &input(serde_json::json!({ "planner-url": "https://acme.planner.example" })),
+            &CheckedConfig::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].field, "config.api-key");
+        assert_eq!(err[0].message, "required");
+
+        // A required plain field with a default is satisfied by it; the
+        // default is filled in when read, not stored.
+        let m = with_default("planner-url", "https://planner.example");
+        let ok = check_config(
+            &m,
+            &input(serde_json::json!({ "api-key": "k-1" })),
+            &CheckedConfig::default(),
+        )
+        .unwrap();
+        assert!(!ok.public.contains_key("planner-url"));
+        assert!(!ok.secrets.contains_key("planner-url"));
+    }
+
+    #[test]
+    fn an_unknown_field_names_the_fields_there_are() {
+        let err = check_config(
+            &manifest(),
+            &input(serde_json::json!({ "colour": "red" })),
+            &CheckedConfig::default(),
+        )
+        .unwrap_err();
+        let colour = err.iter().find(|p| p.field == "config.colour").unwrap();
+        assert!(
+            colour
+                .message
+                .starts_with("the connector has no such field; it has planner-url, api-key"),
+            "{colour:?}"
+        );
     }
 }

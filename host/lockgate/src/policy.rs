@@ -48,9 +48,9 @@ impl Default for Limits {
 impl Limits {
     /// "64 MiB" / "512 KiB" / "300 B".
     pub fn human_bytes(bytes: u64) -> String {
-        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
             format!("{} MiB", bytes >> 20)
-        } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
             format!("{} KiB", bytes >> 10)
         } else {
             format!("{bytes} B")

@@ -18,9 +18,8 @@ use lockgate_manifest::{Inspection, Manifest};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-pub use invocation::{
-    Call, CallResult, Invocation, InvocationReport, InvocationSetup, LiveInstance,
-};
+pub use crate::capabilities::Invocation;
+pub use invocation::{Call, CallResult, InvocationReport, InvocationSetup, LiveInstance};
 
 use crate::bindings::ConnectorPre;
 
@@ -156,7 +155,7 @@ impl Runtime {
             plugins: Mutex::new(HashMap::new()),
             stop_ticker,
             counters: Counters::default(),
-            tls: crate::capabilities::http::tls_config(),
+            tls: crate::capabilities::transport::tls_config(),
             tokens: Default::default(),
         })
     }

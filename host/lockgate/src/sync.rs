@@ -9,37 +9,25 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::bindings::{ConnectorError, Trigger};
-use crate::capabilities::LogLine;
 use crate::capabilities::config::visible_config;
 use crate::hr::Visibility;
+use crate::monitoring::LogLine;
 use crate::policy::{Grant, Limits, OperatorPolicy};
-use crate::runtime::{Call, CallResult, InvocationSetup, Plugin, Runtime};
+use crate::runtime::{Call, CallResult, InvocationReport, InvocationSetup, Plugin, Runtime};
 use crate::store::{InstallRecord, RunRecord, RunRow, Store, StoreError};
-
-pub const SUCCESSFUL: &str = "successful";
-pub const PARTIALLY_SUCCESSFUL: &str = "partially_successful";
-pub const FAILED: &str = "failed";
-pub const RUNNING: &str = "running";
+use crate::vocabulary::{
+    Failure, FailureKind, JobKind, Operation, RowStatus, RunStatus, RunTrigger,
+};
 
 /// Rows a summary carries; monitoring pages through the rest.
 pub const SUMMARY_ROWS: i64 = 1000;
-
-/// How a status reads in the console and the CLI.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        SUCCESSFUL => "Successful",
-        PARTIALLY_SUCCESSFUL => "Partially successful",
-        FAILED => "Failed",
-        _ => "Running",
-    }
-}
 
 /// The result of one run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
     pub run: RunRecord,
     /// Rows per `operation` and `status`.
-    pub counts: BTreeMap<String, BTreeMap<String, i64>>,
+    pub counts: BTreeMap<Operation, BTreeMap<RowStatus, i64>>,
     /// All rows of the run.
     pub total_rows: i64,
     /// The first rows, up to [`SUMMARY_ROWS`]; the rest are in the store.
@@ -50,21 +38,54 @@ pub struct RunSummary {
 
 impl RunSummary {
     pub fn status_label(&self) -> &'static str {
-        status_label(&self.run.status)
+        self.run.status.label()
     }
 }
 
-pub fn trigger_name(trigger: Trigger) -> &'static str {
+/// The contract's trigger in the host's vocabulary.
+pub fn run_trigger(trigger: Trigger) -> RunTrigger {
     match trigger {
-        Trigger::Scheduled => "scheduled",
-        Trigger::Manual => "manual",
-        Trigger::Initial => "initial",
+        Trigger::Scheduled => RunTrigger::Scheduled,
+        Trigger::Manual => RunTrigger::Manual,
+        Trigger::Initial => RunTrigger::Initial,
     }
 }
 
-/// The reason a connector gave, in words; a policy denial explains an
-/// "unreachable" best.
-pub fn connector_failure(error: &ConnectorError, denials: &[String]) -> String {
+/// The contract's form of a sync trigger, if `trigger` starts syncs.
+pub fn sync_trigger(trigger: RunTrigger) -> Option<Trigger> {
+    match trigger {
+        RunTrigger::Scheduled => Some(Trigger::Scheduled),
+        RunTrigger::Manual => Some(Trigger::Manual),
+        RunTrigger::Initial => Some(Trigger::Initial),
+        _ => None,
+    }
+}
+
+/// The error a connector returned, as a failure; a policy denial explains
+/// an "unreachable" best.
+pub fn connector_failure(error: &ConnectorError, denials: &[String]) -> Failure {
+    let kind = match error {
+        ConnectorError::Unreachable(_) if !denials.is_empty() => FailureKind::Denied,
+        ConnectorError::Unreachable(_) | ConnectorError::Partner(_) => FailureKind::Partner,
+        ConnectorError::Config(_) => FailureKind::Config,
+        ConnectorError::Host(_) | ConnectorError::Other(_) => FailureKind::Connector,
+    };
+    Failure::new(kind, connector_failure_reason(error, denials))
+}
+
+/// The error a connector returned from an invocation, as a failure: a
+/// refused sign-in to the partner explains it best, then a policy denial.
+pub fn invocation_failure(error: &ConnectorError, report: &InvocationReport) -> Failure {
+    match (&report.sign_in_failure, error) {
+        (Some(why), ConnectorError::Unreachable(_) | ConnectorError::Other(_)) => Failure::new(
+            FailureKind::SignIn,
+            format!("the host could not sign in to the partner: {why}"),
+        ),
+        _ => connector_failure(error, &report.denials),
+    }
+}
+
+fn connector_failure_reason(error: &ConnectorError, denials: &[String]) -> String {
     match error {
         ConnectorError::Unreachable(why) => denials
             .first()
@@ -157,8 +178,8 @@ pub async fn run_sync_job(
         runtime,
         req,
         Call::Sync(trigger),
-        "sync",
-        trigger_name(trigger),
+        JobKind::Sync,
+        run_trigger(trigger),
         job_id,
     )
     .await
@@ -171,8 +192,8 @@ pub async fn run_call(
     runtime: &Runtime,
     req: RunRequest<'_>,
     call: Call,
-    kind: &str,
-    trigger: &str,
+    kind: JobKind,
+    trigger: RunTrigger,
     job_id: Option<&str>,
 ) -> Result<RunSummary, StoreError> {
     let manifest = &req.plugin.manifest;
@@ -183,12 +204,13 @@ pub async fn run_call(
         tenant_id: req.install.tenant_id.clone(),
         connector_id: manifest.id.clone(),
         plugin_version: manifest.version.clone(),
-        kind: kind.into(),
-        trigger: trigger.into(),
-        status: RUNNING.into(),
+        kind,
+        trigger,
+        status: RunStatus::Running,
         started_at,
         finished_at: None,
         duration_ms: None,
+        failure_kind: None,
         failure_reason: None,
         requests: 0,
         peak_memory: 0,
@@ -209,8 +231,7 @@ pub async fn run_call(
     {
         Ok(setup) => setup,
         Err(reason) => {
-            run.status = FAILED.into();
-            run.failure_reason = Some(reason);
+            run.fail(Failure::new(FailureKind::Config, reason));
             run.finished_at = Some(crate::time::now_text());
             run.duration_ms = Some(0);
             req.store.finish_run(&run).await?;
@@ -220,36 +241,44 @@ pub async fn run_call(
     let report = runtime.invoke(req.plugin, setup, call).await;
 
     let failed_rows = report.rows_failed;
-    let (status, reason) = match &report.result {
-        Err(reason) => (FAILED, Some(reason.clone())),
-        Ok(CallResult::Connector(Err(e))) => (FAILED, Some(connector_failure(e, &report.denials))),
+    let (status, failure) = match &report.result {
+        Err(failure) => (RunStatus::Failed, Some(failure.clone())),
+        Ok(CallResult::Connector(Err(e))) => {
+            (RunStatus::Failed, Some(invocation_failure(e, &report)))
+        }
         Ok(CallResult::Webhook(answer)) if answer.status >= 400 => (
-            FAILED,
-            Some(format!(
-                "the connector answered the delivery with {}: {}",
-                answer.status,
-                crate::capabilities::outcomes::truncate(
-                    &String::from_utf8_lossy(&answer.body),
-                    300
-                )
+            RunStatus::Failed,
+            Some(Failure::new(
+                FailureKind::Connector,
+                format!(
+                    "the connector answered the delivery with {}: {}",
+                    answer.status,
+                    crate::capabilities::outcomes::truncate(
+                        &String::from_utf8_lossy(&answer.body),
+                        300
+                    )
+                ),
             )),
         ),
         Ok(_) if failed_rows > 0 && failed_rows == report.rows_written => (
-            FAILED,
-            Some(format!(
-                "all {failed_rows} row(s) failed; see the rows for the partner's answers"
+            RunStatus::Failed,
+            Some(Failure::new(
+                FailureKind::Records,
+                format!("all {failed_rows} row(s) failed; see the rows for the partner's answers"),
             )),
         ),
-        Ok(_) if failed_rows > 0 => (PARTIALLY_SUCCESSFUL, None),
-        Ok(_) => (SUCCESSFUL, None),
+        Ok(_) if failed_rows > 0 => (RunStatus::PartiallySuccessful, None),
+        Ok(_) => (RunStatus::Successful, None),
     };
-    if status != FAILED
+    if status != RunStatus::Failed
         && let Some(state) = &report.staged_state
     {
         req.store.set_state(&req.install.id, state).await?;
     }
-    run.status = status.into();
-    run.failure_reason = reason;
+    run.status = status;
+    if let Some(failure) = failure {
+        run.fail(failure);
+    }
     run.finished_at = Some(crate::time::now_text());
     run.duration_ms = Some(report.duration.as_millis() as i64);
     run.requests = i64::from(report.requests);
@@ -266,7 +295,7 @@ async fn summarize(
     log: Vec<LogLine>,
     denials: Vec<String>,
 ) -> Result<RunSummary, StoreError> {
-    let mut counts: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut counts: BTreeMap<Operation, BTreeMap<RowStatus, i64>> = BTreeMap::new();
     let mut total_rows = 0;
     for ((operation, status), n) in store.run_counts(&run.id).await? {
         total_rows += n;

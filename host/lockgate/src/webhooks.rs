@@ -13,20 +13,15 @@
 //! before is marked as a replay in monitoring and still handed over (the
 //! connector's idempotency keys keep it harmless).
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
+use http::HeaderMap;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::api::{ApiError, AppState};
-use crate::store::installs::{CONNECTED, DELETED};
+use crate::app::App;
 use crate::store::{NewJob, StoreError};
+use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
 
 /// The largest delivery body accepted.
 pub const MAX_DELIVERY_BYTES: usize = 1 << 20;
@@ -64,7 +59,7 @@ pub fn path(install_id: &str) -> String {
 
 /// Makes, seals and stores a new secret for the install; returns it. This
 /// is the only time it is visible.
-pub async fn issue_secret(state: &AppState, install_id: &str) -> Result<String, StoreError> {
+pub async fn issue_secret(state: &App, install_id: &str) -> Result<String, StoreError> {
     let bytes: [u8; 24] = rand::rng().random();
     let secret = format!("whsec_{}", hex::encode(bytes));
     let sealed = state.secrets.seal(
@@ -78,7 +73,7 @@ pub async fn issue_secret(state: &AppState, install_id: &str) -> Result<String, 
     Ok(secret)
 }
 
-async fn secret(state: &AppState, install_id: &str) -> Option<String> {
+async fn secret(state: &App, install_id: &str) -> Option<String> {
     let sealed = state.store.webhook_secret(install_id).await.ok()??;
     state
         .secrets
@@ -91,7 +86,7 @@ async fn secret(state: &AppState, install_id: &str) -> Option<String> {
 /// body's HMAC. Both comparisons take the same time whatever matches.
 pub fn authentic(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
     if let Some(given) = headers
-        .get(axum::http::header::AUTHORIZATION)
+        .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
@@ -127,71 +122,54 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn not_found() -> Response {
-    ApiError::not_found("webhook").into_response()
+/// Why a delivery was refused; nothing was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// No install with a webhook at this address.
+    #[error("webhook not found")]
+    NotFound,
+    #[error(
+        "send the install's webhook secret as Authorization: Bearer <secret>, or sign the body: {SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256>"
+    )]
+    Unauthenticated,
+    #[error("the integration is not active; deliveries are refused until it is reconnected")]
+    Inactive,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-/// `/hooks/{install}` and below, any method.
-pub async fn receive(
-    State(state): State<AppState>,
-    method: Method,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let rest = uri.path().strip_prefix("/hooks/").unwrap_or("");
-    let (install_id, sub) = match rest.split_once('/') {
-        Some((id, sub)) => (id, format!("/{sub}")),
-        None => (rest, "/".to_string()),
-    };
-    let path = match uri.query() {
-        Some(q) => format!("{sub}?{q}"),
-        None => sub,
-    };
-    match accept(&state, install_id, method, path, headers, body).await {
-        Ok(response) => response,
-        Err(e) => e.into_response(),
-    }
+/// A delivery stored for the connector.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    /// The delivery's id (its job's).
+    pub id: String,
+    /// The same body was delivered before.
+    pub replay: bool,
 }
 
-async fn accept(
-    state: &AppState,
+/// Checks a delivery for `install_id` and queues it for the connector.
+pub async fn accept(
+    state: &App,
     install_id: &str,
-    method: Method,
+    method: &str,
     path: String,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Accepted, DeliveryError> {
     let install = match state.store.install(install_id).await? {
-        Some(i) if i.status != DELETED => i,
-        _ => return Ok(not_found()),
+        Some(i) if i.status != InstallStatus::Deleted => i,
+        _ => return Err(DeliveryError::NotFound),
     };
     let Some(secret) = secret(state, install_id).await else {
-        return Ok(not_found());
+        return Err(DeliveryError::NotFound);
     };
-    let body = body.map_err(|e| {
-        crate::api::body_error(
-            e,
-            format!("a delivery may be at most {} KiB", MAX_DELIVERY_BYTES >> 10),
-        )
-    })?;
-    if !authentic(&secret, &headers, &body) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            format!(
-                "send the install's webhook secret as Authorization: Bearer <secret>, or sign the body: {SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256>"
-            ),
-        ));
+    if !authentic(&secret, headers, body) {
+        return Err(DeliveryError::Unauthenticated);
     }
-    if install.status != CONNECTED {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "inactive",
-            "the integration is not active; deliveries are refused until it is reconnected",
-        ));
+    if install.status != InstallStatus::Connected {
+        return Err(DeliveryError::Inactive);
     }
-    let digest = hex::encode(Sha256::digest(&body));
+    let digest = hex::encode(Sha256::digest(body));
     let replay = state.store.delivered_before(&install.id, &digest).await?;
     let delivery = Delivery {
         method: method.to_string(),
@@ -199,33 +177,29 @@ async fn accept(
         // The credential stays with the host.
         headers: headers
             .iter()
-            .filter(|(k, _)| {
-                *k != axum::http::header::AUTHORIZATION && k.as_str() != SIGNATURE_HEADER
-            })
+            .filter(|(k, _)| *k != http::header::AUTHORIZATION && k.as_str() != SIGNATURE_HEADER)
             .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
             .collect(),
-        body: hex::encode(&body),
-        digest: digest.clone(),
+        body: hex::encode(body),
+        digest,
     };
     let id = state
-        .store
         .enqueue(&NewJob {
             install_id: install.id.clone(),
             tenant_id: install.tenant_id.clone(),
-            kind: "webhook".into(),
-            trigger: if replay { "webhook-replay" } else { "webhook" }.into(),
+            kind: JobKind::Webhook,
+            trigger: if replay {
+                RunTrigger::WebhookReplay
+            } else {
+                RunTrigger::Webhook
+            },
             payload: serde_json::to_string(&delivery).ok(),
             dedupe_key: None,
             due_at: crate::time::now_text(),
         })
         .await?
         .unwrap_or_default();
-    crate::worker::wake(&state.queue);
-    Ok((
-        StatusCode::ACCEPTED,
-        axum::Json(json!({ "delivery": id, "status": "queued", "replay": replay })),
-    )
-        .into_response())
+    Ok(Accepted { id, replay })
 }
 
 #[cfg(test)]

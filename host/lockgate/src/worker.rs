@@ -7,18 +7,15 @@
 //! behind is marked Failed ("host stopped during run", its committed rows
 //! kept) and the job runs again, up to [`MAX_ATTEMPTS`] times.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
-
-use crate::api::AppState;
-use crate::bindings::Trigger;
+use crate::app::App;
 use crate::installs;
-use crate::store::installs::CONNECTED;
-use crate::store::jobs::{CANCELLED, DONE, FAILED};
 use crate::store::{Job, StoreError};
 use crate::sync::{RunRequest, run_sync_job};
+use crate::vocabulary::{
+    Failure, FailureKind, InstallStatus, JobKind, JobStatus, RunStatus, RunTrigger,
+};
 
 /// Leases of one job before it is given up.
 pub const MAX_ATTEMPTS: i64 = 3;
@@ -46,7 +43,7 @@ impl Default for WorkerConfig {
 }
 
 /// Starts the scheduler and the workers; they run until the process ends.
-pub fn start(state: AppState, config: WorkerConfig) {
+pub fn start(state: App, config: WorkerConfig) {
     let host = format!(
         "{}-{}",
         std::process::id(),
@@ -66,11 +63,11 @@ fn instant_after(d: Duration) -> String {
     crate::time::instant(crate::time::now() + d)
 }
 
-async fn scheduler(state: AppState, config: WorkerConfig) {
+async fn scheduler(state: App, config: WorkerConfig) {
     loop {
         match schedule_due(&state).await {
             Ok(0) => {}
-            Ok(_) => state.queue.notify_waiters(),
+            Ok(_) => state.wake(),
             Err(e) => tracing::warn!("scheduler: {e}"),
         }
         tokio::time::sleep(config.poll).await;
@@ -78,14 +75,15 @@ async fn scheduler(state: AppState, config: WorkerConfig) {
 }
 
 /// Enqueues the due slot of every connected install; returns how many.
-pub async fn schedule_due(state: &AppState) -> Result<usize, StoreError> {
+pub async fn schedule_due(state: &App) -> Result<usize, StoreError> {
     let now = crate::time::now_text();
     let mut claimed = 0;
     for install in state.store.due_installs(&now).await? {
         let Some(slot) = install.next_run_at.clone() else {
             continue;
         };
-        let manifest = installs::plugin(state, &install.plugin_sha256)
+        let manifest = state
+            .plugin(&install.plugin_sha256)
             .map(|p| p.manifest.clone())
             .ok();
         let next = manifest.as_ref().and_then(|m| {
@@ -102,7 +100,7 @@ pub async fn schedule_due(state: &AppState) -> Result<usize, StoreError> {
     Ok(claimed)
 }
 
-async fn worker(state: AppState, config: WorkerConfig, owner: String) {
+async fn worker(state: App, config: WorkerConfig, owner: String) {
     loop {
         let leased = state
             .store
@@ -115,7 +113,7 @@ async fn worker(state: AppState, config: WorkerConfig, owner: String) {
         match leased {
             Ok(Some(job)) => run_job(&state, &config, &owner, job).await,
             Ok(None) => {
-                let _ = tokio::time::timeout(config.poll, state.queue.notified()).await;
+                state.wait_for_work(config.poll).await;
             }
             Err(e) => {
                 tracing::warn!("worker {owner}: cannot lease a job: {e}");
@@ -126,7 +124,7 @@ async fn worker(state: AppState, config: WorkerConfig, owner: String) {
 }
 
 /// Runs one leased job to its end, renewing the lease meanwhile.
-async fn run_job(state: &AppState, config: &WorkerConfig, owner: &str, job: Job) {
+async fn run_job(state: &App, config: &WorkerConfig, owner: &str, job: Job) {
     let keep_alive = {
         let store = state.store.clone();
         let (id, owner, lease) = (job.id.clone(), owner.to_string(), config.lease);
@@ -144,16 +142,15 @@ async fn run_job(state: &AppState, config: &WorkerConfig, owner: &str, job: Job)
     let outcome = execute(state, &job).await;
     keep_alive.abort();
     let (status, error) = match outcome {
-        Ok(Outcome::Ran { failed: false, .. }) => (DONE, None),
+        Ok(Outcome::Ran { failure: None }) => (JobStatus::Done, None),
         Ok(Outcome::Ran {
-            failed: true,
-            reason,
-        }) => (FAILED, reason),
-        Ok(Outcome::Cancelled(reason)) => (CANCELLED, Some(reason)),
+            failure: Some(failure),
+        }) => (JobStatus::Failed, Some(failure.reason)),
+        Ok(Outcome::Cancelled(reason)) => (JobStatus::Cancelled, Some(reason)),
         Err(e) => {
             tracing::error!("job {}: {e}", job.id);
             (
-                FAILED,
+                JobStatus::Failed,
                 Some("the host could not record the run".to_string()),
             )
         }
@@ -170,14 +167,13 @@ async fn run_job(state: &AppState, config: &WorkerConfig, owner: &str, job: Job)
 }
 
 enum Outcome {
-    Ran {
-        failed: bool,
-        reason: Option<String>,
-    },
+    /// A run was recorded; `failure` when it failed.
+    Ran { failure: Option<Failure> },
+    /// Nothing was run.
     Cancelled(String),
 }
 
-async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
+async fn execute(state: &App, job: &Job) -> Result<Outcome, StoreError> {
     if job.attempts > 1 {
         let abandoned = state.store.abandon_job_runs(&job.id, HOST_STOPPED).await?;
         if abandoned > 0 {
@@ -188,9 +184,9 @@ async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
         }
         if job.attempts > MAX_ATTEMPTS {
             return Ok(Outcome::Ran {
-                failed: true,
-                reason: Some(format!(
-                    "{HOST_STOPPED}, {MAX_ATTEMPTS} times; not tried again"
+                failure: Some(Failure::new(
+                    FailureKind::HostStopped,
+                    format!("{HOST_STOPPED}, {MAX_ATTEMPTS} times; not tried again"),
                 )),
             });
         }
@@ -198,35 +194,45 @@ async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
     let Some(install) = state.store.install(&job.install_id).await? else {
         return Ok(Outcome::Cancelled("the install no longer exists".into()));
     };
-    if install.status != CONNECTED {
+    if install.status != InstallStatus::Connected {
         return Ok(Outcome::Cancelled(format!(
             "the install is {}",
-            installs::status_label(&install.status)
+            install.status.label()
         )));
     }
-    let trigger = match job.trigger.as_str() {
-        "manual" => Trigger::Manual,
-        "initial" => Trigger::Initial,
-        _ => Trigger::Scheduled,
+    let payload = job.payload.as_deref().unwrap_or("");
+    let work = match job.kind {
+        JobKind::Sync => match crate::sync::sync_trigger(job.trigger) {
+            Some(trigger) => Work::Sync(trigger),
+            None => {
+                return Ok(Outcome::Cancelled(format!(
+                    "a sync cannot start on {}",
+                    job.trigger
+                )));
+            }
+        },
+        JobKind::Event => match serde_json::from_str::<crate::events::HrEvent>(payload) {
+            Ok(event) => Work::Event(event),
+            Err(_) => return Ok(Outcome::Cancelled("the event cannot be read".into())),
+        },
+        JobKind::Webhook => match serde_json::from_str::<crate::webhooks::Delivery>(payload) {
+            Ok(delivery) => Work::Webhook(delivery),
+            Err(_) => return Ok(Outcome::Cancelled("the delivery cannot be read".into())),
+        },
     };
-    let payload = |kind: &str| (job.kind == kind).then(|| job.payload.as_deref().unwrap_or(""));
-    let event = match payload("event").map(serde_json::from_str::<crate::events::HrEvent>) {
-        Some(Ok(event)) => Some(event),
-        Some(Err(_)) => return Ok(Outcome::Cancelled("the event cannot be read".into())),
-        None => None,
-    };
-    let delivery = match payload("webhook").map(serde_json::from_str::<crate::webhooks::Delivery>) {
-        Some(Ok(delivery)) => Some(delivery),
-        Some(Err(_)) => return Ok(Outcome::Cancelled("the delivery cannot be read".into())),
-        None => None,
-    };
-    let plugin = match installs::plugin(state, &install.plugin_sha256) {
+    let plugin = match state.plugin(&install.plugin_sha256) {
         Ok(plugin) => plugin,
-        Err(reason) => return failed_before_run(state, job, &install, reason).await,
+        Err(e) => {
+            let failure = Failure::new(FailureKind::Setup, e.to_string());
+            return failed_before_run(state, job, &install, failure).await;
+        }
     };
-    let secrets = match installs::secrets(state, &install.id).await {
+    let secrets = match state.install_secrets(&install.id).await {
         Ok(secrets) => secrets,
-        Err(reason) => return failed_before_run(state, job, &install, reason).await,
+        Err(e) => {
+            let failure = Failure::new(FailureKind::Setup, e.to_string());
+            return failed_before_run(state, job, &install, failure).await;
+        }
     };
     let request = RunRequest {
         store: &state.store,
@@ -235,25 +241,29 @@ async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
         secrets: &secrets,
         operator: state.operator.clone(),
         limits: state.limits.clone(),
-        trigger,
+        // Only a sync hands its trigger to the connector.
+        trigger: crate::bindings::Trigger::Manual,
     };
-    let summary = match (&event, &delivery) {
-        (None, Some(delivery)) => {
+    let summary = match work {
+        Work::Sync(trigger) => {
+            let request = RunRequest { trigger, ..request };
+            run_sync_job(&state.runtime, request, Some(&job.id)).await?
+        }
+        Work::Webhook(delivery) => {
             crate::sync::run_call(
                 &state.runtime,
                 request,
                 crate::runtime::Call::Webhook(delivery.to_wit()),
-                "webhook",
-                &job.trigger,
+                JobKind::Webhook,
+                job.trigger,
                 Some(&job.id),
             )
             .await?
         }
-        (None, None) => run_sync_job(&state.runtime, request, Some(&job.id)).await?,
-        (Some(event), _) => {
+        Work::Event(event) => {
             // The data rules again, as they are now: an employee who left
             // or was excluded since the event was queued is not told about.
-            if !crate::events::may_see(state, &install, &plugin.manifest, event).await? {
+            if !crate::events::may_see(state, &install, &plugin.manifest, &event).await? {
                 return Ok(Outcome::Cancelled(
                     "the connector may no longer see this record".into(),
                 ));
@@ -262,34 +272,32 @@ async fn execute(state: &AppState, job: &Job) -> Result<Outcome, StoreError> {
                 &state.runtime,
                 request,
                 crate::runtime::Call::OnEvent(event.to_wit()),
-                "event",
-                &event.name(),
+                JobKind::Event,
+                RunTrigger::Event(event.kind),
                 Some(&job.id),
             )
             .await?
         }
     };
     state.store.set_job_run(&job.id, &summary.run.id).await?;
-    let failed = summary.run.status == crate::sync::FAILED;
-    streak(
-        state,
-        &install.id,
-        failed,
-        summary.run.failure_reason.as_deref(),
-    )
-    .await?;
-    Ok(Outcome::Ran {
-        failed,
-        reason: summary.run.failure_reason,
-    })
+    let failure = summary.run.failure();
+    streak(state, &install.id, failure.as_ref()).await?;
+    Ok(Outcome::Ran { failure })
+}
+
+/// What a job hands the connector.
+enum Work {
+    Sync(crate::bindings::Trigger),
+    Event(crate::events::HrEvent),
+    Webhook(crate::webhooks::Delivery),
 }
 
 /// A run that could not start is still a Failed run in monitoring.
 async fn failed_before_run(
-    state: &AppState,
+    state: &App,
     job: &Job,
     install: &crate::store::InstallRecord,
-    reason: String,
+    failure: Failure,
 ) -> Result<Outcome, StoreError> {
     let now = crate::time::now_text();
     let run = crate::store::RunRecord {
@@ -298,13 +306,14 @@ async fn failed_before_run(
         tenant_id: install.tenant_id.clone(),
         connector_id: install.connector_id.clone(),
         plugin_version: install.plugin_version.clone(),
-        kind: job.kind.clone(),
-        trigger: job.trigger.clone(),
-        status: crate::sync::FAILED.into(),
+        kind: job.kind,
+        trigger: job.trigger,
+        status: RunStatus::Failed,
         started_at: now.clone(),
         finished_at: Some(now),
         duration_ms: Some(0),
-        failure_reason: Some(reason.clone()),
+        failure_kind: Some(failure.kind),
+        failure_reason: Some(failure.reason.clone()),
         requests: 0,
         peak_memory: 0,
         job_id: Some(job.id.clone()),
@@ -312,23 +321,24 @@ async fn failed_before_run(
     state.store.create_run(&run).await?;
     state.store.finish_run(&run).await?;
     state.store.set_job_run(&job.id, &run.id).await?;
-    streak(state, &install.id, true, Some(&reason)).await?;
+    streak(state, &install.id, Some(&failure)).await?;
     Ok(Outcome::Ran {
-        failed: true,
-        reason: Some(reason),
+        failure: Some(failure),
     })
 }
 
+/// Counts a run towards the install's streak of failures; the install
+/// turns Inactive (and its queued jobs are cancelled) at the limit.
 async fn streak(
-    state: &AppState,
+    state: &App,
     install_id: &str,
-    failed: bool,
-    reason: Option<&str>,
+    failure: Option<&Failure>,
 ) -> Result<(), StoreError> {
+    let failed = failure.is_some();
     let why = format!(
         "deactivated after {} failed runs in a row; last: {}",
         installs::FAILURE_LIMIT,
-        reason.unwrap_or("failed")
+        failure.map_or("failed", |f| f.reason.as_str())
     );
     if state
         .store
@@ -338,9 +348,4 @@ async fn streak(
         state.store.cancel_queued_jobs(install_id, &why).await?;
     }
     Ok(())
-}
-
-/// Wakes idle workers after a job was enqueued in this process.
-pub fn wake(queue: &Arc<Notify>) {
-    queue.notify_waiters();
 }

@@ -6,30 +6,10 @@
 use std::process::Command;
 
 use lockgate::demo::{DEMO_API_KEY as PLANNER_KEY, DemoPlanner};
+use lockgate_tests::{TempDir, closed_port, eventually, jobs_settled, test_database_url};
 
 fn lockgate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lockgate"))
-}
-
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("lockgate-cli-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn closed_port() -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 #[test]
@@ -53,7 +33,7 @@ fn inspect_refuses_a_bad_component_with_every_reason() {
 #[tokio::test]
 async fn plugin_run_seeds_a_sandbox_runs_and_prints_one_json_document() {
     let planner = DemoPlanner::start().await.unwrap();
-    let dir = TempDir::new("json");
+    let dir = TempDir::named("cli-json");
     let db = dir.0.join("cli.db");
     let wasm = dir.0.join("planner.wasm");
     std::fs::write(&wasm, lockgate::demo::PLANNER_EXPORT).unwrap();
@@ -87,7 +67,7 @@ async fn plugin_run_seeds_a_sandbox_runs_and_prints_one_json_document() {
 #[tokio::test]
 async fn plugin_run_exits_non_zero_when_the_run_fails() {
     let port = closed_port().await;
-    let dir = TempDir::new("fails");
+    let dir = TempDir::named("cli-fails");
     let wasm = dir.0.join("planner.wasm");
     std::fs::write(&wasm, lockgate::demo::PLANNER_EXPORT).unwrap();
     let db = dir.0.join("cli.db");
@@ -117,7 +97,7 @@ async fn plugin_run_exits_non_zero_when_the_run_fails() {
 
 #[test]
 fn plugin_run_rejects_config_that_does_not_fit_the_schema() {
-    let dir = TempDir::new("schema");
+    let dir = TempDir::named("cli-schema");
     let wasm = dir.0.join("planner.wasm");
     std::fs::write(&wasm, lockgate::demo::PLANNER_EXPORT).unwrap();
     let out = lockgate()
@@ -143,7 +123,7 @@ fn plugin_run_rejects_config_that_does_not_fit_the_schema() {
 
 #[test]
 fn sandbox_seed_reports_what_it_created_and_refuses_to_overwrite() {
-    let dir = TempDir::new("seed");
+    let dir = TempDir::named("cli-seed");
     let db = dir.0.join("seed.db");
     let seed = || {
         lockgate()
@@ -180,7 +160,7 @@ fn sandbox_seed_reports_what_it_created_and_refuses_to_overwrite() {
 #[tokio::test]
 async fn serve_starts_on_a_fresh_sqlite_file_and_accepts_a_created_token() {
     use std::io::{BufRead, BufReader};
-    let dir = TempDir::new("serve");
+    let dir = TempDir::named("cli-serve");
     let db = format!("sqlite://{}/data/lockgate.db", dir.0.display());
     let out = lockgate()
         .args([
@@ -299,41 +279,6 @@ impl HoldingPlanner {
     }
 }
 
-/// The database the server tests run on: a SQLite file in `dir`, or a
-/// fresh schema in the PostgreSQL at `LOCKGATE_TEST_POSTGRES_URL` when that
-/// is set (CI sets it).
-async fn test_database(dir: &TempDir) -> String {
-    match std::env::var("LOCKGATE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => {
-            use sqlx::Connection;
-            use std::sync::atomic::{AtomicU32, Ordering};
-            static N: AtomicU32 = AtomicU32::new(0);
-            let prefix = format!("lgc_{}_", std::process::id());
-            let schema = format!("{prefix}{}", N.fetch_add(1, Ordering::Relaxed));
-            let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
-            // Schemas left by earlier runs of this suite go first.
-            let old: Vec<(String,)> = sqlx::query_as(
-                "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'lgc\\_%'",
-            )
-            .fetch_all(&mut admin)
-            .await
-            .unwrap();
-            for (name,) in old.into_iter().filter(|(n,)| !n.starts_with(&prefix)) {
-                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
-                    .execute(&mut admin)
-                    .await;
-            }
-            sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}options=-c%20search_path%3D{schema}")
-        }
-        _ => format!("sqlite://{}", dir.0.join("lockgate.db").display()),
-    }
-}
-
 /// Starts `lockgate serve` on `db`; returns the process and its URL.
 async fn start_serve(dir: &TempDir, db: &str, allow: &str) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
@@ -418,8 +363,8 @@ fn token_for(db: &str, args: &[&str]) -> String {
 #[tokio::test]
 async fn a_host_killed_mid_run_keeps_its_rows_and_the_run_is_resolved_on_restart() {
     use std::sync::atomic::Ordering::SeqCst;
-    let dir = TempDir::new("kill");
-    let db = test_database(&dir).await;
+    let dir = TempDir::named("cli-kill");
+    let db = test_database_url(&dir).await;
     let store = lockgate::Store::open(&db).await.unwrap();
     lockgate::sandbox::ensure_tenant(&store, "t-1", 600, 1)
         .await
@@ -517,8 +462,8 @@ async fn a_host_killed_mid_run_keeps_its_rows_and_the_run_is_resolved_on_restart
 
 #[tokio::test]
 async fn two_serve_replicas_run_every_due_job_exactly_once() {
-    let dir = TempDir::new("replicas");
-    let db = test_database(&dir).await;
+    let dir = TempDir::named("cli-replicas");
+    let db = test_database_url(&dir).await;
     let store = lockgate::Store::open(&db).await.unwrap();
     let operator = token_for(&db, &["--role", "operator"]);
     let planner = DemoPlanner::start().await.unwrap();
@@ -544,7 +489,7 @@ async fn two_serve_replicas_run_every_due_job_exactly_once() {
             plugin_version: "0.1.0".into(),
             plugin_sha256: sha256.clone(),
             config: [("planner-url".to_string(), planner.url())].into(),
-            status: "connected".into(),
+            status: lockgate::vocabulary::InstallStatus::Connected,
             next_run_at: Some(due.clone()),
             ..Default::default()
         };
@@ -570,8 +515,17 @@ async fn two_serve_replicas_run_every_due_job_exactly_once() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }
-    // Time for a duplicate to show up, were there one.
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    // Nothing more can run: each install's due slot is claimed (its next
+    // run moved on, so neither scheduler enqueues it again) and none of its
+    // jobs is queued or leased. Only then stop the hosts and count.
+    for id in &ids {
+        eventually("the due slot to be claimed", || async {
+            let record = store.install(id).await.unwrap().unwrap();
+            (record.next_run_at.as_deref() != Some(due.as_str())).then_some(())
+        })
+        .await;
+        jobs_settled(&store, id).await;
+    }
     one.kill().unwrap();
     two.kill().unwrap();
     let _ = (one.wait(), two.wait());
@@ -580,13 +534,14 @@ async fn two_serve_replicas_run_every_due_job_exactly_once() {
         let jobs = store.install_jobs(id, 10).await.unwrap();
         assert_eq!(jobs.len(), 1, "{id}: {jobs:?}");
         assert_eq!(jobs[0].attempts, 1, "{id}");
+        assert_eq!(jobs[0].status, "done", "{id}: {jobs:?}");
     }
 }
 
 #[tokio::test]
 async fn plugin_vet_passes_the_planner_export_and_fails_a_flawed_connector() {
     let planner = DemoPlanner::start().await.unwrap();
-    let dir = TempDir::new("vet");
+    let dir = TempDir::named("cli-vet");
     let planner_export = dir.0.join("planner_export.wasm");
     std::fs::write(&planner_export, lockgate::demo::PLANNER_EXPORT).unwrap();
     let out = tokio::task::spawn_blocking(move || {

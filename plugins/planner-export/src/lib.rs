@@ -190,15 +190,13 @@ impl Connector for PlannerExport {
                     if targets.contains_key(&id) {
                         continue;
                     }
-                    match hr::employee(&id) {
-                        Ok(employee) => {
-                            let dept = employee.basic.and_then(|b| b.department);
-                            if department.is_none() || dept == department {
-                                targets.insert(id, dept);
-                            }
+                    // An error means no longer visible (left, or excluded by
+                    // the tenant): nothing to send for them.
+                    if let Ok(employee) = hr::employee(&id) {
+                        let dept = employee.basic.and_then(|b| b.department);
+                        if department.is_none() || dept == department {
+                            targets.insert(id, dept);
                         }
-                        // No longer visible (left, or excluded by the tenant).
-                        Err(_) => {}
                     }
                 }
             }

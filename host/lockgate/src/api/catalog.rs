@@ -9,7 +9,9 @@ use lockgate_manifest::manifest::localized;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{ApiError, AppState, Caller, FieldProblem};
+use super::access::{forbidden, marketplace_right, operator_only};
+use super::{ApiError, Caller, FieldProblem};
+use crate::app::App;
 use crate::auth::Role;
 use crate::store::catalog::{CatalogError, Decision, PluginVersion};
 
@@ -18,10 +20,6 @@ pub const MAX_UPLOAD_BYTES: usize = 32 << 20;
 
 /// Tier badges the operator can award.
 pub const TIERS: [&str; 3] = ["select", "elite", "premier"];
-
-fn forbidden(message: &str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
-}
 
 impl From<CatalogError> for ApiError {
     fn from(e: CatalogError) -> Self {
@@ -93,7 +91,7 @@ fn review_view(v: &PluginVersion) -> Value {
 
 /// POST /api/v1/partner/submissions — the body is the `.wasm` file.
 pub async fn submit(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -168,13 +166,11 @@ pub async fn submit(
 /// POST /api/v1/review/{plugin}/{version}/vet — run the automated review
 /// again and return the submission with the fresh report (operator).
 pub async fn revet(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     Path((plugin_id, version)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    if caller.role != Role::Operator {
-        return Err(forbidden("only the operator reviews"));
-    }
+    operator_only(&caller, "only the operator reviews")?;
     if state
         .store
         .plugin_version(&plugin_id, &version)
@@ -194,7 +190,7 @@ pub async fn revet(
 
 /// GET /api/v1/partner/submissions — the caller's own.
 pub async fn my_submissions(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
 ) -> Result<Json<Value>, ApiError> {
     let partner_id = match caller.role {
@@ -210,12 +206,10 @@ pub async fn my_submissions(
 
 /// GET /api/v1/review/queue — the operator's queue.
 pub async fn review_queue(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    if caller.role != Role::Operator {
-        return Err(forbidden("only the operator reviews submissions"));
-    }
+    operator_only(&caller, "only the operator reviews submissions")?;
     let queue = state.store.review_queue().await?;
     Ok(Json(
         json!({ "items": queue.iter().map(review_view).collect::<Vec<_>>() }),
@@ -239,7 +233,7 @@ pub struct ReviewBody {
 /// checks only with an explicit override, whose reason is kept and shown
 /// to the partner. A report still being made is made now.
 async fn approval_note(
-    state: &AppState,
+    state: &App,
     plugin_id: &str,
     version: &str,
     override_reason: Option<String>,
@@ -293,14 +287,12 @@ async fn approval_note(
 /// POST /api/v1/review/{plugin}/{version} — approve with a tier or reject
 /// with reasons.
 pub async fn decide(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     Path((plugin_id, version)): Path<(String, String)>,
     body: Result<Json<ReviewBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    if caller.role != Role::Operator {
-        return Err(forbidden("only the operator reviews submissions"));
-    }
+    operator_only(&caller, "only the operator reviews submissions")?;
     let Json(body) = body.map_err(super::json_error)?;
     let decision = match body.decision.as_str() {
         "approve" => {
@@ -352,15 +344,6 @@ pub fn language(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| "en".into())
 }
 
-fn require_marketplace(caller: &crate::auth::Principal) -> Result<(), ApiError> {
-    if caller.role == Role::TenantAdmin && !caller.marketplace_right {
-        return Err(forbidden(
-            "you need the right to manage marketplace integrations",
-        ));
-    }
-    Ok(())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MarketplaceQuery {
@@ -400,12 +383,12 @@ fn listing(v: &PluginVersion, lang: &str) -> Listing {
 
 /// GET /api/v1/marketplace — approved connectors, searchable and filtered.
 pub async fn marketplace(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     query: Result<Query<MarketplaceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    require_marketplace(&caller)?;
+    marketplace_right(&caller)?;
     let Query(query) = query.map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -459,12 +442,12 @@ pub async fn marketplace(
 /// GET /api/v1/marketplace/{id} — what a tenant admin reads before
 /// connecting.
 pub async fn marketplace_detail(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require_marketplace(&caller)?;
+    marketplace_right(&caller)?;
     let lang = language(&headers);
     let Some(v) = state
         .store

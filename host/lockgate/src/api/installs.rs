@@ -1,6 +1,7 @@
-//! Tenant installs and their monitoring: connect (preview, then grant),
-//! check, reconfigure, deactivate, reactivate, upgrade, delete, sync now;
-//! the connected-integrations view, runs per install and rows per run.
+//! The lifecycle of a tenant's installs: connect (preview, then grant),
+//! check, reconfigure, deactivate, reactivate, upgrade, delete, sync now,
+//! and the connected-integrations view. Monitoring is in
+//! [`super::monitoring`], the access rules in [`super::access`].
 //!
 //! Only the tenant's own admins with the marketplace right change
 //! installs; the operator may read them (support) but not change them.
@@ -9,47 +10,21 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::access::{find, read_access, write_access};
 use super::catalog::language;
-use super::{ApiError, AppState, Caller, FieldProblem, json_error};
-use crate::auth::{Principal, Role};
+use super::{ApiError, Caller, FieldProblem, json_error};
+use crate::app::App;
 use crate::installs::{self as service, CheckedConfig, Permissions};
 use crate::store::InstallRecord;
 use crate::store::catalog::PluginVersion;
-use crate::store::installs::{CONNECTED, DELETED, INACTIVE, PENDING};
+use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
 use lockgate_manifest::manifest::localized;
-
-/// Reading the tenant's installs: its own admins (with the marketplace
-/// right) and the operator. Anyone else learns nothing.
-async fn read_access(state: &AppState, caller: &Principal, tenant: &str) -> Result<(), ApiError> {
-    super::hr::tenant_access(state, caller, tenant).await?;
-    if caller.role == Role::TenantAdmin && !caller.marketplace_right {
-        return Err(forbidden(
-            "you need the right to manage marketplace integrations",
-        ));
-    }
-    Ok(())
-}
-
-/// Changing installs: the tenant's admins with the marketplace right only.
-async fn write_access(state: &AppState, caller: &Principal, tenant: &str) -> Result<(), ApiError> {
-    read_access(state, caller, tenant).await?;
-    if caller.role != Role::TenantAdmin {
-        return Err(forbidden(
-            "only the tenant's own admins connect and change integrations",
-        ));
-    }
-    Ok(())
-}
-
-fn forbidden(message: &str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
-}
 
 fn invalid(message: &str, fields: Vec<FieldProblem>) -> ApiError {
     let mut error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_config", message);
@@ -61,17 +36,9 @@ fn conflict(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, "conflict", message)
 }
 
-/// The install, if it belongs to the tenant and is not deleted.
-async fn find(state: &AppState, tenant: &str, id: &str) -> Result<InstallRecord, ApiError> {
-    match state.store.install(id).await? {
-        Some(i) if i.tenant_id == tenant && i.status != DELETED => Ok(i),
-        _ => Err(ApiError::not_found("install")),
-    }
-}
-
 /// The approved version to install: the one named, else the listed one.
 async fn approved_version(
-    state: &AppState,
+    state: &App,
     plugin: &str,
     version: Option<&str>,
 ) -> Result<PluginVersion, ApiError> {
@@ -98,19 +65,17 @@ async fn approved_version(
 }
 
 fn plugin_of(
-    state: &AppState,
+    state: &App,
     sha256: &str,
 ) -> Result<std::sync::Arc<crate::runtime::Plugin>, ApiError> {
-    service::plugin(state, sha256).map_err(ApiError::internal)
+    state.plugin(sha256).map_err(ApiError::internal)
 }
 
-async fn current_config(
-    state: &AppState,
-    install: &InstallRecord,
-) -> Result<CheckedConfig, ApiError> {
-    let secrets = service::secrets(state, &install.id)
+async fn current_config(state: &App, install: &InstallRecord) -> Result<CheckedConfig, ApiError> {
+    let secrets = state
+        .install_secrets(&install.id)
         .await
-        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "secrets_unreadable", e))?;
+        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "secrets_unreadable", e.to_string()))?;
     Ok(CheckedConfig {
         public: install.config.clone(),
         secrets,
@@ -171,7 +136,7 @@ fn check_schedule(schedule: Option<&str>) -> Result<(), ApiError> {
 }
 
 /// An install as the console shows it.
-async fn view(state: &AppState, install: &InstallRecord, lang: &str) -> Result<Value, ApiError> {
+async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Value, ApiError> {
     let version = state
         .store
         .plugin_version(&install.connector_id, &install.plugin_version)
@@ -179,9 +144,7 @@ async fn view(state: &AppState, install: &InstallRecord, lang: &str) -> Result<V
     let manifest = version.as_ref().map(|v| &v.manifest);
     let secret_fields: BTreeMap<String, bool> = match manifest {
         Some(m) => {
-            let stored = service::secrets(state, &install.id)
-                .await
-                .unwrap_or_default();
+            let stored = state.install_secrets(&install.id).await.unwrap_or_default();
             m.config
                 .iter()
                 .filter(|f| f.secret)
@@ -211,7 +174,7 @@ async fn view(state: &AppState, install: &InstallRecord, lang: &str) -> Result<V
         "version": install.plugin_version,
         "upgrade_available": listed.filter(|v| *v != install.plugin_version),
         "status": install.status,
-        "status_label": service::status_label(&install.status),
+        "status_label": install.status.label(),
         "status_reason": install.status_reason,
         "config": install.config,
         "secrets_set": secret_fields,
@@ -227,7 +190,7 @@ async fn view(state: &AppState, install: &InstallRecord, lang: &str) -> Result<V
             "id": r.id,
             "trigger": r.trigger,
             "status": r.status,
-            "status_label": crate::sync::status_label(&r.status),
+            "status_label": r.status.label(),
             "started_at": r.started_at,
             "finished_at": r.finished_at,
             "failure_reason": r.failure_reason,
@@ -238,7 +201,7 @@ async fn view(state: &AppState, install: &InstallRecord, lang: &str) -> Result<V
 
 /// GET /api/v1/tenants/{tenant}/installs — the connected integrations.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     Path(tenant): Path<String>,
@@ -254,7 +217,7 @@ pub async fn list(
 
 /// GET /api/v1/tenants/{tenant}/installs/{id}
 pub async fn get_one(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
@@ -278,7 +241,7 @@ pub struct ConnectInput {
 /// POST /api/v1/tenants/{tenant}/installs/preview — the wizard's check
 /// before connecting: field errors, or the scopes and hosts to grant.
 pub async fn preview(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     Path(tenant): Path<String>,
     body: Result<Json<ConnectInput>, JsonRejection>,
@@ -306,7 +269,7 @@ pub async fn preview(
 /// configuration (schema, then the connector), take the grant, store the
 /// install with sealed secrets, check the connection.
 pub async fn connect(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     Path(tenant): Path<String>,
@@ -341,7 +304,7 @@ pub async fn connect(
         plugin_version: version.version.clone(),
         plugin_sha256: version.sha256.clone(),
         config: config.public.clone(),
-        status: PENDING.into(),
+        status: InstallStatus::Pending,
         schedule: input.schedule.clone(),
         ..Default::default()
     };
@@ -381,7 +344,7 @@ pub async fn connect(
 /// POST …/installs/{id}/webhook-secret — a new webhook secret, shown once;
 /// the old one stops working.
 pub async fn rotate_webhook_secret(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
@@ -422,7 +385,7 @@ mod double_option {
 /// Checks a new configuration (and, when it reaches other hosts, the new
 /// grant), asks the connector, and stores it with its secrets.
 async fn apply_config(
-    state: &AppState,
+    state: &App,
     install: &mut InstallRecord,
     version: &PluginVersion,
     input: &Map<String, Value>,
@@ -462,7 +425,7 @@ async fn apply_config(
 /// named keep their value (secrets too); the connection is checked again
 /// unless the install is inactive.
 pub async fn reconfigure(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
@@ -508,7 +471,7 @@ pub struct UpgradeInput {
 /// build to another approved version, with the configuration checked
 /// against its schema and any new permission granted.
 pub async fn upgrade(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
@@ -541,11 +504,11 @@ pub async fn upgrade(
 /// Stores a changed install: an inactive one as it is, any other after
 /// checking its connection again.
 async fn store_checked(
-    state: &AppState,
+    state: &App,
     install: &mut InstallRecord,
     secrets: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
-    if install.status == INACTIVE {
+    if install.status == InstallStatus::Inactive {
         state.store.update_install(install).await?;
     } else {
         let plugin = plugin_of(state, &install.plugin_sha256)?;
@@ -557,7 +520,7 @@ async fn store_checked(
 /// POST …/check and …/reactivate — check the connection again; Connected
 /// on success, Pending with the reason otherwise.
 pub async fn check(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
@@ -572,14 +535,14 @@ pub async fn check(
 
 /// POST …/deactivate — no more runs until reactivated.
 pub async fn deactivate(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let mut install = find(&state, &tenant, &id).await?;
-    install.status = INACTIVE.into();
+    install.status = InstallStatus::Inactive;
     install.status_reason = Some(format!("deactivated by {}", caller.label));
     install.next_run_at = None;
     state.store.update_install(&install).await?;
@@ -593,13 +556,13 @@ pub async fn deactivate(
 /// DELETE …/{id} — disconnect: secrets and state are erased, queued jobs
 /// cancelled; past runs stay readable for the operator.
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let mut install = find(&state, &tenant, &id).await?;
-    install.status = DELETED.into();
+    install.status = InstallStatus::Deleted;
     install.status_reason = Some(format!("deleted by {}", caller.label));
     install.next_run_at = None;
     install.config = BTreeMap::new();
@@ -615,17 +578,17 @@ pub async fn delete(
 
 /// POST …/sync — "sync now": queue a manual run (one waiting at a time).
 pub async fn sync_now(
-    State(state): State<AppState>,
+    State(state): State<App>,
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let install = find(&state, &tenant, &id).await?;
-    if install.status != CONNECTED {
+    if install.status != InstallStatus::Connected {
         return Err(conflict(format!(
             "the install is {}; {}",
-            service::status_label(&install.status),
-            if install.status == PENDING {
+            install.status.label(),
+            if install.status == InstallStatus::Pending {
                 "check the connection first"
             } else {
                 "reactivate it first"
@@ -638,15 +601,18 @@ pub async fn sync_now(
             "this connector has no manual sync; it runs on its schedule, events or webhooks",
         ));
     }
-    let job_id = match state.store.waiting_job(&install.id, "manual").await? {
+    let job_id = match state
+        .store
+        .waiting_job(&install.id, RunTrigger::Manual)
+        .await?
+    {
         Some(job) => job.id,
         None => state
-            .store
             .enqueue(&crate::store::NewJob {
                 install_id: install.id.clone(),
                 tenant_id: install.tenant_id.clone(),
-                kind: "sync".into(),
-                trigger: "manual".into(),
+                kind: JobKind::Sync,
+                trigger: RunTrigger::Manual,
                 payload: None,
                 dedupe_key: None,
                 due_at: crate::time::now_text(),
@@ -654,219 +620,6 @@ pub async fn sync_now(
             .await?
             .ok_or_else(|| ApiError::internal("a job without a key was deduplicated"))?,
     };
-    crate::worker::wake(&state.queue);
     let job = state.store.job(&job_id).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunsQuery {
-    pub cursor: Option<String>,
-    pub limit: Option<u32>,
-}
-
-fn bad_query(e: QueryRejection) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text())
-}
-
-fn bad_cursor() -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "bad_cursor",
-        "cursor: pass the next_cursor of the previous page unchanged",
-    )
-}
-
-async fn run_view(state: &AppState, run: &crate::store::RunRecord) -> Result<Value, ApiError> {
-    let mut by_operation: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    let mut by_status: BTreeMap<String, i64> = BTreeMap::new();
-    for ((operation, status), n) in state.store.run_counts(&run.id).await? {
-        *by_status.entry(status.clone()).or_default() += n;
-        by_operation.entry(operation).or_default().insert(status, n);
-    }
-    let mut value = serde_json::to_value(run).map_err(ApiError::internal)?;
-    value["status_label"] = json!(crate::sync::status_label(&run.status));
-    value["counts"] = json!({ "by_operation": by_operation, "by_status": by_status });
-    Ok(value)
-}
-
-/// GET …/installs/{id}/runs?cursor=&limit= — newest first.
-pub async fn runs(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path((tenant, id)): Path<(String, String)>,
-    query: Result<Query<RunsQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    read_access(&state, &caller, &tenant).await?;
-    let Query(query) = query.map_err(bad_query)?;
-    let install = match state.store.install(&id).await? {
-        Some(i) if i.tenant_id == tenant => i,
-        _ => return Err(ApiError::not_found("install")),
-    };
-    let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 200));
-    let cursor = match query.cursor.as_deref() {
-        None => None,
-        Some(c) => {
-            let text = hex::decode(c)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(bad_cursor)?;
-            let (at, run) = text.split_once('|').ok_or_else(bad_cursor)?;
-            Some((at.to_string(), run.to_string()))
-        }
-    };
-    let page = state
-        .store
-        .runs_page(
-            &install.id,
-            cursor.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
-            limit + 1,
-        )
-        .await?;
-    let more = page.len() as i64 > limit;
-    let page = &page[..page.len().min(limit as usize)];
-    let next = more
-        .then(|| page.last())
-        .flatten()
-        .map(|r| hex::encode(format!("{}|{}", r.started_at, r.id)));
-    let mut items = Vec::new();
-    for run in page {
-        items.push(run_view(&state, run).await?);
-    }
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
-}
-
-async fn find_run(
-    state: &AppState,
-    tenant: &str,
-    run_id: &str,
-) -> Result<crate::store::RunRecord, ApiError> {
-    match state.store.run(run_id).await? {
-        Some(r) if r.tenant_id == tenant => Ok(r),
-        _ => Err(ApiError::not_found("run")),
-    }
-}
-
-/// GET /api/v1/tenants/{tenant}/runs/{run} — one run with counts and log.
-pub async fn run(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path((tenant, run_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    read_access(&state, &caller, &tenant).await?;
-    let run = find_run(&state, &tenant, &run_id).await?;
-    let mut value = run_view(&state, &run).await?;
-    value["log"] = json!(state.store.run_logs(&run.id).await?);
-    Ok(Json(value))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RowsQuery {
-    pub status: Option<String>,
-    pub employee: Option<String>,
-    pub cursor: Option<String>,
-    pub limit: Option<u32>,
-}
-
-/// GET /api/v1/tenants/{tenant}/runs/{run}/rows?status=&employee=&cursor=&limit=
-pub async fn rows(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path((tenant, run_id)): Path<(String, String)>,
-    query: Result<Query<RowsQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    read_access(&state, &caller, &tenant).await?;
-    let Query(query) = query.map_err(bad_query)?;
-    let run = find_run(&state, &tenant, &run_id).await?;
-    if let Some(status) = &query.status
-        && !["success", "failed", "skipped"].contains(&status.as_str())
-    {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
-            "status: one of success, failed, skipped",
-        ));
-    }
-    let after = match &query.cursor {
-        None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| bad_cursor())?),
-    };
-    let limit = i64::from(query.limit.unwrap_or(100).clamp(1, 1000));
-    let mut page = state
-        .store
-        .run_rows(
-            &run.id,
-            query.status.as_deref(),
-            query.employee.as_deref(),
-            after,
-            limit + 1,
-        )
-        .await?;
-    let more = page.len() as i64 > limit;
-    page.truncate(limit as usize);
-    let next = more
-        .then(|| page.last().map(|r| r.seq.to_string()))
-        .flatten();
-    Ok(Json(json!({
-        "run": run.id,
-        "items": page,
-        "next_cursor": next,
-    })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// First day, `YYYY-MM-DD`.
-    pub from: String,
-    /// Last day, `YYYY-MM-DD`, included.
-    pub to: String,
-    pub install: Option<String>,
-}
-
-/// GET /api/v1/tenants/{tenant}/audit?from=&to=&install= — every read and
-/// write of HR data connectors made, as JSON Lines, oldest first.
-pub async fn audit(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    Path(tenant): Path<String>,
-    query: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
-    read_access(&state, &caller, &tenant).await?;
-    let Query(query) = query.map_err(bad_query)?;
-    let from = crate::time::parse_date(&query.from)
-        .ok_or_else(|| super::field_error("from", "give a date, YYYY-MM-DD"))?;
-    let to = crate::time::parse_date(&query.to)
-        .ok_or_else(|| super::field_error("to", "give a date, YYYY-MM-DD"))?;
-    if to < from {
-        return Err(super::field_error("to", "is before from"));
-    }
-    let start = format!("{}T00:00:00.000000Z", crate::time::date_text(from));
-    let end = format!(
-        "{}T00:00:00.000000Z",
-        crate::time::date_text(crate::time::add_days(to, 1))
-    );
-    let lines = state
-        .store
-        .audit_trail(&tenant, &start, &end, query.install.as_deref())
-        .await?;
-    let mut body = String::new();
-    for line in lines {
-        body.push_str(&line.to_string());
-        body.push('\n');
-    }
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/x-ndjson"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"audit.jsonl\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
 }

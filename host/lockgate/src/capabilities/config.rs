@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use lockgate_manifest::Manifest;
 
 use crate::bindings::config::Host;
-use crate::runtime::Invocation;
+use crate::capabilities::Invocation;
 
 /// The values a connector may read: non-secret fields, defaults filled in.
 pub fn visible_config(

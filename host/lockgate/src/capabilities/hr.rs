@@ -11,8 +11,8 @@ use crate::bindings::hr::{
     NewEmployee,
 };
 use crate::bindings::types::HostError;
+use crate::capabilities::Invocation;
 use crate::hr::{AbsenceFilter, Employee, EmployeeFilter, Visibility, split_page};
-use crate::runtime::Invocation;
 
 /// Largest page the host returns.
 pub const MAX_PAGE: u32 = 500;
@@ -343,7 +343,7 @@ impl hr::Host for Invocation {
         }
         let result = self
             .store
-            .create_employee(&self.visibility, &employee, &idempotency_key)
+            .create_employee(&self.visibility, &new_employee(employee), &idempotency_key)
             .await
             .map_err(unavailable);
         if let Ok(id) = &result {
@@ -372,17 +372,22 @@ pub struct Audit {
     pub entries: Vec<AuditEntry>,
 }
 
-/// One read or write of HR data.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct AuditEntry {
-    pub at: String,
-    /// `read` or `write`.
-    pub action: &'static str,
-    /// `employees`, `employee`, `absences` or `create-employee`.
-    pub what: &'static str,
-    pub employee_ids: Vec<String>,
-    /// The attribute groups (or `absences`) the connector received.
-    pub attribute_groups: Vec<String>,
+pub use crate::monitoring::AuditEntry;
+
+/// The contract's new employee as the store takes it.
+fn new_employee(e: NewEmployee) -> crate::hr::NewEmployee {
+    crate::hr::NewEmployee {
+        first_name: e.first_name,
+        last_name: e.last_name,
+        work_email: e.work_email,
+        personal_email: e.personal_email,
+        phone: e.phone,
+        department: e.department,
+        position: e.position,
+        legal_entity: e.legal_entity,
+        contract_type: e.contract_type,
+        start_date: e.start_date,
+    }
 }
 
 impl Invocation {

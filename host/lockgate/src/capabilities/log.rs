@@ -1,7 +1,7 @@
 //! `lockgate:connector/log`: lines go to the run log, capped.
 
 use crate::bindings::log::{Host, Level};
-use crate::runtime::Invocation;
+use crate::capabilities::Invocation;
 
 impl Host for Invocation {
     async fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {

@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 use lockgate_manifest::ClientAuth;
 use serde::Deserialize;
 
-use crate::capabilities::http::Route;
+use crate::capabilities::transport::Route;
 use crate::policy::OAuthClient;
 
 /// Token responses larger than this are refused.

@@ -3,8 +3,9 @@
 
 use crate::bindings::outcomes::{Host, Operation, Outcome, OutcomeStatus};
 use crate::bindings::types::HostError;
-use crate::runtime::Invocation;
-use crate::store::RunRow;
+use crate::capabilities::Invocation;
+use crate::monitoring::RunRow;
+use crate::vocabulary::{self, FailureKind, RowStatus};
 
 /// Partner bodies are kept up to this many bytes.
 pub const MAX_BODY_BYTES: usize = 4096;
@@ -12,22 +13,24 @@ pub const MAX_BODY_BYTES: usize = 4096;
 pub const MAX_MESSAGE_BYTES: usize = 2048;
 const MAX_ID_BYTES: usize = 200;
 
-pub fn operation_name(op: Operation) -> &'static str {
+/// The contract's operation in the host's vocabulary.
+pub fn operation(op: Operation) -> vocabulary::Operation {
     match op {
-        Operation::Provision => "provision",
-        Operation::Update => "update",
-        Operation::Deprovision => "deprovision",
-        Operation::Link => "link",
-        Operation::Create => "create",
-        Operation::Skip => "skip",
+        Operation::Provision => vocabulary::Operation::Provision,
+        Operation::Update => vocabulary::Operation::Update,
+        Operation::Deprovision => vocabulary::Operation::Deprovision,
+        Operation::Link => vocabulary::Operation::Link,
+        Operation::Create => vocabulary::Operation::Create,
+        Operation::Skip => vocabulary::Operation::Skip,
     }
 }
 
-pub fn status_name(status: OutcomeStatus) -> &'static str {
+/// The contract's row status in the host's vocabulary.
+pub fn row_status(status: OutcomeStatus) -> RowStatus {
     match status {
-        OutcomeStatus::Success => "success",
-        OutcomeStatus::Failed => "failed",
-        OutcomeStatus::Skipped => "skipped",
+        OutcomeStatus::Success => RowStatus::Success,
+        OutcomeStatus::Failed => RowStatus::Failed,
+        OutcomeStatus::Skipped => RowStatus::Skipped,
     }
 }
 
@@ -49,7 +52,7 @@ impl Invocation {
         let total = sink.written + outcomes.len() as u64;
         if total > sink.cap {
             let reason = format!("outcome limit {} rows reached", sink.cap);
-            self.recorder.fatal(reason.clone());
+            self.recorder.fatal(FailureKind::Limit, reason.clone());
             // Fatal: the instance stops here.
             return Err(wasmtime::format_err!("{reason}"));
         }
@@ -68,8 +71,8 @@ impl Invocation {
                 seq: 0,
                 recorded_at: now.clone(),
                 employee_id: o.employee_id,
-                operation: operation_name(o.operation).to_string(),
-                status: status_name(o.status).to_string(),
+                operation: operation(o.operation),
+                status: row_status(o.status),
                 message: truncate(&o.message, MAX_MESSAGE_BYTES),
                 partner_status: o.partner_status.map(i64::from),
                 partner_body: o.partner_body.map(|b| truncate(&b, MAX_BODY_BYTES)),
@@ -87,7 +90,10 @@ impl Invocation {
                 "the host could not store the rows".into(),
             )));
         }
-        sink.failed += rows.iter().filter(|r| r.status == "failed").count() as u64;
+        sink.failed += rows
+            .iter()
+            .filter(|r| r.status == RowStatus::Failed)
+            .count() as u64;
         Ok(Ok(()))
     }
 }

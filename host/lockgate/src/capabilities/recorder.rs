@@ -4,14 +4,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::Serialize;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LogLine {
-    pub at: String,
-    pub level: String,
-    pub message: String,
-}
+pub use crate::monitoring::LogLine;
+use crate::vocabulary::{Failure, FailureKind};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -19,7 +13,8 @@ struct Inner {
     bytes: usize,
     truncated: bool,
     denials: Vec<String>,
-    fatal: Option<String>,
+    sign_in_failure: Option<String>,
+    fatal: Option<Failure>,
     requests: u32,
     response_bytes: u64,
 }
@@ -77,15 +72,29 @@ impl Recorder {
     }
 
     /// A limit that ends the invocation. The first one wins.
-    pub fn fatal(&self, reason: String) {
+    pub fn fatal(&self, kind: FailureKind, reason: String) {
         let mut inner = self.lock();
         if inner.fatal.is_none() {
-            inner.fatal = Some(reason);
+            inner.fatal = Some(Failure::new(kind, reason));
         }
     }
 
-    pub fn fatal_reason(&self) -> Option<String> {
+    /// The limit that ended the invocation, if one did.
+    pub fn fatal_failure(&self) -> Option<Failure> {
         self.lock().fatal.clone()
+    }
+
+    /// The host could not sign in to the partner for the connector.
+    pub fn sign_in_failed(&self, why: &str) {
+        let mut inner = self.lock();
+        if inner.sign_in_failure.is_none() {
+            inner.sign_in_failure = Some(why.to_string());
+        }
+    }
+
+    /// Why the first sign-in failed, if one did.
+    pub fn sign_in_failure(&self) -> Option<String> {
+        self.lock().sign_in_failure.clone()
     }
 
     pub fn denials(&self) -> Vec<String> {

@@ -3,7 +3,7 @@
 
 use crate::bindings::state::Host;
 use crate::bindings::types::HostError;
-use crate::runtime::Invocation;
+use crate::capabilities::Invocation;
 
 pub const MAX_STATE_BYTES: usize = 64 << 10;
 

@@ -1,15 +1,15 @@
-//! One invocation: the per-store state the capabilities work on, the limits
-//! around it, and the translation of traps and limits into a reason a person
-//! understands.
+//! One invocation: a fresh store with the capabilities' state
+//! ([`Invocation`]), the limits around it, the call, and the translation of
+//! traps and limits into a reason a person understands.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
-use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wasmtime::{Store, UpdateDeadline};
+use wasmtime_wasi::{ResourceTable, WasiCtx};
+use wasmtime_wasi_http::WasiHttpCtx;
 
 use super::{Plugin, Runtime};
 use crate::bindings::{
@@ -17,86 +17,17 @@ use crate::bindings::{
 };
 use crate::capabilities::hr::Audit;
 use crate::capabilities::http::Egress;
+use crate::capabilities::invocation::{Invocation, MemoryLimiter};
 use crate::capabilities::log::CapturedOutput;
 use crate::capabilities::outcomes::OutcomeSink;
 use crate::capabilities::state::StateSlot;
 use crate::capabilities::{LogLine, Recorder};
 use crate::hr::Visibility;
 use crate::policy::{Grant, Limits};
+use crate::vocabulary::{Failure, FailureKind};
 
 /// Captured stdout and stderr, each.
 const MAX_STDIO_BYTES: usize = 64 << 10;
-
-/// The store data of one invocation.
-pub struct Invocation {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    http: WasiHttpCtx,
-    egress: Egress,
-    limiter: MemoryLimiter,
-    pub(crate) store: crate::Store,
-    pub(crate) visibility: Visibility,
-    pub(crate) config: BTreeMap<String, String>,
-    pub(crate) state: StateSlot,
-    pub(crate) outcomes: OutcomeSink,
-    pub(crate) recorder: Recorder,
-    pub(crate) audit: Audit,
-}
-
-impl WasiView for Invocation {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-impl WasiHttpView for Invocation {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView {
-            ctx: &mut self.http,
-            table: &mut self.table,
-            hooks: &mut self.egress,
-        }
-    }
-}
-
-/// Refuses memory growth past the cap and remembers that it did, so the
-/// run fails with "memory limit" rather than the guest's abort trap.
-struct MemoryLimiter {
-    max: u64,
-    peak: u64,
-    recorder: Recorder,
-}
-
-impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        if desired as u64 > self.max {
-            self.recorder.fatal(format!(
-                "memory limit {} reached",
-                Limits::human_bytes(self.max)
-            ));
-            return Ok(false);
-        }
-        self.peak = self.peak.max(desired as u64);
-        Ok(true)
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
-    }
-}
 
 /// What an invocation may see and use.
 pub struct InvocationSetup {
@@ -149,13 +80,15 @@ pub struct LiveInstance {
 pub struct InvocationReport {
     /// `Ok` with the export's return value, or `Err` with why the instance
     /// died (a trap, a limit, the deadline), phrased for a person.
-    pub result: Result<CallResult, String>,
+    pub result: Result<CallResult, Failure>,
     /// Monitoring rows the connector reported, and how many failed.
     pub rows_written: u64,
     pub rows_failed: u64,
     pub log: Vec<LogLine>,
     /// Requests the policy refused, phrased for a person.
     pub denials: Vec<String>,
+    /// Why the host could not sign in to the partner, if it could not.
+    pub sign_in_failure: Option<String>,
     /// The state to commit if the caller decides the run did not fail.
     pub staged_state: Option<String>,
     pub requests: u32,
@@ -229,7 +162,7 @@ impl Runtime {
             store.set_epoch_deadline(1);
             store.epoch_deadline_callback(move |_| {
                 if Instant::now() >= deadline {
-                    recorder.fatal(deadline_text.clone());
+                    recorder.fatal(FailureKind::Deadline, deadline_text.clone());
                     return Err(wasmtime::format_err!("{deadline_text}"));
                 }
                 Ok(UpdateDeadline::Yield(1))
@@ -343,11 +276,13 @@ impl Runtime {
         let outcome = tokio::time::timeout(limits.deadline, run).await;
         let result = match outcome {
             Err(_) => {
-                recorder.fatal(deadline_text);
-                Err(recorder.fatal_reason().unwrap_or_default())
+                recorder.fatal(FailureKind::Deadline, deadline_text.clone());
+                Err(recorder
+                    .fatal_failure()
+                    .unwrap_or_else(|| Failure::new(FailureKind::Deadline, deadline_text)))
             }
             Ok(Err(trap)) => Err(explain(&trap, &recorder)),
-            Ok(Ok(result)) => match recorder.fatal_reason() {
+            Ok(Ok(result)) => match recorder.fatal_failure() {
                 // A limit was hit but the guest carried on: still a failure.
                 Some(reason) => Err(reason),
                 None => Ok(result),
@@ -377,6 +312,7 @@ impl Runtime {
             rows_written: data.outcomes.written,
             rows_failed: data.outcomes.failed,
             log: recorder.take_lines(),
+            sign_in_failure: recorder.sign_in_failure(),
             denials: {
                 let denials = recorder.denials();
                 self.counters
@@ -395,10 +331,14 @@ impl Runtime {
 
 /// A trap in words. A recorded limit explains it best; otherwise the trap
 /// code does.
-fn explain(trap: &wasmtime::Error, recorder: &Recorder) -> String {
-    if let Some(reason) = recorder.fatal_reason() {
-        return reason;
+fn explain(trap: &wasmtime::Error, recorder: &Recorder) -> Failure {
+    if let Some(failure) = recorder.fatal_failure() {
+        return failure;
     }
+    Failure::new(FailureKind::Trap, trap_reason(trap))
+}
+
+fn trap_reason(trap: &wasmtime::Error) -> String {
     if let Some(code) = trap.downcast_ref::<wasmtime::Trap>() {
         return match code {
             wasmtime::Trap::StackOverflow => "stack overflow: recursion too deep".into(),

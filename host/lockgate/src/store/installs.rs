@@ -10,14 +10,11 @@ use sqlx::any::AnyRow;
 
 use super::{Result, Store};
 
-/// Waiting for a successful connection check.
-pub const PENDING: &str = "pending";
-/// Checked and running on its schedule.
-pub const CONNECTED: &str = "connected";
-/// Switched off by the admin or after repeated failures.
-pub const INACTIVE: &str = "inactive";
-/// Removed by the admin; kept only so its runs stay readable.
-pub const DELETED: &str = "deleted";
+use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
+
+const CONNECTED: &str = InstallStatus::Connected.as_str();
+const INACTIVE: &str = InstallStatus::Inactive.as_str();
+const DELETED: &str = InstallStatus::Deleted.as_str();
 
 /// The sealed values an install keeps apart from its record.
 #[derive(Clone, Copy)]
@@ -46,7 +43,7 @@ pub struct InstallRecord {
     pub plugin_sha256: String,
     /// Non-secret configuration values.
     pub config: BTreeMap<String, String>,
-    pub status: String,
+    pub status: InstallStatus,
     /// Why the install has its status, when that needs saying.
     pub status_reason: Option<String>,
     /// The admin's schedule; `None` runs on the manifest's default.
@@ -71,7 +68,7 @@ fn install_from(r: &AnyRow) -> Result<InstallRecord> {
         plugin_version: r.try_get("plugin_version")?,
         plugin_sha256: r.try_get("plugin_sha256")?,
         config: serde_json::from_str(&config).unwrap_or_default(),
-        status: r.try_get("status")?,
+        status: super::word(r, "status")?,
         status_reason: r.try_get("status_reason")?,
         schedule: r.try_get("schedule")?,
         failure_streak: r.try_get("failure_streak")?,
@@ -103,7 +100,7 @@ impl Store {
         .bind(&install.plugin_version)
         .bind(&install.plugin_sha256)
         .bind(serde_json::to_string(&install.config).unwrap_or_default())
-        .bind(&install.status)
+        .bind(install.status.as_str())
         .bind(&install.status_reason)
         .bind(&install.schedule)
         .bind(install.failure_streak)
@@ -130,7 +127,7 @@ impl Store {
         .bind(&install.plugin_version)
         .bind(&install.plugin_sha256)
         .bind(serde_json::to_string(&install.config).unwrap_or_default())
-        .bind(&install.status)
+        .bind(install.status.as_str())
         .bind(&install.status_reason)
         .bind(&install.schedule)
         .bind(&install.next_run_at)
@@ -291,8 +288,8 @@ impl Store {
                 &super::NewJob {
                     install_id: install.id.clone(),
                     tenant_id: install.tenant_id.clone(),
-                    kind: "sync".into(),
-                    trigger: "scheduled".into(),
+                    kind: JobKind::Sync,
+                    trigger: RunTrigger::Scheduled,
                     payload: None,
                     dedupe_key: Some(format!("scheduled:{}:{slot}", install.id)),
                     due_at: slot.to_string(),

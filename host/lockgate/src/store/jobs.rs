@@ -15,21 +15,19 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Dialect, Result, Store};
 
-pub const QUEUED: &str = "queued";
-pub const LEASED: &str = "leased";
-pub const DONE: &str = "done";
-pub const FAILED: &str = "failed";
-pub const CANCELLED: &str = "cancelled";
+use crate::vocabulary::{FailureKind, JobKind, JobStatus, RunStatus, RunTrigger};
+
+const QUEUED: &str = JobStatus::Queued.as_str();
+const LEASED: &str = JobStatus::Leased.as_str();
+const CANCELLED: &str = JobStatus::Cancelled.as_str();
 
 /// A job to enqueue.
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub install_id: String,
     pub tenant_id: String,
-    /// `sync` for now.
-    pub kind: String,
-    /// `scheduled`, `manual`, `initial`.
-    pub trigger: String,
+    pub kind: JobKind,
+    pub trigger: RunTrigger,
     pub payload: Option<String>,
     /// Jobs with the same key are enqueued once.
     pub dedupe_key: Option<String>,
@@ -42,11 +40,11 @@ pub struct Job {
     pub id: String,
     pub install_id: String,
     pub tenant_id: String,
-    pub kind: String,
-    pub trigger: String,
+    pub kind: JobKind,
+    pub trigger: RunTrigger,
     #[serde(skip)]
     pub payload: Option<String>,
-    pub status: String,
+    pub status: JobStatus,
     pub due_at: String,
     /// Leases taken so far; more than one means a host stopped during it.
     pub attempts: i64,
@@ -68,10 +66,10 @@ fn job_from(r: &AnyRow) -> Result<Job> {
         id: r.try_get("id")?,
         install_id: r.try_get("install_id")?,
         tenant_id: r.try_get("tenant_id")?,
-        kind: r.try_get("kind")?,
-        trigger: r.try_get("run_trigger")?,
+        kind: super::word(r, "kind")?,
+        trigger: super::word(r, "run_trigger")?,
         payload: r.try_get("payload")?,
-        status: r.try_get("status")?,
+        status: super::word(r, "status")?,
         due_at: r.try_get("due_at")?,
         attempts: r.try_get("attempts")?,
         lease_owner: r.try_get("lease_owner")?,
@@ -97,8 +95,8 @@ pub(super) async fn insert_job(
     .bind(&id)
     .bind(&job.install_id)
     .bind(&job.tenant_id)
-    .bind(&job.kind)
-    .bind(&job.trigger)
+    .bind(job.kind.as_str())
+    .bind(job.trigger.as_str())
     .bind(&job.payload)
     .bind(&job.dedupe_key)
     .bind(&job.due_at)
@@ -134,12 +132,12 @@ impl Store {
     }
 
     /// A queued manual job of the install that has not started yet.
-    pub async fn waiting_job(&self, install_id: &str, trigger: &str) -> Result<Option<Job>> {
+    pub async fn waiting_job(&self, install_id: &str, trigger: RunTrigger) -> Result<Option<Job>> {
         let row = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE install_id = $1 AND run_trigger = $2 AND status = '{QUEUED}' ORDER BY due_at LIMIT 1"
         ))
         .bind(install_id)
-        .bind(trigger)
+        .bind(trigger.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(job_from).transpose()
@@ -263,14 +261,14 @@ impl Store {
         &self,
         job_id: &str,
         owner: &str,
-        status: &str,
+        status: JobStatus,
         error: Option<&str>,
     ) -> Result<bool> {
         let n = sqlx::query(&format!(
             "UPDATE jobs SET status = $1, last_error = $2, finished_at = $3, lease_until = NULL \
              WHERE id = $4 AND lease_owner = $5 AND status = '{LEASED}'"
         ))
-        .bind(status)
+        .bind(status.as_str())
         .bind(error)
         .bind(crate::time::now_text())
         .bind(job_id)
@@ -297,9 +295,13 @@ impl Store {
     /// Marks the runs of a job that were still going when their host
     /// stopped as Failed, keeping the rows they committed.
     pub async fn abandon_job_runs(&self, job_id: &str, reason: &str) -> Result<u64> {
-        Ok(sqlx::query(
-            "UPDATE runs SET status = 'failed', failure_reason = $1, finished_at = $2 WHERE job_id = $3 AND status = 'running'",
-        )
+        Ok(sqlx::query(&format!(
+            "UPDATE runs SET status = '{}', failure_kind = '{}', failure_reason = $1, finished_at = $2 \
+             WHERE job_id = $3 AND status = '{}'",
+            RunStatus::Failed.as_str(),
+            FailureKind::HostStopped.as_str(),
+            RunStatus::Running.as_str(),
+        ))
         .bind(reason)
         .bind(crate::time::now_text())
         .bind(job_id)

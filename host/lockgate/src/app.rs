@@ -1,0 +1,198 @@
+//! The application: the shared services every entry point works through —
+//! the store, the runtime, the connector files, the secret box, the
+//! operator's policy, the per-run limits and the job queue with its
+//! wake-up. `lockgate serve`, the demo and the tests build it with
+//! [`App::build`]; the HTTP API wraps it, and nothing here knows of HTTP.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::artifacts::Artifacts;
+use crate::policy::{Limits, OperatorPolicy};
+use crate::runtime::{Plugin, Runtime, RuntimeConfig};
+use crate::secrets::{SecretBox, SecretError};
+use crate::store::{NewJob, Store, StoreError};
+
+/// What an [`App`] is built from.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// `sqlite://…` or `postgres://…`; a SQLite file's folder is created.
+    pub database_url: String,
+    /// Where connector files and, without `secret_key`, the key file live.
+    pub data_dir: PathBuf,
+    /// The key that seals install secrets, as 64 hex characters; `None`
+    /// keeps one in `data_dir/secret.key`, created on first start.
+    pub secret_key: Option<String>,
+    pub operator: OperatorPolicy,
+    pub runtime: RuntimeConfig,
+    /// Per-invocation limits for every connector call.
+    pub limits: Limits,
+}
+
+impl AppConfig {
+    /// Defaults for everything but the database and the data directory.
+    pub fn new(database_url: impl Into<String>, data_dir: impl Into<PathBuf>) -> AppConfig {
+        AppConfig {
+            database_url: database_url.into(),
+            data_dir: data_dir.into(),
+            secret_key: None,
+            operator: OperatorPolicy::default(),
+            runtime: RuntimeConfig::default(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// The key file used when no key is given.
+    pub fn key_file(&self) -> PathBuf {
+        self.data_dir.join("secret.key")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("cannot create {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Database(#[from] StoreError),
+    #[error("{0}")]
+    SecretKey(#[from] SecretError),
+    #[error("the connector runtime cannot start: {0}")]
+    Runtime(String),
+}
+
+/// Why an install's build or secrets could not be made ready for a call.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("the connector build cannot be read: {0}")]
+    Unreadable(#[from] crate::artifacts::ArtifactError),
+    #[error("the connector build cannot be loaded: {0}")]
+    Unloadable(#[from] crate::runtime::LoadError),
+    #[error("{0}")]
+    Secrets(#[from] SecretError),
+    #[error("cannot read the install: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The shared services; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub runtime: Arc<Runtime>,
+    pub operator: OperatorPolicy,
+    pub artifacts: Artifacts,
+    /// Seals and opens install secrets.
+    pub secrets: SecretBox,
+    /// Per-invocation limits for every connector call.
+    pub limits: Limits,
+    /// Wakes this process's idle workers when a job is enqueued.
+    queue: Arc<Notify>,
+}
+
+impl App {
+    /// Opens (and migrates) the database, the secret key and the runtime.
+    pub async fn build(config: AppConfig) -> Result<App, BuildError> {
+        let store = open_database(&config.database_url).await?;
+        let secrets = match &config.secret_key {
+            Some(key) => SecretBox::from_hex(key)?,
+            None => {
+                create_folder(&config.data_dir)?;
+                SecretBox::load_or_create(&config.key_file())?
+            }
+        };
+        let runtime =
+            Runtime::new(config.runtime).map_err(|e| BuildError::Runtime(e.to_string()))?;
+        Ok(App::from_parts(
+            store,
+            Arc::new(runtime),
+            config.operator,
+            Artifacts::new(config.data_dir.join("artifacts")),
+            secrets,
+            config.limits,
+        ))
+    }
+
+    /// An app over services built elsewhere (a runtime shared by several
+    /// apps in one process, as the review and the benches use).
+    pub fn from_parts(
+        store: Store,
+        runtime: Arc<Runtime>,
+        operator: OperatorPolicy,
+        artifacts: Artifacts,
+        secrets: SecretBox,
+        limits: Limits,
+    ) -> App {
+        App {
+            store,
+            runtime,
+            operator,
+            artifacts,
+            secrets,
+            limits,
+            queue: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Queues a job and wakes this process's idle workers; returns the
+    /// job's id, or `None` when a job with the same dedupe key exists.
+    pub async fn enqueue(&self, job: &NewJob) -> Result<Option<String>, StoreError> {
+        let id = self.store.enqueue(job).await?;
+        self.wake();
+        Ok(id)
+    }
+
+    /// Wakes idle workers (after jobs became ready without [`App::enqueue`]).
+    pub fn wake(&self) {
+        self.queue.notify_waiters();
+    }
+
+    /// Waits until a job may be ready: woken, or after `poll`.
+    pub async fn wait_for_work(&self, poll: Duration) {
+        let _ = tokio::time::timeout(poll, self.queue.notified()).await;
+    }
+
+    /// The prepared build an install is pinned to, loaded from the
+    /// verified artifact store when this process has not loaded it yet.
+    pub fn plugin(&self, sha256: &str) -> Result<Arc<Plugin>, PrepareError> {
+        if let Some(plugin) = self.runtime.loaded(sha256) {
+            return Ok(plugin);
+        }
+        let bytes = self.artifacts.get(sha256)?;
+        Ok(self.runtime.load(&bytes)?)
+    }
+
+    /// The install's secret configuration values, opened.
+    pub async fn install_secrets(
+        &self,
+        install_id: &str,
+    ) -> Result<BTreeMap<String, String>, PrepareError> {
+        match self.store.install_secrets(install_id).await? {
+            Some(sealed) => Ok(self.secrets.open(install_id, &sealed)?),
+            None => Ok(BTreeMap::new()),
+        }
+    }
+}
+
+fn create_folder(dir: &Path) -> Result<(), BuildError> {
+    std::fs::create_dir_all(dir).map_err(|source| BuildError::Folder {
+        path: dir.display().to_string(),
+        source,
+    })
+}
+
+/// Opens the database at `url`, creating a SQLite file's folder if needed.
+pub async fn open_database(url: &str) -> Result<Store, BuildError> {
+    if let Some(path) = url.strip_prefix("sqlite://")
+        && let Some(dir) = Path::new(path.split('?').next().unwrap_or(path)).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        create_folder(dir)?;
+    }
+    Ok(Store::open(url).await?)
+}

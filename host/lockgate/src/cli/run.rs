@@ -1,0 +1,221 @@
+//! `lockgate plugin run`: one sync of a connector against a tenant in a
+//! sandbox file, recorded there, and the summary every run prints.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Args;
+
+use lockgate::bindings::Trigger;
+use lockgate::installs::CheckedConfig;
+use lockgate::policy::{Limits, OperatorPolicy};
+use lockgate::runtime::Runtime;
+use lockgate::store::{InstallRecord, Store};
+use lockgate::sync::{RunRequest, RunSummary, run_sync};
+use lockgate::vocabulary::{InstallStatus, RowStatus, RunStatus};
+
+use super::{DbArgs, ensure_sandbox, open_store, parse_config, read_plugin, runtime_config};
+
+#[derive(Args)]
+pub struct RunArgs {
+    file: PathBuf,
+    /// Seed a sandbox tenant first if the tenant does not exist yet.
+    #[arg(long)]
+    sandbox: bool,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 200)]
+    employees: usize,
+    #[command(flatten)]
+    db: DbArgs,
+    /// A configuration value, KEY=VALUE; repeat for more. Secret fields are
+    /// used for this run only and never stored.
+    #[arg(long = "config", value_name = "KEY=VALUE")]
+    config: Vec<String>,
+    /// Allow plain HTTP and private addresses for HOST:PORT (local partners).
+    #[arg(long = "allow-http", value_name = "HOST:PORT")]
+    allow_http: Vec<String>,
+    #[arg(long, value_enum, default_value = "manual")]
+    trigger: TriggerArg,
+    /// Deadline of the run in seconds.
+    #[arg(long, default_value_t = 30)]
+    deadline: u64,
+    /// Memory cap in MiB.
+    #[arg(long, default_value_t = 64)]
+    memory: u64,
+    /// Rows to print (all are stored).
+    #[arg(long, default_value_t = 50)]
+    rows: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TriggerArg {
+    Manual,
+    Scheduled,
+    Initial,
+}
+
+pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let bytes = read_plugin(&args.file)?;
+    let runtime = Runtime::new(runtime_config()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let plugin = runtime.load(&bytes)?;
+    let store = open_store(&args.db.db).await?;
+    let tenant = &args.db.tenant;
+    if args.sandbox {
+        ensure_sandbox(&store, tenant, args.employees, args.seed).await?;
+    } else if !store.tenant_exists(tenant).await? {
+        bail!(
+            "tenant {tenant:?} does not exist in {}; add --sandbox to create one",
+            args.db.db.display()
+        );
+    }
+    let CheckedConfig {
+        public: config,
+        secrets,
+    } = check_config(&plugin.manifest, &args.config)?;
+    let mut operator = OperatorPolicy::default();
+    for host in &args.allow_http {
+        operator
+            .allow(host)
+            .map_err(|e| anyhow::anyhow!("--allow-http {e}"))?;
+    }
+    let install = upsert_install(&store, tenant, &plugin, config).await?;
+    let limits = Limits {
+        deadline: std::time::Duration::from_secs(args.deadline),
+        memory_bytes: args.memory << 20,
+        ..Limits::default()
+    };
+    let trigger = match args.trigger {
+        TriggerArg::Manual => Trigger::Manual,
+        TriggerArg::Scheduled => Trigger::Scheduled,
+        TriggerArg::Initial => Trigger::Initial,
+    };
+    let summary = run_sync(
+        &runtime,
+        RunRequest {
+            store: &store,
+            plugin: &plugin,
+            install: &install,
+            secrets: &secrets,
+            operator,
+            limits,
+            trigger,
+        },
+    )
+    .await?;
+    print_summary(&summary, args.json, args.rows)?;
+    Ok(if summary.run.status == RunStatus::Failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The CLI keeps one install per tenant and connector, so runs share state.
+pub async fn upsert_install(
+    store: &Store,
+    tenant: &str,
+    plugin: &lockgate::runtime::Plugin,
+    config: BTreeMap<String, String>,
+) -> anyhow::Result<InstallRecord> {
+    let record = InstallRecord {
+        id: format!("{tenant}-{}", plugin.manifest.id),
+        tenant_id: tenant.to_string(),
+        connector_id: plugin.manifest.id.clone(),
+        plugin_version: plugin.manifest.version.clone(),
+        plugin_sha256: plugin.sha256.clone(),
+        config,
+        status: InstallStatus::Connected,
+        ..Default::default()
+    };
+    store.put_install(&record).await?;
+    Ok(record)
+}
+
+pub fn print_summary(summary: &RunSummary, json: bool, max_rows: usize) -> anyhow::Result<()> {
+    if json {
+        let mut value = serde_json::to_value(summary)?;
+        value["status_label"] = summary.status_label().into();
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    let run = &summary.run;
+    println!(
+        "run {}  {} {}  trigger {}",
+        run.id, run.connector_id, run.plugin_version, run.trigger
+    );
+    println!("status:   {}", summary.status_label());
+    if let Some(reason) = &run.failure_reason {
+        println!("reason:   {reason}");
+    }
+    println!(
+        "duration: {} ms   requests: {}   peak memory: {}",
+        run.duration_ms.unwrap_or(0),
+        run.requests,
+        Limits::human_bytes(run.peak_memory as u64)
+    );
+    println!(
+        "{:<12} {:>8} {:>8} {:>8}",
+        "operation", "success", "failed", "skipped"
+    );
+    for (op, by_status) in &summary.counts {
+        let n = |s: RowStatus| by_status.get(&s).copied().unwrap_or(0);
+        println!(
+            "{:<12} {:>8} {:>8} {:>8}",
+            op.as_str(),
+            n(RowStatus::Success),
+            n(RowStatus::Failed),
+            n(RowStatus::Skipped)
+        );
+    }
+    if !summary.log.is_empty() {
+        println!("log:");
+        for line in summary.log.iter().take(20) {
+            println!("  {:<5} {}", line.level, line.message);
+        }
+    }
+    let total = summary.total_rows;
+    println!("rows ({} of {total}):", summary.rows.len().min(max_rows));
+    for r in summary.rows.iter().take(max_rows) {
+        println!(
+            "  {}  {:<10} {:<11} {:<8} {:>4}  {}",
+            r.recorded_at,
+            r.employee_id.as_deref().unwrap_or("-"),
+            r.operation.as_str(),
+            r.status.as_str(),
+            r.partner_status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into()),
+            r.message
+        );
+    }
+    Ok(())
+}
+
+/// Checks `--config` pairs as the API checks an install's configuration
+/// (one schema check for both), listing every problem on a line of its own.
+fn check_config(
+    manifest: &lockgate_manifest::Manifest,
+    pairs: &[String],
+) -> anyhow::Result<CheckedConfig> {
+    let input = parse_config(pairs)?
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    lockgate::installs::check_config(manifest, &input, &CheckedConfig::default()).map_err(
+        |problems| {
+            let lines: Vec<_> = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect();
+            anyhow::anyhow!(
+                "the configuration does not fit the connector:\n  {}",
+                lines.join("\n  ")
+            )
+        },
+    )
+}

@@ -1,0 +1,27 @@
+//! Writing a generated tenant into the store, once.
+
+use super::{SandboxOptions, generate};
+
+/// Creates a sandbox tenant unless it exists; returns whether it did.
+pub async fn ensure_tenant(
+    store: &crate::Store,
+    tenant: &str,
+    employees: usize,
+    seed: u64,
+) -> Result<bool, crate::store::StoreError> {
+    if store.tenant_exists(tenant).await? {
+        return Ok(false);
+    }
+    let data = generate(&SandboxOptions {
+        employees,
+        seed,
+        today: crate::time::today(),
+    });
+    store
+        .create_tenant(tenant, &format!("Sandbox {seed}"))
+        .await?;
+    store.upsert_employees(tenant, &data.employees).await?;
+    store.upsert_absences(tenant, &data.absences).await?;
+    store.set_exclusions(tenant, &data.exclusions).await?;
+    Ok(true)
+}

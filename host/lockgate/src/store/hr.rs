@@ -1,0 +1,507 @@
+//! Tenants and their HR data: employees (with custom attributes and
+//! per-connector inclusion flags), absences, tenant settings, and the
+//! employees connectors create. Queries that read for a connector apply
+//! the visibility rules in SQL.
+
+use std::collections::BTreeMap;
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::sql::Sql;
+use super::{Result, Store};
+use crate::hr::{Absence, AbsenceFilter, Employee, EmployeeFilter, Visibility};
+
+pub(super) const EMPLOYEE_COLUMNS: &str = "id, first_name, last_name, preferred_name, department, position, \
+    status, work_email, personal_email, phone, birth_date, hire_date, termination_date, \
+    legal_entity, contract_type, weekly_hours, supervisor_id, cost_center, salary_minor, \
+    hourly_wage_minor, currency, login, updated_at";
+
+const ABSENCE_COLUMNS: &str = "id, employee_id, type_name, start_date, end_date, half_day_start, \
+    half_day_end, status, updated_at";
+
+fn employee_from(row: &AnyRow) -> Result<Employee, sqlx::Error> {
+    Ok(Employee {
+        id: row.try_get("id")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        preferred_name: row.try_get("preferred_name")?,
+        department: row.try_get("department")?,
+        position: row.try_get("position")?,
+        status: row.try_get("status")?,
+        work_email: row.try_get("work_email")?,
+        personal_email: row.try_get("personal_email")?,
+        phone: row.try_get("phone")?,
+        birth_date: row.try_get("birth_date")?,
+        hire_date: row.try_get("hire_date")?,
+        termination_date: row.try_get("termination_date")?,
+        legal_entity: row.try_get("legal_entity")?,
+        contract_type: row.try_get("contract_type")?,
+        weekly_hours: row.try_get("weekly_hours")?,
+        supervisor_id: row.try_get("supervisor_id")?,
+        cost_center: row.try_get("cost_center")?,
+        salary_minor: row.try_get("salary_minor")?,
+        hourly_wage_minor: row.try_get("hourly_wage_minor")?,
+        currency: row.try_get("currency")?,
+        login: row.try_get("login")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn absence_from(row: &AnyRow) -> Result<Absence, sqlx::Error> {
+    Ok(Absence {
+        id: row.try_get("id")?,
+        employee_id: row.try_get("employee_id")?,
+        type_name: row.try_get("type_name")?,
+        start_date: row.try_get("start_date")?,
+        end_date: row.try_get("end_date")?,
+        half_day_start: row.try_get::<i64, _>("half_day_start")? != 0,
+        half_day_end: row.try_get::<i64, _>("half_day_end")? != 0,
+        status: row.try_get("status")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Appends the visibility conditions for employees aliased `e`.
+fn push_visible(q: &mut Sql, vis: &Visibility) {
+    let today = crate::time::date_text(vis.today);
+    q.push(" e.tenant_id = ").bind(vis.tenant_id.clone());
+    q.push(" AND e.hire_date <= ").bind(today.clone());
+    q.push(" AND (e.termination_date IS NULL OR e.termination_date >= ")
+        .bind(today);
+    q.push(") AND NOT EXISTS (SELECT 1 FROM employee_exclusions x WHERE x.tenant_id = e.tenant_id")
+        .push(" AND x.employee_id = e.id AND x.connector_id = ")
+        .bind(vis.connector_id.clone())
+        .push(")");
+}
+
+impl Store {
+    /// Inserts or replaces employees, in batches inside one transaction.
+    pub async fn upsert_employees(&self, tenant_id: &str, employees: &[Employee]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_employees(&mut tx, tenant_id, employees).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes employees with their inclusion answers and (when given)
+    /// their custom attributes, all or nothing.
+    pub async fn write_employees(&self, tenant_id: &str, writes: &[EmployeeWrite]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let employees: Vec<Employee> = writes.iter().map(|w| w.employee.clone()).collect();
+        insert_employees(&mut tx, tenant_id, &employees).await?;
+        for w in writes {
+            for (connector, included) in &w.include_in {
+                sqlx::query(
+                    "DELETE FROM employee_exclusions WHERE tenant_id = $1 AND employee_id = $2 AND connector_id = $3",
+                )
+                .bind(tenant_id)
+                .bind(&w.employee.id)
+                .bind(connector)
+                .execute(&mut *tx)
+                .await?;
+                if !included {
+                    sqlx::query(
+                        "INSERT INTO employee_exclusions (tenant_id, employee_id, connector_id) VALUES ($1, $2, $3)",
+                    )
+                    .bind(tenant_id)
+                    .bind(&w.employee.id)
+                    .bind(connector)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            if let Some(attributes) = &w.attributes {
+                sqlx::query(
+                    "DELETE FROM employee_attributes WHERE tenant_id = $1 AND employee_id = $2",
+                )
+                .bind(tenant_id)
+                .bind(&w.employee.id)
+                .execute(&mut *tx)
+                .await?;
+                for (name, value) in attributes {
+                    sqlx::query(
+                        "INSERT INTO employee_attributes (tenant_id, employee_id, name, value) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(tenant_id)
+                    .bind(&w.employee.id)
+                    .bind(name)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Custom attributes of the given employees, by employee id.
+    pub async fn employee_attributes(
+        &self,
+        tenant_id: &str,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+        let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for chunk in ids.chunks(400) {
+            let mut q = Sql::new(
+                "SELECT employee_id, name, value FROM employee_attributes WHERE tenant_id = ",
+            );
+            q.bind(tenant_id.to_string()).push(" AND employee_id IN ");
+            q.list(chunk.iter().cloned());
+            for r in q.fetch_all(&self.pool).await? {
+                out.entry(r.try_get("employee_id")?)
+                    .or_default()
+                    .insert(r.try_get("name")?, r.try_get("value")?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One employee as a tenant writes it.
+#[derive(Debug, Clone)]
+pub struct EmployeeWrite {
+    pub employee: Employee,
+    /// "Include in transfer to <connector>?" answers given with it.
+    pub include_in: BTreeMap<String, bool>,
+    /// Replaces all custom attributes when `Some`.
+    pub attributes: Option<BTreeMap<String, String>>,
+}
+
+async fn insert_employees(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant_id: &str,
+    employees: &[Employee],
+) -> Result<()> {
+    {
+        for chunk in employees.chunks(400) {
+            let mut del = Sql::new("DELETE FROM employees WHERE tenant_id = ");
+            del.bind(tenant_id.to_string()).push(" AND id IN ");
+            del.list(chunk.iter().map(|e| e.id.clone()));
+            del.execute(&mut **tx).await?;
+
+            let mut q = Sql::new(format!(
+                "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}) "
+            ));
+            q.push("VALUES ").values(chunk, |b, e| {
+                b.bind(tenant_id.to_string())
+                    .bind(e.id.clone())
+                    .bind(e.first_name.clone())
+                    .bind(e.last_name.clone())
+                    .bind(e.preferred_name.clone())
+                    .bind(e.department.clone())
+                    .bind(e.position.clone())
+                    .bind(e.status.clone())
+                    .bind(e.work_email.clone())
+                    .bind(e.personal_email.clone())
+                    .bind(e.phone.clone())
+                    .bind(e.birth_date.clone())
+                    .bind(e.hire_date.clone())
+                    .bind(e.termination_date.clone())
+                    .bind(e.legal_entity.clone())
+                    .bind(e.contract_type.clone())
+                    .bind(e.weekly_hours)
+                    .bind(e.supervisor_id.clone())
+                    .bind(e.cost_center.clone())
+                    .bind(e.salary_minor)
+                    .bind(e.hourly_wage_minor)
+                    .bind(e.currency.clone())
+                    .bind(e.login.clone())
+                    .bind(e.updated_at.clone());
+            });
+            q.execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    pub async fn upsert_absences(&self, tenant_id: &str, absences: &[Absence]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for chunk in absences.chunks(800) {
+            let mut del = Sql::new("DELETE FROM absences WHERE tenant_id = ");
+            del.bind(tenant_id.to_string()).push(" AND id IN ");
+            del.list(chunk.iter().map(|a| a.id.clone()));
+            del.execute(&mut *tx).await?;
+
+            let mut q = Sql::new(format!(
+                "INSERT INTO absences (tenant_id, {ABSENCE_COLUMNS}) "
+            ));
+            q.push("VALUES ").values(chunk, |b, a| {
+                b.bind(tenant_id.to_string())
+                    .bind(a.id.clone())
+                    .bind(a.employee_id.clone())
+                    .bind(a.type_name.clone())
+                    .bind(a.start_date.clone())
+                    .bind(a.end_date.clone())
+                    .bind(i64::from(a.half_day_start))
+                    .bind(i64::from(a.half_day_end))
+                    .bind(a.status.clone())
+                    .bind(a.updated_at.clone());
+            });
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the tenant's "include in transfer to `connector_id`?" answer.
+    pub async fn set_included(
+        &self,
+        tenant_id: &str,
+        employee_id: &str,
+        connector_id: &str,
+        included: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM employee_exclusions WHERE tenant_id = $1 AND employee_id = $2 AND connector_id = $3",
+        )
+        .bind(tenant_id)
+        .bind(employee_id)
+        .bind(connector_id)
+        .execute(&self.pool)
+        .await?;
+        if !included {
+            sqlx::query(
+                "INSERT INTO employee_exclusions (tenant_id, employee_id, connector_id) VALUES ($1, $2, $3)",
+            )
+            .bind(tenant_id)
+            .bind(employee_id)
+            .bind(connector_id)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn set_exclusions(
+        &self,
+        tenant_id: &str,
+        exclusions: &[(String, String)],
+    ) -> Result<()> {
+        for (employee_id, connector_id) in exclusions {
+            self.set_included(tenant_id, employee_id, connector_id, false)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Every employee of a tenant, regardless of visibility (for the
+    /// tenant's own views and tests).
+    pub async fn all_employees(&self, tenant_id: &str) -> Result<Vec<Employee>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = $1 ORDER BY id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(employee_from).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn all_absences(&self, tenant_id: &str) -> Result<Vec<Absence>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ABSENCE_COLUMNS} FROM absences WHERE tenant_id = $1 ORDER BY id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(absence_from).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn exclusions(&self, tenant_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT employee_id, connector_id FROM employee_exclusions WHERE tenant_id = $1",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("employee_id")?, r.try_get("connector_id")?)))
+            .collect()
+    }
+
+    /// One employee as stored, regardless of visibility.
+    pub async fn employee(&self, tenant_id: &str, id: &str) -> Result<Option<Employee>> {
+        let row = sqlx::query(&format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(employee_from).transpose()?)
+    }
+
+    /// The stored employees among `ids`, by id.
+    pub async fn employees_by_id(
+        &self,
+        tenant_id: &str,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Employee>> {
+        let mut out = BTreeMap::new();
+        for chunk in ids.chunks(400) {
+            let mut q = Sql::new(format!(
+                "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = "
+            ));
+            q.bind(tenant_id.to_string()).push(" AND id IN ");
+            q.list(chunk.iter().cloned());
+            for row in q.fetch_all(&self.pool).await? {
+                let e = employee_from(&row)?;
+                out.insert(e.id.clone(), e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One absence as stored.
+    pub async fn absence(&self, tenant_id: &str, id: &str) -> Result<Option<Absence>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ABSENCE_COLUMNS} FROM absences WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(absence_from).transpose()?)
+    }
+
+    pub async fn employee_exists(&self, tenant_id: &str, id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT id FROM employees WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// A page of a tenant's employees in id order, each with the connectors
+    /// the tenant excluded them from; the cursor is the last id.
+    pub async fn employees_page(
+        &self,
+        tenant_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<serde_json::Value>, Option<String>)> {
+        let mut q = Sql::new(format!(
+            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = "
+        ));
+        q.bind(tenant_id.to_string());
+        if let Some(after) = after {
+            q.push(" AND id > ").bind(after.to_string());
+        }
+        q.push(" ORDER BY id LIMIT ").bind(i64::from(limit) + 1);
+        let rows = q.fetch_all(&self.pool).await?;
+        let employees: Vec<Employee> = rows.iter().map(employee_from).collect::<Result<_, _>>()?;
+        let (employees, next) = crate::hr::split_page(employees, limit, |e| &e.id);
+        let mut excluded: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (employee, connector) in self.exclusions(tenant_id).await? {
+            excluded.entry(employee).or_default().push(connector);
+        }
+        let ids: Vec<String> = employees.iter().map(|e| e.id.clone()).collect();
+        let mut attributes = self.employee_attributes(tenant_id, &ids).await?;
+        let items = employees
+            .into_iter()
+            .map(|e| {
+                let mut value = serde_json::json!(e);
+                value["excluded_from"] =
+                    serde_json::json!(excluded.remove(&e.id).unwrap_or_default());
+                value["custom_attributes"] =
+                    serde_json::json!(attributes.remove(&e.id).unwrap_or_default());
+                value
+            })
+            .collect();
+        Ok((items, next))
+    }
+
+    /// A page of a tenant's absences in id order; the cursor is the last id.
+    pub async fn absences_page(
+        &self,
+        tenant_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<Absence>, Option<String>)> {
+        let mut q = Sql::new(format!(
+            "SELECT {ABSENCE_COLUMNS} FROM absences WHERE tenant_id = "
+        ));
+        q.bind(tenant_id.to_string());
+        if let Some(after) = after {
+            q.push(" AND id > ").bind(after.to_string());
+        }
+        q.push(" ORDER BY id LIMIT ").bind(i64::from(limit) + 1);
+        let rows = q.fetch_all(&self.pool).await?;
+        let absences: Vec<Absence> = rows.iter().map(absence_from).collect::<Result<_, _>>()?;
+        Ok(crate::hr::split_page(absences, limit, |a| &a.id))
+    }
+
+    /// Employees the connector may see, in id order.
+    pub async fn visible_employees(
+        &self,
+        vis: &Visibility,
+        filter: &EmployeeFilter,
+    ) -> Result<Vec<Employee>> {
+        let mut q = Sql::new(format!("SELECT {EMPLOYEE_COLUMNS} FROM employees e WHERE"));
+        push_visible(&mut q, vis);
+        if let Some(id) = &filter.id {
+            q.push(" AND e.id = ").bind(id.clone());
+        }
+        if let Some(after) = &filter.after_id {
+            q.push(" AND e.id > ").bind(after.clone());
+        }
+        if let Some(dept) = &filter.department {
+            q.push(" AND e.department = ").bind(dept.clone());
+        }
+        if let Some(since) = &filter.updated_since {
+            q.push(" AND e.updated_at >= ").bind(since.clone());
+        }
+        if let Some(status) = &filter.status {
+            q.push(" AND e.status = ").bind(status.clone());
+        }
+        q.push(" ORDER BY e.id LIMIT ")
+            .bind(i64::from(filter.limit.max(1)));
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(employee_from).collect::<Result<_, _>>()?)
+    }
+
+    /// Absences of visible employees overlapping `[from, to]`, in id order.
+    pub async fn visible_absences(
+        &self,
+        vis: &Visibility,
+        filter: &AbsenceFilter,
+    ) -> Result<Vec<Absence>> {
+        let cols = ABSENCE_COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = Sql::new(format!(
+            "SELECT {cols} FROM absences a JOIN employees e ON e.tenant_id = a.tenant_id AND e.id = a.employee_id WHERE"
+        ));
+        push_visible(&mut q, vis);
+        q.push(" AND a.start_date <= ").bind(filter.to.clone());
+        q.push(" AND a.end_date >= ").bind(filter.from.clone());
+        if let Some(id) = &filter.id {
+            q.push(" AND a.id = ").bind(id.clone());
+        }
+        if let Some(after) = &filter.after_id {
+            q.push(" AND a.id > ").bind(after.clone());
+        }
+        if let Some(emp) = &filter.employee_id {
+            q.push(" AND a.employee_id = ").bind(emp.clone());
+        }
+        if let Some(ty) = &filter.type_name {
+            q.push(" AND a.type_name = ").bind(ty.clone());
+        }
+        if !filter.statuses.is_empty() {
+            q.push(" AND a.status IN ");
+            q.list(filter.statuses.clone());
+        }
+        if let Some(since) = &filter.updated_since {
+            q.push(" AND a.updated_at >= ").bind(since.clone());
+        }
+        q.push(" ORDER BY a.id LIMIT ")
+            .bind(i64::from(filter.limit.max(1)));
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(absence_from).collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,360 @@
+//! Semantic validation of a parsed manifest: [`Manifest::problems`] and the
+//! checks it is made of, each problem phrased so the partner knows what to fix.
+
+use std::collections::BTreeSet;
+
+use super::{
+    ClientCredentials, FieldType, Localized, Manifest, REQUIRED_LANGUAGES, Scope, check_value,
+};
+use crate::hosts::HostPattern;
+
+impl Manifest {
+    /// Every semantic problem, each phrased so the partner knows what to fix.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            out.push(format!(
+                "id {:?} must be lower-case letters, digits and dashes",
+                self.id
+            ));
+        }
+        if !is_semver(&self.version) {
+            out.push(format!("version {:?} must look like 1.2.3", self.version));
+        }
+        if self.publisher.trim().is_empty() {
+            out.push("publisher is empty".into());
+        }
+        check_localized(&mut out, "name", &self.name);
+        check_localized(&mut out, "description", &self.description);
+        if self.categories.is_empty() {
+            out.push("categories is empty: list at least one".into());
+        }
+        if let Some(schedule) = &self.triggers.schedule
+            && let Err(e) = check_schedule(schedule)
+        {
+            out.push(format!("triggers.schedule: {e}"));
+        }
+        if self.triggers.schedule.is_none()
+            && self.triggers.events.is_empty()
+            && !self.triggers.webhook
+            && !self.triggers.manual
+        {
+            out.push("triggers: the connector can never run; declare a schedule, events, a webhook or manual".into());
+        }
+        let mut seen_scopes = BTreeSet::new();
+        for scope in &self.scopes {
+            if !seen_scopes.insert(*scope) {
+                out.push(format!("scopes: {} is listed twice", scope.as_str()));
+            }
+        }
+        if self.scopes.contains(&Scope::AbsencesRead) && self.absence_window.is_none() {
+            out.push("absences.read needs an absence-window (past-days, future-days)".into());
+        }
+        if let Some(window) = self.absence_window
+            && (window.past_days > 3660 || window.future_days > 3660)
+        {
+            out.push("absence-window: at most 3660 days each way".into());
+        }
+
+        let mut keys = BTreeSet::new();
+        for field in &self.config {
+            let at = format!("config field {:?}", field.key);
+            if !keys.insert(field.key.as_str()) {
+                out.push(format!("{at} is declared twice"));
+            }
+            if field.key.is_empty()
+                || !field
+                    .key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                out.push(format!(
+                    "{at}: key must be lower-case letters, digits and dashes"
+                ));
+            }
+            check_localized(&mut out, &format!("{at} label"), &field.label);
+            if field.kind == FieldType::Enum {
+                if field.options.is_empty() {
+                    out.push(format!("{at}: an enum needs options"));
+                }
+                let distinct: BTreeSet<_> = field.options.iter().collect();
+                if distinct.len() != field.options.len() {
+                    out.push(format!("{at}: options must be distinct"));
+                }
+            } else if !field.options.is_empty() {
+                out.push(format!("{at}: options are only for enum fields"));
+            }
+            if let Some(default) = &field.default {
+                if field.secret {
+                    out.push(format!("{at}: a secret cannot have a default"));
+                } else if let Err(e) = check_value(field, default) {
+                    out.push(format!("{at}: default {default:?}: {e}"));
+                }
+            }
+            if let Some(inject) = &field.inject {
+                if !field.secret {
+                    out.push(format!("{at}: only secret fields can be injected"));
+                }
+                if !self.hosts.contains(&inject.host) {
+                    out.push(format!(
+                        "{at}: inject.host {:?} is not one of the manifest's hosts",
+                        inject.host
+                    ));
+                }
+                if http::HeaderName::try_from(inject.header.as_str()).is_err() {
+                    out.push(format!(
+                        "{at}: inject.header {:?} is not a header name",
+                        inject.header
+                    ));
+                }
+            }
+        }
+
+        if let Some(oauth) = &self.oauth2 {
+            self.check_oauth2(&mut out, oauth);
+        }
+
+        for host in &self.hosts {
+            match HostPattern::parse(host) {
+                Ok(pattern) => {
+                    for key in pattern.placeholders() {
+                        match self.field(key) {
+                            None => out.push(format!(
+                                "host {host:?}: placeholder {{{key}}} is not a config field"
+                            )),
+                            Some(f) if f.secret => out.push(format!(
+                                "host {host:?}: placeholder {{{key}}} is a secret field"
+                            )),
+                            Some(f) if !f.required && f.default.is_none() => out.push(format!(
+                                "host {host:?}: placeholder {{{key}}} must be required or have a default"
+                            )),
+                            Some(_) => {}
+                        }
+                    }
+                }
+                Err(e) => out.push(format!("host {host:?}: {e}")),
+            }
+        }
+        if let Some(url) = &self.support_url
+            && !(url.starts_with("https://") || url.starts_with("mailto:"))
+        {
+            out.push("support-url must start with https:// or mailto:".into());
+        }
+        out
+    }
+    fn check_oauth2(&self, out: &mut Vec<String>, oauth: &ClientCredentials) {
+        match oauth.token_origin_and_path() {
+            Ok((origin, _)) if !self.hosts.contains(&origin) => out.push(format!(
+                "oauth2.token-url: {origin:?} is not one of the manifest's hosts"
+            )),
+            Ok(_) => {}
+            Err(e) => out.push(format!("oauth2.{e}")),
+        }
+        if !self.hosts.contains(&oauth.host) {
+            out.push(format!(
+                "oauth2.host {:?} is not one of the manifest's hosts",
+                oauth.host
+            ));
+        }
+        match self.field(&oauth.client_id) {
+            None => out.push(format!(
+                "oauth2.client-id: {:?} is not a config field",
+                oauth.client_id
+            )),
+            Some(f) if !f.required => out.push(format!(
+                "oauth2.client-id: config field {:?} must be required",
+                oauth.client_id
+            )),
+            Some(_) => {}
+        }
+        match self.field(&oauth.client_secret) {
+            None => out.push(format!(
+                "oauth2.client-secret: {:?} is not a config field",
+                oauth.client_secret
+            )),
+            Some(f) if !f.secret || !f.required => out.push(format!(
+                "oauth2.client-secret: config field {:?} must be secret and required",
+                oauth.client_secret
+            )),
+            Some(f) if f.inject.is_some() => out.push(format!(
+                "oauth2.client-secret: config field {:?} goes to the token endpoint only; remove its inject",
+                oauth.client_secret
+            )),
+            Some(_) => {}
+        }
+        if let Some(scope) = &oauth.scope
+            && scope
+                .chars()
+                .any(|c| c.is_control() || c == '"' || c == '\\')
+        {
+            out.push("oauth2.scope: only printable characters other than \" and \\".into());
+        }
+        if self.config.iter().any(|f| {
+            f.inject.as_ref().is_some_and(|i| {
+                i.host == oauth.host && i.header.eq_ignore_ascii_case("authorization")
+            })
+        }) {
+            out.push(format!(
+                "oauth2.host {:?} already gets an Authorization header from an injected field",
+                oauth.host
+            ));
+        }
+    }
+}
+
+fn check_localized(out: &mut Vec<String>, what: &str, texts: &Localized) {
+    for lang in REQUIRED_LANGUAGES {
+        match texts.get(lang) {
+            Some(text) if !text.trim().is_empty() => {}
+            _ => out.push(format!("{what} has no {lang} text")),
+        }
+    }
+}
+
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<_> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Accepts `daily`, `hourly`, `daily@HH:MM`, or a five-field cron expression.
+pub fn check_schedule(s: &str) -> Result<(), String> {
+    crate::schedule::Schedule::parse(s).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::GOOD;
+    use super::*;
+    use crate::manifest::ClientAuth;
+
+    #[test]
+    fn a_complete_manifest_has_no_problems() {
+        let m = Manifest::parse(GOOD.as_bytes()).unwrap();
+        assert_eq!(m.problems(), Vec::<String>::new());
+        assert_eq!(m.scopes, vec![Scope::EmployeesBasic, Scope::AbsencesRead]);
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let text = GOOD
+            .replace("en = \"Demo\"", "fr = \"Démo\"")
+            .replace("https://{account}", "{account}")
+            .replace("\"daily\"", "\"every tuesday\"");
+        let problems = Manifest::parse(text.as_bytes()).unwrap().problems();
+        assert!(
+            problems.iter().any(|p| p == "name has no en text"),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("scheme")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("triggers.schedule")),
+            "{problems:?}"
+        );
+    }
+
+    const OAUTH: &str = r#"
+[[config]]
+key = "client-id"
+type = "string"
+label = { de = "Client-ID", en = "Client id" }
+required = true
+[[config]]
+key = "client-secret"
+type = "string"
+label = { de = "Client-Secret", en = "Client secret" }
+required = true
+secret = true
+[oauth2]
+token-url = "https://{account}.planner.example/oauth/token"
+client-id = "client-id"
+client-secret = "client-secret"
+host = "https://{account}.planner.example"
+"#;
+
+    #[test]
+    fn oauth2_client_credentials() {
+        let good = GOOD
+            .replace("Authorization", "X-Api-Key")
+            .replace("Bearer {value}", "{value}");
+        let m = Manifest::parse(format!("{good}{OAUTH}").as_bytes()).unwrap();
+        assert_eq!(m.problems(), Vec::<String>::new());
+        let oauth = m.oauth2.as_ref().unwrap();
+        assert_eq!(oauth.client_auth, ClientAuth::Basic);
+        assert_eq!(
+            oauth.token_origin_and_path().unwrap(),
+            (
+                "https://{account}.planner.example".into(),
+                "/oauth/token".into()
+            )
+        );
+        assert!(m.secret_is_used(m.field("client-secret").unwrap()));
+
+        let bad = OAUTH
+            .replace(
+                "https://{account}.planner.example/oauth",
+                "https://auth.elsewhere.example/oauth",
+            )
+            .replace("required = true\nsecret = true", "required = true")
+            .replace(
+                "host = \"https://{account}.planner.example\"",
+                "host = \"https://other.example\"",
+            );
+        let problems = Manifest::parse(format!("{good}{bad}").as_bytes())
+            .unwrap()
+            .problems();
+        for expected in [
+            "oauth2.token-url: \"https://auth.elsewhere.example\" is not one of the manifest's hosts",
+            "oauth2.host \"https://other.example\" is not one of the manifest's hosts",
+            "oauth2.client-secret: config field \"client-secret\" must be secret and required",
+        ] {
+            assert!(
+                problems.iter().any(|p| p == expected),
+                "{expected}: {problems:?}"
+            );
+        }
+        // An injected Authorization header and an OAuth2 token for the same host clash.
+        let problems = Manifest::parse(format!("{GOOD}{OAUTH}").as_bytes())
+            .unwrap()
+            .problems();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("already gets an Authorization header")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn schedules() {
+        for ok in [
+            "daily",
+            "hourly",
+            "daily@06:30",
+            "0 3 * * *",
+            "*/15 8-18 * * 1-5",
+        ] {
+            assert_eq!(check_schedule(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "weekly",
+            "daily@25:00",
+            "0 3 * *",
+            "61 * * * *",
+            "*/0 * * * *",
+        ] {
+            assert!(check_schedule(bad).is_err(), "{bad}");
+        }
+    }
+}

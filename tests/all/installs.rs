@@ -1,0 +1,286 @@
+//! The install lifecycle over the API: pending, connected, inactive and
+//! deleted; bad connect requests; who may reach an install; repeated
+//! failures.
+
+use lockgate::auth::Role;
+use lockgate_tests::http::{get, post_json, send_json};
+use lockgate_tests::{eventually, tenant_token, token};
+use serde_json::{Value, json};
+
+use crate::helpers::{FakePlanner, PLANNER_KEY};
+use crate::platform::{TENANT, connect, connect_body, finished_runs, listed_app, runs};
+
+#[tokio::test]
+async fn an_install_goes_through_pending_connected_inactive_and_deleted() {
+    let planner = FakePlanner::start().await;
+    let (app, admin) = listed_app(&planner).await;
+    let install = connect(&app, &admin, &planner, "wrong-key").await;
+    assert_eq!(install["status_label"], "Pending", "{install}");
+    let reason = install["status_reason"].as_str().unwrap();
+    assert!(reason.contains("401"), "{reason}");
+    let id = install["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/tenants/{TENANT}/installs/{id}");
+
+    let (status, body) = post_json(&app, &admin, &format!("{base}/sync"), "").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("check the connection")
+    );
+
+    // Reconfigure only the key; the rest is kept, the check runs again.
+    let (status, body) = send_json(
+        &app,
+        reqwest::Method::PATCH,
+        &admin,
+        &base,
+        &json!({ "config": { "api-key": PLANNER_KEY }, "schedule": "daily@05:30" }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status_label"], "Connected", "{body}");
+    assert_eq!(body["schedule"], "daily@05:30");
+    assert!(body["next_run_at"].as_str().unwrap().contains("T05:30:00"));
+    assert_eq!(body["config"]["planner-url"], planner.url());
+
+    let (status, body) = post_json(&app, &admin, &format!("{base}/deactivate"), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status_label"], "Inactive");
+    assert_eq!(body["next_run_at"], Value::Null);
+    let (status, _) = post_json(&app, &admin, &format!("{base}/sync"), "").await;
+    assert_eq!(status, 409);
+
+    let (status, body) = post_json(&app, &admin, &format!("{base}/reactivate"), "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status_label"], "Connected");
+
+    // Connecting the same connector twice is a conflict.
+    let (status, body) = post_json(
+        &app,
+        &admin,
+        &format!("/api/v1/tenants/{TENANT}/installs"),
+        &connect_body(&planner, PLANNER_KEY, None),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+
+    let (status, _) = send_json(&app, reqwest::Method::DELETE, &admin, &base, "").await;
+    assert_eq!(status, 204);
+    let (status, _) = get(&app, &admin, &base, None).await;
+    assert_eq!(status, 404);
+    assert_eq!(app.store.install_secrets(&id).await.unwrap(), None);
+    let (_, view) = get(
+        &app,
+        &admin,
+        &format!("/api/v1/tenants/{TENANT}/installs"),
+        None,
+    )
+    .await;
+    assert_eq!(view["items"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_connect_requests_are_explained_and_store_nothing() {
+    let planner = FakePlanner::start().await;
+    let (app, admin) = listed_app(&planner).await;
+    let path = format!("/api/v1/tenants/{TENANT}/installs");
+    let cases: Vec<(String, u16, &str, Vec<&str>)> = vec![
+        ("{not json".into(), 400, "bad_json", vec![]),
+        (
+            json!({ "plugin": "planner-export", "colour": 1 }).to_string(),
+            400,
+            "bad_json",
+            vec![],
+        ),
+        (
+            json!({ "plugin": 5 }).to_string(),
+            400,
+            "bad_json",
+            vec![],
+        ),
+        (
+            json!({ "plugin": "nope" }).to_string(),
+            422,
+            "invalid_field",
+            vec!["plugin"],
+        ),
+        (
+            json!({
+                "plugin": "planner-export",
+                "config": { "planner-url": "ftp://x", "include-pending": "maybe", "extra": 1, "initial-sync-from": [1] },
+            })
+            .to_string(),
+            422,
+            "invalid_config",
+            vec![
+                "config.planner-url",
+                "config.include-pending",
+                "config.extra",
+                "config.initial-sync-from",
+                "config.api-key",
+            ],
+        ),
+        (
+            json!({
+                "plugin": "planner-export",
+                "config": { "planner-url": planner.url(), "api-key": "k" },
+                "schedule": "every tuesday",
+            })
+            .to_string(),
+            422,
+            "invalid_field",
+            vec!["schedule"],
+        ),
+    ];
+    for (body, status, code, fields) in cases {
+        let (got, answer) = post_json(&app, &admin, &path, &body).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
+        let named: Vec<_> = answer["error"]["fields"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .map(|p| p["field"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for field in fields {
+            assert!(
+                named.iter().any(|n| n == field),
+                "{field} missing in {answer}"
+            );
+        }
+    }
+    assert!(app.store.tenant_installs(TENANT).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn installs_are_reachable_only_by_their_tenants_admins() {
+    let planner = FakePlanner::start().await;
+    let (app, admin) = listed_app(&planner).await;
+    let install = connect(&app, &admin, &planner, PLANNER_KEY).await;
+    let id = install["id"].as_str().unwrap().to_string();
+    let run = finished_runs(&app, &admin, &id, 1).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    lockgate::sandbox::ensure_tenant(&app.store, "t-2", 5, 1)
+        .await
+        .unwrap();
+
+    let partner = token(&app, Role::Partner, Some("planner-co"), None).await;
+    let operator = token(&app, Role::Operator, None, None).await;
+    let other_admin = tenant_token(&app, "t-2", true).await;
+    let no_right = tenant_token(&app, TENANT, false).await;
+
+    let base = format!("/api/v1/tenants/{TENANT}");
+    let reads = [
+        format!("{base}/installs"),
+        format!("{base}/installs/{id}"),
+        format!("{base}/installs/{id}/runs"),
+        format!("{base}/runs/{run}"),
+        format!("{base}/runs/{run}/rows"),
+    ];
+    let writes = [
+        (reqwest::Method::POST, format!("{base}/installs/preview")),
+        (reqwest::Method::POST, format!("{base}/installs")),
+        (reqwest::Method::PATCH, format!("{base}/installs/{id}")),
+        (reqwest::Method::POST, format!("{base}/installs/{id}/check")),
+        (
+            reqwest::Method::POST,
+            format!("{base}/installs/{id}/deactivate"),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{base}/installs/{id}/reactivate"),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{base}/installs/{id}/upgrade"),
+        ),
+        (reqwest::Method::POST, format!("{base}/installs/{id}/sync")),
+        (reqwest::Method::DELETE, format!("{base}/installs/{id}")),
+    ];
+    // (who, expected status for reads, for writes)
+    let callers = [
+        ("partner", &partner, 404, 404),
+        ("other tenant's admin", &other_admin, 404, 404),
+        ("admin without the marketplace right", &no_right, 403, 403),
+        ("operator", &operator, 200, 403),
+    ];
+    for (who, token, read_status, write_status) in callers {
+        for path in &reads {
+            let (status, body) = get(&app, token, path, None).await;
+            assert_eq!(status, read_status, "{who} GET {path}: {body}");
+            if status >= 400 {
+                assert!(
+                    !body.to_string().contains(&id),
+                    "{who} learned the install id"
+                );
+            }
+        }
+        for (method, path) in &writes {
+            let (status, body) = send_json(&app, method.clone(), token, path, "{}").await;
+            assert_eq!(status, write_status, "{who} {method} {path}: {body}");
+        }
+    }
+    // Another tenant's path with one's own token reveals nothing either.
+    let (status, _) = get(
+        &app,
+        &admin,
+        &format!("/api/v1/tenants/t-2/runs/{run}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Nothing changed.
+    let record = app.store.install(&id).await.unwrap().unwrap();
+    assert_eq!(record.status, "connected");
+}
+
+#[tokio::test]
+async fn repeated_failures_make_an_install_inactive() {
+    let planner = FakePlanner::start().await;
+    let (app, admin) = listed_app(&planner).await;
+    // The partner refuses everyone: every run fails.
+    for employee in app.store.all_employees(TENANT).await.unwrap() {
+        planner.reject(&employee.id);
+    }
+    let install = connect(&app, &admin, &planner, PLANNER_KEY).await;
+    let id = install["id"].as_str().unwrap().to_string();
+    let limit = lockgate::installs::FAILURE_LIMIT as usize;
+    for n in 1..=limit {
+        finished_runs(&app, &admin, &id, n).await;
+        if n < limit {
+            let (status, body) = post_json(
+                &app,
+                &admin,
+                &format!("/api/v1/tenants/{TENANT}/installs/{id}/sync"),
+                "",
+            )
+            .await;
+            assert_eq!(status, 202, "run {n}: {body}");
+        }
+    }
+    let view = eventually("the install to become inactive", || async {
+        let (_, view) = get(
+            &app,
+            &admin,
+            &format!("/api/v1/tenants/{TENANT}/installs/{id}"),
+            None,
+        )
+        .await;
+        (view["status"] == "inactive").then_some(view)
+    })
+    .await;
+    let reason = view["status_reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("{limit} failed runs in a row")),
+        "{reason}"
+    );
+    let all = runs(&app, &admin, &id).await;
+    assert!(all.len() >= limit, "{all:?}");
+    assert!(all.iter().all(|r| r["status_label"] == "Failed"), "{all:?}");
+}
