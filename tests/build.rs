@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 const PROGRAMS: &[&str] = &[
     "test-hostile",
+    "test-hostile-net",
+    "test-hostile-records",
     "test-raw-socket",
     "test-flawed-department",
     "test-flawed-stateless",

@@ -346,3 +346,48 @@ async fn bad_uploads_are_refused_with_every_reason_and_store_nothing() {
             .contains("belongs to another partner")
     );
 }
+
+#[tokio::test]
+async fn an_oversized_manifest_is_refused_with_the_field_and_the_limit() {
+    let app = spawn_app().await;
+    let partner = token(&app, Role::Partner, Some("p-big"), None).await;
+    let planner = lockgate::demo::PLANNER_EXPORT;
+    let long = "d".repeat(5000);
+    let bytes = crate::helpers::with_manifest(planner, |text| {
+        text.replace("\nde = \"Überträgt", &format!("\nde = \"{long}Überträgt"))
+    });
+    let (status, err) = submit(&app, &partner, bytes).await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["code"], "invalid_connector");
+    let reasons: Vec<&str> = err["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        vec!["manifest: description.de: at most 4000 characters (has 5195)"]
+    );
+
+    // 10 MiB of description: refused unparsed, the size named.
+    let huge = "d".repeat(10 << 20);
+    let bytes = crate::helpers::with_manifest(planner, |text| {
+        text.replace("\nde = \"Überträgt", &format!("\nde = \"{huge}Überträgt"))
+    });
+    let (status, err) = submit(&app, &partner, bytes).await;
+    assert_eq!(status, 422, "{err}");
+    let message = err["error"]["fields"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("the manifest section is") && message.contains("at most 65536"),
+        "{message}"
+    );
+    assert!(
+        app.store
+            .partner_versions("p-big")
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing was stored"
+    );
+}

@@ -80,6 +80,11 @@ impl Tenant {
         Tenant { store, _dir: dir }
     }
 
+    /// The folder holding the tenant's SQLite database.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// Runs a connector's sync as the install `<tenant>-<connector>`.
     pub async fn run(
         &self,
@@ -189,6 +194,7 @@ impl FakePlanner {
             .route("/exfiltrate", post(other))
             .route("/dump", post(other))
             .route("/big", get(big))
+            .route("/big-headers", get(big_headers))
             .route("/redirect", get(redirect))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -311,6 +317,18 @@ async fn big() -> Vec<u8> {
     vec![b'z'; 3 << 20]
 }
 
+/// Forty headers of 1 KiB each: more than a header map may hold.
+async fn big_headers() -> Response {
+    let mut headers = HeaderMap::new();
+    for n in 0..40 {
+        headers.insert(
+            axum::http::HeaderName::try_from(format!("x-filler-{n}")).unwrap(),
+            axum::http::HeaderValue::from_str(&"h".repeat(1024)).unwrap(),
+        );
+    }
+    (headers, "{}").into_response()
+}
+
 async fn redirect() -> Response {
     (
         StatusCode::FOUND,
@@ -341,4 +359,48 @@ pub async fn visible_employees(tenant: &Tenant, connector: &str) -> Vec<lockgate
         .filter(|e| e.hire_date <= today && e.termination_date.as_ref().is_none_or(|t| *t >= today))
         .filter(|e| !excluded.contains(&e.id))
         .collect()
+}
+
+/// `component` with its manifest replaced by `edit(text)`: the section
+/// (inside the core module, so its size cannot change in place) is renamed
+/// and a new one appended to the component.
+pub fn with_manifest(component: &[u8], edit: impl FnOnce(&str) -> String) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let name = lockgate_manifest::MANIFEST_SECTION.as_bytes();
+    // id 0, size, name length (one byte), name, text.
+    let at = component
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("a manifest section");
+    let mut start = at - 2;
+    while component[start - 1] & 0x80 != 0 {
+        start -= 1;
+    }
+    let (mut size, mut shift) = (0usize, 0);
+    for byte in &component[start..at - 1] {
+        size |= usize::from(byte & 0x7f) << shift;
+        shift += 7;
+    }
+    assert_eq!(component[start - 1], 0, "a custom section");
+    let text = std::str::from_utf8(&component[at + name.len()..at - 1 + size]).expect("TOML");
+    let text = edit(text);
+    let mut out = component.to_vec();
+    out[at] = b'X';
+    let mut section = vec![name.len() as u8];
+    section.extend_from_slice(name);
+    section.extend_from_slice(text.as_bytes());
+    out.push(0);
+    leb(section.len(), &mut out);
+    out.extend_from_slice(&section);
+    out
 }

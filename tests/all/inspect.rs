@@ -73,3 +73,55 @@ fn a_file_without_a_manifest_is_refused() {
         report.problems
     );
 }
+
+#[test]
+fn oversized_manifests_are_refused_with_each_field_and_limit() {
+    let planner = lockgate::demo::PLANNER_EXPORT;
+    // Unchanged, the rebuilt component is still acceptable.
+    let same = with_manifest(planner, str::to_string);
+    assert!(
+        inspect(&same).is_acceptable(),
+        "{:?}",
+        inspect(&same).problems
+    );
+
+    let long = "d".repeat(5000);
+    let bytes = with_manifest(planner, |text| {
+        text.replace("\nde = \"Überträgt", &format!("\nde = \"{long}Überträgt"))
+            .replace(
+                "categories = [",
+                &format!("categories = [\"{}\", ", "c".repeat(101)),
+            )
+    });
+    let problems: Vec<String> = inspect(&bytes)
+        .problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    for expected in [
+        "manifest: description.de: at most 4000 characters (has 5195)",
+        "manifest: categories[0]: at most 100 characters (has 101)",
+    ] {
+        assert!(
+            problems.iter().any(|p| p == expected),
+            "{expected}: {problems:?}"
+        );
+    }
+
+    // A 10 MiB description: the section is refused before it is parsed.
+    let huge = "d".repeat(10 << 20);
+    let bytes = with_manifest(planner, |text| {
+        text.replace("\nde = \"Überträgt", &format!("\nde = \"{huge}Überträgt"))
+    });
+    let problems: Vec<String> = inspect(&bytes)
+        .problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("manifest: the manifest section is 104")
+            && problems[0].ends_with("bytes; at most 65536 (64 KiB)"),
+        "{problems:?}"
+    );
+}

@@ -65,6 +65,7 @@ async fn the_bundled_connector_passes_against_its_partner() {
         "incremental",
         "late cursor",
         "configuration schema",
+        "injected credentials",
     ] {
         assert_eq!(
             find(&report, name).verdict,
@@ -270,4 +271,65 @@ async fn a_tampered_artifact_refuses_to_load() {
         err.contains("does not match its digest") && err.contains(&sha),
         "{err}"
     );
+}
+
+/// A partner API that answers every request with the request's headers.
+async fn echoing_partner() -> String {
+    async fn echo(headers: axum::http::HeaderMap) -> axum::Json<serde_json::Value> {
+        let headers: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    v.to_str().unwrap_or_default().to_string().into(),
+                )
+            })
+            .collect();
+        axum::Json(serde_json::json!({ "results": [], "echo": headers }))
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, axum::Router::new().fallback(echo)).await;
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_partner_that_echoes_the_injected_secret_is_warned_about() {
+    const KEY: &str = "echoed-planner-key-4711";
+    let report = vet_file(
+        lockgate::demo::PLANNER_EXPORT,
+        VetOptions {
+            config: [("api-key".to_string(), KEY.to_string())].into(),
+            partner_url: Some(echoing_partner().await),
+            previous: None,
+        },
+    )
+    .await;
+    let check = find(&report, "injected credentials");
+    assert_eq!(check.verdict, Verdict::Warn, "{check:#?}");
+    assert_eq!(check.section, "credentials");
+    assert!(
+        check
+            .reason
+            .contains("carried the injected config field api-key")
+            && check
+                .reason
+                .contains("only as private as the partner API keeps them"),
+        "{check:#?}"
+    );
+    // The exchange says which credential came back, never its value.
+    let echoed = report
+        .exchanges
+        .iter()
+        .find(|e| e.echoed_secret.is_some())
+        .expect("an exchange carried it");
+    assert!(
+        echoed
+            .response_body
+            .contains("(the injected config field api-key: withheld)"),
+        "{echoed:?}"
+    );
+    assert!(!serde_json::to_string(&report).unwrap().contains(KEY));
 }

@@ -4,7 +4,9 @@
 //! [`http`], the OAuth2 sign-in in [`oauth`] and the vetted route to the
 //! partner in [`transport`], in that order of use.
 
+pub mod addresses;
 pub mod config;
+pub mod host_objects;
 pub mod hr;
 pub mod http;
 pub mod invocation;

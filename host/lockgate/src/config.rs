@@ -32,6 +32,15 @@ pub struct RawConfig {
     /// Seconds a job's lease lasts without renewal; a stopped host's job
     /// is picked up again after it (default 60).
     pub lease_seconds: Option<u64>,
+    /// Monitoring rows one run may report (default 250000).
+    pub max_outcome_rows: Option<u64>,
+    /// Bytes of row messages and partner bodies one run may store; past
+    /// it rows keep their status but lose their texts, with a marker line
+    /// in the log (default 33554432, 32 MiB).
+    pub max_row_bytes: Option<u64>,
+    /// Bytes of log one run may store, stdout and stderr included; past it
+    /// lines are dropped with a marker line (default 1048576, 1 MiB).
+    pub max_log_bytes: Option<u64>,
 }
 
 /// A setting that must not show up in logs or debug output.
@@ -56,13 +65,39 @@ pub struct ServeConfig {
     pub secret_key: Option<SecretText>,
     pub workers: usize,
     pub lease_seconds: u64,
+    /// Per-run limits: the defaults with the row and log settings applied.
+    pub limits: crate::policy::Limits,
 }
 
 /// Environment variables this program reads besides the settings.
 const OTHER_VARS: &[&str] = &["LOCKGATE_LOG"];
 
 const KNOWN_VARS: &str = "LOCKGATE_LISTEN, LOCKGATE_DATABASE_URL, LOCKGATE_CACHE_DIR, LOCKGATE_DATA_DIR, \
-    LOCKGATE_ALLOW_HTTP, LOCKGATE_SECRET_KEY, LOCKGATE_WORKERS, LOCKGATE_LEASE_SECONDS";
+    LOCKGATE_ALLOW_HTTP, LOCKGATE_SECRET_KEY, LOCKGATE_WORKERS, LOCKGATE_LEASE_SECONDS, \
+    LOCKGATE_MAX_OUTCOME_ROWS, LOCKGATE_MAX_ROW_BYTES, LOCKGATE_MAX_LOG_BYTES";
+
+/// Bounds of the per-run monitoring settings: (setting, least, most).
+const MAX_OUTCOME_ROWS: (&str, u64, u64) = ("max-outcome-rows", 1, 10_000_000);
+const MAX_ROW_BYTES: (&str, u64, u64) = ("max-row-bytes", 64 << 10, 16 << 30);
+const MAX_LOG_BYTES: (&str, u64, u64) = ("max-log-bytes", 16 << 10, 256 << 20);
+
+fn whole_number(key: &str, value: &str) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::Invalid(format!("{key} must be a whole number, not {value:?}")))
+}
+
+fn within(value: Option<u64>, default: u64, bounds: (&str, u64, u64)) -> Result<u64, ConfigError> {
+    let (name, least, most) = bounds;
+    let value = value.unwrap_or(default);
+    if !(least..=most).contains(&value) {
+        return Err(ConfigError::Invalid(format!(
+            "{name} must be between {least} and {most}, not {value}"
+        )));
+    }
+    Ok(value)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -122,6 +157,9 @@ impl RawConfig {
                         ConfigError::Invalid(format!("{key} must be a whole number, not {value:?}"))
                     })?)
                 }
+                "MAX_OUTCOME_ROWS" => raw.max_outcome_rows = Some(whole_number(key, value)?),
+                "MAX_ROW_BYTES" => raw.max_row_bytes = Some(whole_number(key, value)?),
+                "MAX_LOG_BYTES" => raw.max_log_bytes = Some(whole_number(key, value)?),
                 _ if OTHER_VARS.contains(&key.as_str()) => {}
                 // The test suite's own switches (LOCKGATE_TEST_POSTGRES_URL, …).
                 _ if name.starts_with("TEST_") => {}
@@ -146,6 +184,9 @@ impl RawConfig {
             secret_key: over.secret_key.or(self.secret_key),
             workers: over.workers.or(self.workers),
             lease_seconds: over.lease_seconds.or(self.lease_seconds),
+            max_outcome_rows: over.max_outcome_rows.or(self.max_outcome_rows),
+            max_row_bytes: over.max_row_bytes.or(self.max_row_bytes),
+            max_log_bytes: over.max_log_bytes.or(self.max_log_bytes),
         }
     }
 
@@ -191,6 +232,21 @@ impl RawConfig {
                 "lease-seconds must be between 2 and 3600, not {lease_seconds}"
             )));
         }
+        let defaults = crate::policy::Limits::default();
+        let limits = crate::policy::Limits {
+            max_outcome_rows: within(
+                self.max_outcome_rows,
+                defaults.max_outcome_rows,
+                MAX_OUTCOME_ROWS,
+            )?,
+            max_row_bytes: within(self.max_row_bytes, defaults.max_row_bytes, MAX_ROW_BYTES)?,
+            max_log_bytes: within(
+                self.max_log_bytes,
+                defaults.max_log_bytes as u64,
+                MAX_LOG_BYTES,
+            )? as usize,
+            ..defaults
+        };
         Ok(ServeConfig {
             listen,
             database_url,
@@ -200,6 +256,7 @@ impl RawConfig {
             secret_key: self.secret_key,
             workers,
             lease_seconds,
+            limits,
         })
     }
 }
@@ -253,7 +310,43 @@ mod tests {
         assert_eq!(config.database_url, "postgres://db/lockgate");
         let defaults = load(None, &env(&[]), RawConfig::default()).unwrap();
         assert_eq!(defaults.database_url, "sqlite://.lockgate/lockgate.db");
+        assert_eq!(defaults.limits.max_row_bytes, 32 << 20);
+        assert_eq!(defaults.limits.max_log_bytes, 1 << 20);
+        assert_eq!(defaults.limits.max_outcome_rows, 250_000);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn row_and_log_limits_are_settings() {
+        let file: RawConfig =
+            toml::from_str("max-row-bytes = 1048576\nmax-log-bytes = 65536").unwrap();
+        let config = file
+            .overlay(RawConfig::from_env(&env(&[("LOCKGATE_MAX_OUTCOME_ROWS", "5000")])).unwrap())
+            .overlay(RawConfig {
+                max_log_bytes: Some(131072),
+                ..RawConfig::default()
+            })
+            .validate()
+            .unwrap();
+        assert_eq!(config.limits.max_row_bytes, 1 << 20);
+        assert_eq!(config.limits.max_outcome_rows, 5000);
+        assert_eq!(config.limits.max_log_bytes, 128 << 10);
+        for (key, value, expected) in [
+            (
+                "LOCKGATE_MAX_ROW_BYTES",
+                "12",
+                "max-row-bytes must be between 65536",
+            ),
+            ("LOCKGATE_MAX_LOG_BYTES", "lots", "must be a whole number"),
+            (
+                "LOCKGATE_MAX_OUTCOME_ROWS",
+                "0",
+                "max-outcome-rows must be between 1",
+            ),
+        ] {
+            let err = load(None, &env(&[(key, value)]), RawConfig::default()).unwrap_err();
+            assert!(err.to_string().contains(expected), "{err}");
+        }
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub struct Limits {
     /// Response body bytes over all requests of the invocation.
     pub max_response_bytes: u64,
     pub max_outcome_rows: u64,
+    /// Message and partner-body bytes over all rows of a run; past it rows
+    /// are kept with their texts cut, and one log line says how many.
+    pub max_row_bytes: u64,
     /// Log, stdout and stderr together; more is dropped with a marker line.
     pub max_log_bytes: usize,
     pub connect_timeout: Duration,
@@ -37,6 +40,7 @@ impl Default for Limits {
             max_requests: 10_000,
             max_response_bytes: 256 << 20,
             max_outcome_rows: 250_000,
+            max_row_bytes: 32 << 20,
             max_log_bytes: 1 << 20,
             connect_timeout: Duration::from_secs(5),
             first_byte_timeout: Duration::from_secs(30),

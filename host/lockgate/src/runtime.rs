@@ -123,6 +123,7 @@ impl Runtime {
         // Rust's std links these; the context grants nothing through them.
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        crate::capabilities::host_objects::bound_request_strings(&mut linker)?;
         // The contract's own interfaces; the world's WASI imports are above.
         use crate::bindings::{config, hr, log, outcomes, state, types};
         types::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;

@@ -33,7 +33,11 @@ pub struct RunSummary {
     /// The first rows, up to [`SUMMARY_ROWS`]; the rest are in the store.
     pub rows: Vec<RunRow>,
     pub log: Vec<LogLine>,
+    /// Requests the policy refused: the first
+    /// [`crate::capabilities::recorder::MAX_DENIALS`], word for word.
     pub denials: Vec<String>,
+    /// Refused requests past those, counted ("… and N more").
+    pub denials_more: u64,
 }
 
 impl RunSummary {
@@ -235,10 +239,19 @@ pub async fn run_call(
             run.finished_at = Some(crate::time::now_text());
             run.duration_ms = Some(0);
             req.store.finish_run(&run).await?;
-            return summarize(req.store, run, Vec::new(), Vec::new()).await;
+            return summarize(req.store, run, Vec::new(), (Vec::new(), 0)).await;
         }
     };
-    let report = runtime.invoke(req.plugin, setup, call).await;
+    let mut report = runtime.invoke(req.plugin, setup, call).await;
+    // The row budget's marker is kept even when the log is full: it is one
+    // bounded line and says why row texts are missing.
+    if let Some(marker) = report.rows_budget_marker.take() {
+        report.log.push(LogLine {
+            at: crate::time::now_text(),
+            level: "warn".into(),
+            message: marker,
+        });
+    }
 
     let failed_rows = report.rows_failed;
     let (status, failure) = match &report.result {
@@ -286,14 +299,20 @@ pub async fn run_call(
     req.store.insert_logs(&run.id, &report.log).await?;
     req.store.insert_audit(&run, &report.audit.entries).await?;
     req.store.finish_run(&run).await?;
-    summarize(req.store, run, report.log, report.denials).await
+    summarize(
+        req.store,
+        run,
+        report.log,
+        (report.denials, report.denials_more),
+    )
+    .await
 }
 
 async fn summarize(
     store: &Store,
     run: RunRecord,
     log: Vec<LogLine>,
-    denials: Vec<String>,
+    (denials, denials_more): (Vec<String>, u64),
 ) -> Result<RunSummary, StoreError> {
     let mut counts: BTreeMap<Operation, BTreeMap<RowStatus, i64>> = BTreeMap::new();
     let mut total_rows = 0;
@@ -311,5 +330,6 @@ async fn summarize(
         rows,
         log,
         denials,
+        denials_more,
     })
 }

@@ -177,7 +177,7 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
                 }
             }
             Payload::CustomSection(section) if section.name() == MANIFEST_SECTION => {
-                manifests.push(section.data().to_vec());
+                manifests.push(section.data());
             }
             _ => {}
         }

@@ -4,6 +4,7 @@
 //! and value checks, and `validate` holds [`Manifest::problems`], which lists
 //! every semantic problem at once so a partner can fix them in one go.
 
+mod bounds;
 mod config_fields;
 mod validate;
 
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use bounds::MAX_MANIFEST_BYTES;
 pub use config_fields::{ConfigField, FieldType, Injection, check_value, is_date};
 pub use validate::check_schedule;
 
@@ -241,13 +243,19 @@ pub struct AbsenceWindow {
 pub enum ParseError {
     #[error("manifest is not UTF-8 text")]
     NotUtf8,
+    #[error("the manifest section is {0} bytes; at most {max} ({kib} KiB)", max = MAX_MANIFEST_BYTES, kib = MAX_MANIFEST_BYTES >> 10)]
+    TooLarge(usize),
     #[error("manifest is not valid: {0}")]
     Syntax(String),
 }
 
 impl Manifest {
     /// Parses the TOML text of a manifest, rejecting unknown keys.
+    /// A section over [`MAX_MANIFEST_BYTES`] is refused unread.
     pub fn parse(bytes: &[u8]) -> Result<Manifest, ParseError> {
+        if bytes.len() > MAX_MANIFEST_BYTES {
+            return Err(ParseError::TooLarge(bytes.len()));
+        }
         let text = std::str::from_utf8(bytes).map_err(|_| ParseError::NotUtf8)?;
         toml::from_str(text).map_err(|e| ParseError::Syntax(e.message().to_string()))
     }

@@ -238,6 +238,9 @@ impl hr::Host for Invocation {
         &mut self,
         query: EmployeeQuery,
     ) -> wasmtime::Result<Result<EmployeePage, HostError>> {
+        if let Err(e) = self.refuse_after_fatal() {
+            return Ok(Err(e));
+        }
         Ok(self.employees(query).await)
     }
 
@@ -245,6 +248,9 @@ impl hr::Host for Invocation {
         &mut self,
         id: String,
     ) -> wasmtime::Result<Result<hr::Employee, HostError>> {
+        if let Err(e) = self.refuse_after_fatal() {
+            return Ok(Err(e));
+        }
         if let Err(e) = self.require_employee_scope() {
             return Ok(Err(e));
         }
@@ -277,6 +283,9 @@ impl hr::Host for Invocation {
         &mut self,
         query: AbsenceQuery,
     ) -> wasmtime::Result<Result<AbsencePage, HostError>> {
+        if let Err(e) = self.refuse_after_fatal() {
+            return Ok(Err(e));
+        }
         Ok(self.absences(query).await)
     }
 
@@ -284,6 +293,9 @@ impl hr::Host for Invocation {
         &mut self,
         id: String,
     ) -> wasmtime::Result<Result<hr::Absence, HostError>> {
+        if let Err(e) = self.refuse_after_fatal() {
+            return Ok(Err(e));
+        }
         let Some((from, to)) = self.visibility.absence_range() else {
             return Ok(Err(HostError::Denied(
                 "reading absences needs the absences.read scope".into(),
@@ -321,6 +333,9 @@ impl hr::Host for Invocation {
         employee: NewEmployee,
         idempotency_key: String,
     ) -> wasmtime::Result<Result<String, HostError>> {
+        if let Err(e) = self.refuse_after_fatal() {
+            return Ok(Err(e));
+        }
         if !self.visibility.granted(Scope::EmployeesCreate) {
             return Ok(Err(HostError::Denied(
                 "creating employees needs the employees.create scope".into(),

@@ -1,12 +1,14 @@
 //! Outbound HTTP (`wasi:http/outgoing-handler`) under the install's grant.
 //!
 //! Every request passes [`Egress::send_request`]: the scheme, host and port
-//! must be granted (plain HTTP only where the operator allows it), the name
-//! is resolved here and addresses in loopback, private, link-local, CGNAT
-//! and metadata ranges are refused unless the operator allowed that exact
-//! host, and the connection goes to the vetted address (no second lookup to
-//! rebind). Secrets are injected here; timeouts are clamped; redirects are
-//! returned to the connector, never followed. Every refusal is logged.
+//! must be granted (plain HTTP only where the operator allows it), the
+//! authority must be plain `host[:port]` (no user information), the name
+//! is resolved here and addresses that are not globally reachable are
+//! refused unless the operator allowed that exact host (metadata addresses
+//! always), and the connection goes to the vetted address (no second lookup
+//! to rebind) with the granted host as `Host` and TLS server name. Secrets
+//! are injected here; timeouts are clamped; redirects are returned to the
+//! connector, never followed. Every refusal is logged.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +17,7 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 
 use crate::capabilities::Recorder;
 use crate::capabilities::oauth::TokenCache;
-use crate::capabilities::transport::{Route, Timeouts};
+use crate::capabilities::transport::{Route, Timeouts, outgoing_authority};
 use crate::policy::{Grant, Limits};
 use crate::vocabulary::FailureKind;
 
@@ -60,23 +62,57 @@ fn origin(scheme: &str, host: &str, port: u16) -> String {
 }
 
 impl WasiHttpHooks for Egress {
+    /// Smaller than wasmtime's 1 MiB, so an unsent body holds at most two
+    /// chunks (see `host_objects`).
+    fn p2_outgoing_body_chunk_size(&mut self) -> usize {
+        crate::capabilities::host_objects::BODY_CHUNK_BYTES
+    }
+
     fn send_request(
         &mut self,
         mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> SendFuture {
+        // A run that hit a fatal limit sends nothing more and records
+        // nothing more: refused at once, only counted.
+        if self.recorder.refuse_after_fatal() {
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
         let uri = request.uri().clone();
         let scheme = uri.scheme_str().unwrap_or("https").to_ascii_lowercase();
-        let Some(host) = uri
-            .host()
-            .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
-        else {
+        // Every attempt counts, refused ones too, so a connector cannot
+        // spin on requests the policy turns down.
+        let count = self.recorder.count_request();
+        if count > self.limits.max_requests {
+            let reason = format!("request limit {} reached", self.limits.max_requests);
+            self.recorder.fatal(FailureKind::Limit, reason.clone());
+            let shown: String = uri.to_string().chars().take(100).collect();
+            return denied(
+                format!("request to {shown} denied: {reason}"),
+                &self.recorder,
+                HttpError::ConnectionLimitReached,
+            );
+        }
+        let Some(authority) = uri.authority().map(|a| a.as_str()) else {
             return denied(
                 "request without a host denied".into(),
                 &self.recorder,
                 HttpError::HttpRequestUriInvalid,
             );
+        };
+        // Only `host[:port]`: user information or odd spellings could make
+        // the partner see another host than the one granted.
+        let (host, explicit_port) = match outgoing_authority(authority) {
+            Ok(parsed) => parsed,
+            Err(why) => {
+                let shown: String = authority.chars().take(100).collect();
+                return denied(
+                    format!("request to {scheme}://{shown} denied: {why}"),
+                    &self.recorder,
+                    HttpError::HttpRequestDenied,
+                );
+            }
         };
         let tls = match scheme.as_str() {
             "https" => true,
@@ -89,19 +125,8 @@ impl WasiHttpHooks for Egress {
                 );
             }
         };
-        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        let port = explicit_port.unwrap_or(if tls { 443 } else { 80 });
         let target = origin(&scheme, &host, port);
-
-        let count = self.recorder.count_request();
-        if count > self.limits.max_requests {
-            let reason = format!("request limit {} reached", self.limits.max_requests);
-            self.recorder.fatal(FailureKind::Limit, reason.clone());
-            return denied(
-                format!("request to {target} denied: {reason}"),
-                &self.recorder,
-                HttpError::ConnectionLimitReached,
-            );
-        }
 
         if !self
             .grant

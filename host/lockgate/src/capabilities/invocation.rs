@@ -34,6 +34,19 @@ pub struct Invocation {
     pub(crate) audit: Audit,
 }
 
+impl Invocation {
+    /// Once a limit ended the run, host calls that would do work (HR reads
+    /// and writes) are refused at once.
+    pub(crate) fn refuse_after_fatal(&self) -> Result<(), crate::bindings::types::HostError> {
+        if self.recorder.has_failed() {
+            return Err(crate::bindings::types::HostError::LimitExceeded(
+                "the run already failed on a limit".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl WasiView for Invocation {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {

@@ -1,11 +1,13 @@
 //! How an invocation's outbound request reaches a partner once the policy
-//! let it through: the name resolved here, addresses in loopback, private,
-//! link-local, CGNAT and metadata ranges refused unless the operator allowed
-//! that exact host, the connection made to the vetted address (no second
-//! lookup to rebind), TLS with the public web PKI, clamped timeouts and a
-//! byte budget on the answer. The OAuth2 sign-in uses the same route.
+//! let it through: the name resolved here, addresses that are not globally
+//! reachable (the special-purpose registries in [`addresses`], IPv4 carried
+//! in IPv6 included) refused unless the operator allowed that exact host,
+//! metadata addresses always refused, the connection made to the vetted
+//! address (no second lookup to rebind), the granted host as `Host` and TLS
+//! server name, TLS with the public web PKI, clamped timeouts and a byte
+//! budget on the answer. The OAuth2 sign-in uses the same route.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -18,7 +20,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::{Error as HttpError, WasiBody};
 
-use crate::capabilities::Recorder;
+use crate::capabilities::{Recorder, addresses};
 use crate::policy::{Grant, Limits};
 use crate::vocabulary::FailureKind;
 
@@ -81,6 +83,11 @@ impl Route {
         HttpError,
     > {
         let recorder = self.recorder.clone();
+        // The partner sees the granted host, never what the connector wrote.
+        let mut request = request;
+        let granted = host_header(host, port, https).ok_or(HttpError::HttpRequestUriInvalid)?;
+        request.headers_mut().remove(http::header::HOST);
+        request.headers_mut().insert(http::header::HOST, granted);
         let path = request.uri().path().to_string();
         let method = request.method().clone();
         if let Some(partner) = self.grant.operator.review_partner {
@@ -110,10 +117,10 @@ impl Route {
             })?;
         let mut vetted = Vec::new();
         for addr in addrs {
-            match prohibited_range(addr.ip()) {
-                Some(range) if range == "a cloud metadata address" || !operator_allowed => {
+            match addresses::check(addr.ip()) {
+                Err(refusal) if refusal.metadata || !operator_allowed => {
                     recorder.deny(format!(
-                        "request to {target} denied: {host} resolves to {} ({range})",
+                        "request to {target} denied: {host} resolves to {} {refusal}",
                         addr.ip()
                     ));
                 }
@@ -137,69 +144,88 @@ impl Route {
     }
 }
 
-/// Why an address may not be contacted, if it may not.
-pub fn prohibited_range(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => prohibited_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return prohibited_v4(v4).map(|_| "an IPv4-mapped private or reserved address");
-            }
-            let seg = v6.segments();
-            if v6.is_loopback() {
-                Some("loopback")
-            } else if v6.is_unspecified() {
-                Some("unspecified")
-            } else if seg[0] & 0xfe00 == 0xfc00 {
-                Some("private (unique local)")
-            } else if seg[0] & 0xffc0 == 0xfe80 {
-                Some("link-local")
-            } else if seg[0] & 0xff00 == 0xff00 {
-                Some("multicast")
-            } else if seg[0] == 0x64 && seg[1] == 0xff9b {
-                // NAT64 wraps an IPv4 address: judge that one.
-                let v4 = Ipv4Addr::new(
-                    (seg[6] >> 8) as u8,
-                    seg[6] as u8,
-                    (seg[7] >> 8) as u8,
-                    seg[7] as u8,
-                );
-                prohibited_v4(v4).map(|_| "a NAT64-wrapped private or reserved address")
-            } else if seg[0] == 0x2002 {
-                Some("6to4 (may wrap a private address)")
-            } else if seg[0] == 0x2001 && seg[1] == 0x0db8 {
-                Some("documentation")
-            } else {
-                None
+/// The `host[:port]` of an outgoing request's authority, checked: no user
+/// information, a DNS name or an IP literal (IPv6 in brackets) and a port
+/// written as plain digits. The host comes back lower-cased, IPv6 without
+/// brackets. The error says what was wrong.
+pub fn outgoing_authority(authority: &str) -> Result<(String, Option<u16>), String> {
+    if let Some(at) = authority.rfind('@') {
+        return Err(format!(
+            "the authority carries user information ({:?}); only host[:port] is allowed",
+            &authority[..=at]
+        ));
+    }
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let (literal, after) = rest
+            .split_once(']')
+            .ok_or("the authority has an unclosed [")?;
+        if literal.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!(
+                "{literal:?} in brackets is not an IPv6 address (zones and other forms are not allowed)"
+            ));
+        }
+        match after {
+            "" => (literal, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (literal, Some(port)),
+                None => return Err(format!("{after:?} after the IPv6 address is not a port")),
+            },
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None => None,
+        Some(p) => {
+            let canonical = !p.is_empty()
+                && p.len() <= 5
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && !p.starts_with('0');
+            match p.parse::<u16>() {
+                Ok(n) if canonical => Some(n),
+                _ => {
+                    return Err(format!(
+                        "port {p:?} is not a number from 1 to 65535 in plain digits"
+                    ));
+                }
             }
         }
+    };
+    let is_name = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if !authority.starts_with('[') && !is_name {
+        return Err(format!(
+            "{host:?} is not a host name or IPv4 address (letters, digits, '-' and '.' only)"
+        ));
     }
+    Ok((host.to_ascii_lowercase(), port))
 }
 
-fn prohibited_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    let o = ip.octets();
-    if ip == Ipv4Addr::new(169, 254, 169, 254) || ip == Ipv4Addr::new(100, 100, 100, 200) {
-        Some("a cloud metadata address")
-    } else if ip.is_loopback() {
-        Some("loopback")
-    } else if ip.is_private() {
-        Some("private")
-    } else if ip.is_link_local() {
-        Some("link-local")
-    } else if o[0] == 100 && (64..128).contains(&o[1]) {
-        Some("shared address space (CGNAT)")
-    } else if o[0] == 0 {
-        Some("unspecified")
-    } else if ip.is_broadcast()
-        || ip.is_multicast()
-        || o[0] >= 240
-        || ip.is_documentation()
-        || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
-    {
-        Some("reserved")
+/// The `Host` a partner sees: the granted host, with the port unless it is
+/// the scheme's default, whatever the connector put in its request.
+pub fn host_header(host: &str, port: u16, https: bool) -> Option<http::HeaderValue> {
+    let host = if host.contains(':') {
+        format!("[{host}]")
     } else {
-        None
-    }
+        host.to_string()
+    };
+    let default = if https { 443 } else { 80 };
+    let value = if port == default {
+        host
+    } else {
+        format!("{host}:{port}")
+    };
+    http::HeaderValue::from_str(&value).ok()
 }
 
 async fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, HttpError> {
@@ -306,6 +332,18 @@ async fn send(
         }
     };
     let (parts, incoming) = response.into_parts();
+    // The answer's headers become a header map the host keeps for the
+    // connector: bounded like the maps the connector makes itself.
+    let header_bytes = response_header_bytes(&parts.headers);
+    if header_bytes > MAX_RESPONSE_HEADER_BYTES {
+        recorder.deny(format!(
+            "answer from {host} refused: its headers take {header_bytes} bytes; at most {}",
+            Limits::human_bytes(MAX_RESPONSE_HEADER_BYTES as u64)
+        ));
+        return Err(HttpError::HttpResponseHeaderSectionSize(
+            u32::try_from(header_bytes).ok(),
+        ));
+    }
     let body = LimitedBody {
         inner: incoming,
         recorder,
@@ -317,6 +355,18 @@ async fn send(
     let io: Box<dyn Future<Output = Result<(), HttpError>> + Send> =
         Box::new(async move { conn.await.map_err(HttpError::from) });
     Ok((response, io))
+}
+
+/// The most header bytes (names and values) an answer may carry: the same
+/// bound as a header map the connector builds.
+pub const MAX_RESPONSE_HEADER_BYTES: usize = crate::capabilities::host_objects::FIELD_SIZE_LIMIT;
+
+/// Bytes of an answer's header names and values.
+fn response_header_bytes(headers: &http::HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum()
 }
 
 /// A response body that counts against the invocation's byte budget and
@@ -395,39 +445,167 @@ pub fn tls_config() -> Arc<rustls::ClientConfig> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
-    fn ranges() {
-        let bad = [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "169.254.1.1",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-            "64:ff9b::a00:1",
-            "255.255.255.255",
+    fn authorities_are_host_and_port_only() {
+        let ok = [
+            ("partner.example", ("partner.example", None)),
+            ("Partner.Example:8443", ("partner.example", Some(8443))),
+            ("127.0.0.1:9", ("127.0.0.1", Some(9))),
+            ("[::1]", ("::1", None)),
+            ("[2001:DB8::1]:443", ("2001:db8::1", Some(443))),
         ];
-        for ip in bad {
-            assert!(
-                prohibited_range(ip.parse().unwrap()).is_some(),
-                "{ip} should be refused"
+        for (authority, (host, port)) in ok {
+            assert_eq!(
+                outgoing_authority(authority),
+                Ok((host.to_string(), port)),
+                "{authority}"
             );
         }
-        for ip in ["93.184.216.34", "2606:4700::1111", "1.1.1.1"] {
-            assert_eq!(prohibited_range(ip.parse().unwrap()), None, "{ip}");
+        let bad = [
+            ("evil.example@partner:443", "user information"),
+            ("user:pass@partner", "user information"),
+            ("@partner", "user information"),
+            ("a@b@partner", "user information"),
+            ("partner:", "port"),
+            ("partner:+443", "port"),
+            ("partner:0443", "port"),
+            ("partner:0", "port"),
+            ("partner:65536", "port"),
+            ("partner:443:443", "port"),
+            ("%70artner", "not a host name"),
+            ("part$ner", "not a host name"),
+            ("partner..example", "not a host name"),
+            ("", "not a host name"),
+            ("[::1%25lo]", "not an IPv6 address"),
+            ("[v1.x]", "not an IPv6 address"),
+            ("[::1", "unclosed"),
+            ("[::1]x", "not a port"),
+        ];
+        for (authority, why) in bad {
+            let err = outgoing_authority(authority).unwrap_err();
+            assert!(err.contains(why), "{authority}: {err}");
         }
-        assert_eq!(
-            prohibited_range("169.254.169.254".parse().unwrap()),
-            Some("a cloud metadata address")
+    }
+
+    #[test]
+    fn the_host_header_is_the_granted_host() {
+        let h = |host, port, https| host_header(host, port, https).unwrap();
+        assert_eq!(h("partner.example", 443, true), "partner.example");
+        assert_eq!(h("partner.example", 80, false), "partner.example");
+        assert_eq!(h("partner.example", 80, true), "partner.example:80");
+        assert_eq!(h("127.0.0.1", 8080, false), "127.0.0.1:8080");
+        assert_eq!(h("::1", 443, true), "[::1]");
+        assert_eq!(h("::1", 9, true), "[::1]:9");
+    }
+
+    fn route(host: &str, port: u16) -> Route {
+        let operator = crate::policy::OperatorPolicy {
+            insecure_hosts: BTreeSet::from([(host.to_string(), port)]),
+            ..Default::default()
+        };
+        Route {
+            grant: Arc::new(Grant {
+                hosts: Vec::new(),
+                operator,
+                scopes: Vec::new(),
+                absence_window: None,
+                secrets: Vec::new(),
+                oauth: None,
+            }),
+            recorder: Recorder::new(1 << 16),
+            tls: tls_config(),
+            timeouts: Timeouts {
+                connect: Duration::from_secs(5),
+                first_byte: Duration::from_secs(5),
+                between_bytes: Duration::from_secs(5),
+            },
+            max_response_bytes: 1 << 20,
+        }
+    }
+
+    /// What a connector could hand over if wasi:http let it: a forged
+    /// `Host` (twice) and user information in the URI.
+    fn forged_request(port: u16) -> http::Request<WasiBody> {
+        http::Request::builder()
+            .uri(format!("http://evil.example@127.0.0.1:{port}/probe"))
+            .header(http::header::HOST, "evil.example")
+            .header(http::header::HOST, "evil.example:443")
+            .body(
+                http_body_util::Empty::<Bytes>::new()
+                    .map_err(|never| match never {})
+                    .boxed_unsync(),
+            )
+            .unwrap()
+    }
+
+    /// A loopback partner over plain HTTP sees exactly one `Host`: the
+    /// granted one.
+    #[tokio::test]
+    async fn the_partner_sees_the_granted_host() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let partner = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = stream.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the request ended early");
+                head.extend_from_slice(&buf[..n]);
+            }
+            stream
+                .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+                .await
+                .unwrap();
+            String::from_utf8(head).unwrap()
+        });
+        let route = route("127.0.0.1", port);
+        let (response, _io) = route
+            .send_to(forged_request(port), "127.0.0.1", port, false, "test")
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204);
+        let head = partner.await.unwrap();
+        let hosts: Vec<&str> = head
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().starts_with("host:"))
+            .collect();
+        assert_eq!(hosts, [format!("host: 127.0.0.1:{port}")], "{head}");
+        assert!(!head.contains("evil"), "{head}");
+        assert!(head.starts_with("GET /probe HTTP/1.1\r\n"), "{head}");
+    }
+
+    /// Over TLS the server name (SNI) is the granted host too. The loopback
+    /// server reads the ClientHello and hangs up.
+    #[tokio::test]
+    async fn the_tls_server_name_is_the_granted_host() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let partner = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut acceptor = rustls::server::Acceptor::default();
+            loop {
+                acceptor.read_tls(&mut stream).unwrap();
+                if let Some(accepted) = acceptor.accept().map_err(|(e, _)| e).unwrap() {
+                    return accepted.client_hello().server_name().map(str::to_string);
+                }
+            }
+        });
+        // `localhost` may resolve to ::1 first; nothing listens there, and
+        // the route goes on to 127.0.0.1.
+        let route = route("localhost", port);
+        let sent = route
+            .send_to(forged_request(port), "localhost", port, true, "test")
+            .await;
+        assert!(
+            sent.is_err(),
+            "the test server never finishes the handshake"
         );
+        assert_eq!(partner.join().unwrap().as_deref(), Some("localhost"));
     }
 }

@@ -178,6 +178,15 @@ pub fn print_summary(summary: &RunSummary, json: bool, max_rows: usize) -> anyho
             println!("  {:<5} {}", line.level, line.message);
         }
     }
+    if !summary.denials.is_empty() {
+        println!("denied:");
+        for denial in &summary.denials {
+            println!("  {denial}");
+        }
+        if summary.denials_more > 0 {
+            println!("  … and {} more", summary.denials_more);
+        }
+    }
     let total = summary.total_rows;
     println!("rows ({} of {total}):", summary.rows.len().min(max_rows));
     for r in summary.rows.iter().take(max_rows) {

@@ -32,6 +32,16 @@ pub struct ServeArgs {
     /// Jobs run at once (default 2).
     #[arg(long)]
     workers: Option<usize>,
+    /// Monitoring rows one run may report (default 250000).
+    #[arg(long, value_name = "ROWS")]
+    max_outcome_rows: Option<u64>,
+    /// Bytes of row messages and partner bodies one run may store; past
+    /// it rows keep their status without their texts (default 32 MiB).
+    #[arg(long, value_name = "BYTES")]
+    max_row_bytes: Option<u64>,
+    /// Bytes of log one run may store (default 1 MiB).
+    #[arg(long, value_name = "BYTES")]
+    max_log_bytes: Option<u64>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -39,6 +49,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         listen: args.listen.clone(),
         allow_http: (!args.allow_http.is_empty()).then(|| args.allow_http.clone()),
         workers: args.workers,
+        max_outcome_rows: args.max_outcome_rows,
+        max_row_bytes: args.max_row_bytes,
+        max_log_bytes: args.max_log_bytes,
         ..Default::default()
     };
     let config = settings(&args.settings, flags)?;
@@ -60,6 +73,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut app_config = AppConfig::new(config.database_url.clone(), config.data_dir.clone());
     app_config.secret_key = config.secret_key.as_ref().map(|key| key.0.clone());
     app_config.operator = operator;
+    app_config.limits = config.limits.clone();
     app_config.runtime = RuntimeConfig {
         cache_dir: config
             .cache_dir

@@ -3,6 +3,7 @@
 //! records both sides, or answers `200 {}` itself, so nothing reaches a real
 //! partner. Also the sample configuration a review runs with.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -34,11 +35,53 @@ pub struct Exchange {
     pub response_body: String,
     /// Where the answer came from: the partner, or the recorder itself.
     pub answered_by: String,
+    /// The injected credential the answer carried (it is blanked out of
+    /// `response_body`), if it carried one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub echoed_secret: Option<String>,
+}
+
+/// Credentials the host injects, watched for in every answer the connector
+/// receives: label and value.
+#[derive(Default)]
+struct Watched {
+    secrets: Vec<(String, String)>,
+    /// Each credential that came back, with the first exchange it came
+    /// back in.
+    echoed: BTreeMap<String, String>,
+}
+
+/// Shorter values are not watched: they would match by chance.
+const MIN_WATCHED: usize = 4;
+
+impl Watched {
+    fn add(&mut self, label: String, value: &str) {
+        if value.len() >= MIN_WATCHED && !self.secrets.iter().any(|(_, v)| v == value) {
+            self.secrets.push((label, value.to_string()));
+        }
+    }
+
+    /// Every watched credential in `answer`, noted against `at`.
+    fn find(&mut self, answer: &[u8], at: &str) -> Vec<(String, String)> {
+        let found: Vec<(String, String)> = self
+            .secrets
+            .iter()
+            .filter(|(_, v)| answer.windows(v.len()).any(|w| w == v.as_bytes()))
+            .cloned()
+            .collect();
+        for (label, _) in &found {
+            self.echoed
+                .entry(label.clone())
+                .or_insert_with(|| at.to_string());
+        }
+        found
+    }
 }
 
 #[derive(Clone)]
 struct Partner {
     recording: Arc<Mutex<Vec<Exchange>>>,
+    watched: Arc<Mutex<Watched>>,
     /// The partner's sandbox to forward to; `None` answers `200 {}`.
     upstream: Option<String>,
     client: reqwest::Client,
@@ -133,6 +176,27 @@ async fn answer(
             }
         }
     };
+    let mut response_text = String::from_utf8_lossy(&answer).into_owned();
+    let mut echoed_secret = None;
+    {
+        let mut watched = partner.watched.lock().unwrap_or_else(|e| e.into_inner());
+        if sign_in {
+            // The access token the host sends on: watched like an injected
+            // secret from now on.
+            if let Some(token) = serde_json::from_slice::<serde_json::Value>(&answer)
+                .ok()
+                .and_then(|v| v["access_token"].as_str().map(String::from))
+            {
+                watched.add("the OAuth2 access token".into(), &token);
+            }
+        } else {
+            for (label, value) in watched.find(&answer, &format!("{} {host}{path}", parts.method)) {
+                // Never in the report: the exchange says which, not what.
+                response_text = response_text.replace(&value, &format!("({label}: withheld)"));
+                echoed_secret.get_or_insert(label);
+            }
+        }
+    }
     let exchange = Exchange {
         method: parts.method.to_string(),
         url: format!("{host}{path}"),
@@ -147,9 +211,10 @@ async fn answer(
         response_body: if sign_in {
             WITHHELD.into()
         } else {
-            crate::capabilities::outcomes::truncate(&String::from_utf8_lossy(&answer), BODY_BYTES)
+            crate::capabilities::outcomes::truncate(&response_text, BODY_BYTES)
         },
         answered_by,
+        echoed_secret,
     };
     if let Ok(mut r) = partner.recording.lock() {
         r.push(exchange);
@@ -167,6 +232,7 @@ impl ReviewPartner {
     pub async fn start(upstream: Option<String>) -> std::io::Result<ReviewPartner> {
         let partner = Partner {
             recording: Arc::default(),
+            watched: Arc::default(),
             upstream,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -187,6 +253,27 @@ impl ReviewPartner {
             partner,
             task,
         })
+    }
+
+    /// Watches every answer for `value`, a credential the host injects,
+    /// named `label` in the report.
+    pub fn watch(&self, label: String, value: &str) {
+        self.partner
+            .watched
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(label, value);
+    }
+
+    /// Each watched credential an answer carried, with the first request
+    /// (`METHOD host/path`) whose answer carried it.
+    pub fn echoed(&self) -> BTreeMap<String, String> {
+        self.partner
+            .watched
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .echoed
+            .clone()
     }
 
     /// Everything recorded so far, and a fresh start.

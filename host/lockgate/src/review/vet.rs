@@ -15,6 +15,8 @@
 //!   only changes, and an absurdly late cursor sends nothing.
 //! - Scopes: each attribute group asked for changes what is sent.
 //! - Version upgrade: the new schema accepts the old configurations.
+//! - Injected credentials: no answer the connector received carried one
+//!   (a partner API that echoes request headers hands them over).
 //!
 //! Every exchange goes through the review partner on loopback
 //! ([`super::partner`]): it forwards to the partner's sandbox when one is
@@ -25,9 +27,10 @@
 //! sandbox every check runs in; each section of the report has its own
 //! submodule: `static_checks`, `upgrade`, `activation`, `filters`
 //! (department and date filters, and the data rules), `scopes`,
-//! `incremental` and `limits`.
+//! `incremental`, `limits` and `credentials`.
 
 mod activation;
+mod credentials;
 mod filters;
 mod incremental;
 mod limits;
@@ -445,6 +448,7 @@ async fn run_checks(
         installs: 0,
     };
     let has_partner = options.partner_url.is_some();
+    credentials::watch_injected(&sandbox);
 
     v.step("self-service activation");
     activation::activation_checks(v, &mut sandbox, has_partner).await?;
@@ -529,6 +533,7 @@ async fn run_checks(
 
     v.step("limits");
     limits::limit_checks(v, &first);
+    credentials::echo_check(v, &sandbox);
     Ok(())
 }
 

@@ -8,13 +8,14 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use wasmtime::{Store, UpdateDeadline};
-use wasmtime_wasi::{ResourceTable, WasiCtx};
+use wasmtime_wasi::{I32Exit, ResourceTable, WasiCtx};
 use wasmtime_wasi_http::WasiHttpCtx;
 
 use super::{Plugin, Runtime};
 use crate::bindings::{
     ConnectorError, Event, FieldError, Trigger, WebhookRequest, WebhookResponse,
 };
+use crate::capabilities::host_objects::{FIELD_SIZE_LIMIT, explain_trap, max_host_objects};
 use crate::capabilities::hr::Audit;
 use crate::capabilities::http::Egress;
 use crate::capabilities::invocation::{Invocation, MemoryLimiter};
@@ -84,9 +85,15 @@ pub struct InvocationReport {
     /// Monitoring rows the connector reported, and how many failed.
     pub rows_written: u64,
     pub rows_failed: u64,
+    /// Set when the run's row byte budget cut texts: the marker line.
+    pub rows_budget_marker: Option<String>,
     pub log: Vec<LogLine>,
-    /// Requests the policy refused, phrased for a person.
+    /// Requests the policy refused, phrased for a person: the first
+    /// [`crate::capabilities::recorder::MAX_DENIALS`].
     pub denials: Vec<String>,
+    /// Refused requests not in `denials` (past the cap, or after a fatal
+    /// limit).
+    pub denials_more: u64,
     /// Why the host could not sign in to the partner, if it could not.
     pub sign_in_failure: Option<String>,
     /// The state to commit if the caller decides the run did not fail.
@@ -116,10 +123,15 @@ impl Runtime {
             .build();
 
         let target = setup.run_id.map(|run_id| (setup.store.clone(), run_id));
+        // Host-side objects are bounded by the run's memory budget.
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(max_host_objects(&limits));
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(FIELD_SIZE_LIMIT);
         let data = Invocation {
             wasi,
-            table: ResourceTable::new(),
-            http: WasiHttpCtx::new(),
+            table,
+            http,
             egress: Egress {
                 grant: setup.grant.clone(),
                 limits: limits.clone(),
@@ -139,12 +151,7 @@ impl Runtime {
                 saved: setup.state,
                 staged: None,
             },
-            outcomes: OutcomeSink {
-                target,
-                cap: limits.max_outcome_rows,
-                written: 0,
-                failed: 0,
-            },
+            outcomes: OutcomeSink::new(target, &limits),
             recorder: recorder.clone(),
             audit: Audit::default(),
         };
@@ -164,6 +171,11 @@ impl Runtime {
                 if Instant::now() >= deadline {
                     recorder.fatal(FailureKind::Deadline, deadline_text.clone());
                     return Err(wasmtime::format_err!("{deadline_text}"));
+                }
+                // The run already failed and the connector keeps asking:
+                // end it now rather than at the deadline.
+                if recorder.kept_calling_after_fatal() {
+                    return Err(wasmtime::format_err!("stopped after a fatal limit"));
                 }
                 Ok(UpdateDeadline::Yield(1))
             });
@@ -281,7 +293,7 @@ impl Runtime {
                     .fatal_failure()
                     .unwrap_or_else(|| Failure::new(FailureKind::Deadline, deadline_text)))
             }
-            Ok(Err(trap)) => Err(explain(&trap, &recorder)),
+            Ok(Err(trap)) => Err(explain(&trap, &recorder, &limits)),
             Ok(Ok(result)) => match recorder.fatal_failure() {
                 // A limit was hit but the guest carried on: still a failure.
                 Some(reason) => Err(reason),
@@ -311,14 +323,17 @@ impl Runtime {
             result,
             rows_written: data.outcomes.written,
             rows_failed: data.outcomes.failed,
+            rows_budget_marker: data.outcomes.budget.marker(),
             log: recorder.take_lines(),
             sign_in_failure: recorder.sign_in_failure(),
-            denials: {
-                let denials = recorder.denials();
+            denials: recorder.denials(),
+            denials_more: {
+                let more = recorder.denials_more();
+                let kept = recorder.denials().len() as u64;
                 self.counters
                     .denials
-                    .fetch_add(denials.len() as u64, Ordering::Relaxed);
-                denials
+                    .fetch_add(kept + more, Ordering::Relaxed);
+                more
             },
             staged_state: data.state.staged,
             requests: recorder.requests(),
@@ -329,11 +344,20 @@ impl Runtime {
     }
 }
 
-/// A trap in words. A recorded limit explains it best; otherwise the trap
-/// code does.
-fn explain(trap: &wasmtime::Error, recorder: &Recorder) -> Failure {
+/// A trap in words. A recorded limit explains it best; then a host-object
+/// limit, an exit, and otherwise the trap code.
+fn explain(trap: &wasmtime::Error, recorder: &Recorder, limits: &Limits) -> Failure {
     if let Some(failure) = recorder.fatal_failure() {
         return failure;
+    }
+    if let Some(failure) = explain_trap(trap, limits) {
+        return failure;
+    }
+    if let Some(I32Exit(code)) = trap.downcast_ref::<I32Exit>() {
+        return Failure::new(
+            FailureKind::Trap,
+            format!("the connector exited with code {code}"),
+        );
     }
     Failure::new(FailureKind::Trap, trap_reason(trap))
 }

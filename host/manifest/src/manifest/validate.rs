@@ -10,7 +10,16 @@ use crate::hosts::HostPattern;
 
 impl Manifest {
     /// Every semantic problem, each phrased so the partner knows what to fix.
+    /// Oversized strings and lists come first (see `bounds`); messages that
+    /// echo a value are clipped.
     pub fn problems(&self) -> Vec<String> {
+        let mut out = super::bounds::bound_problems(self);
+        out.extend(self.semantic_problems());
+        out.iter_mut().for_each(super::bounds::clip);
+        out
+    }
+
+    fn semantic_problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.id.is_empty()
             || !self

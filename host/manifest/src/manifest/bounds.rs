@@ -1,0 +1,220 @@
+//! Size bounds of every manifest string and list. A manifest is shown in
+//! the review queue, the marketplace and every configuration form, and is
+//! stored with each version, so nothing in it may be unbounded. Each
+//! problem names the field and the limit; all are reported at once.
+
+use super::{Localized, Manifest};
+
+/// The manifest section as a whole, checked before it is parsed.
+pub const MAX_MANIFEST_BYTES: usize = 64 << 10;
+
+/// Short identifiers: the connector id, config keys, language codes.
+pub const MAX_ID_CHARS: usize = 64;
+pub const MAX_VERSION_CHARS: usize = 64;
+pub const MAX_PUBLISHER_CHARS: usize = 200;
+/// Names and labels: one line in a list or a form.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Descriptions: a few paragraphs on a marketplace page.
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+/// A field's help text and a price.
+pub const MAX_HELP_CHARS: usize = 1000;
+/// Categories and enum options.
+pub const MAX_WORD_CHARS: usize = 100;
+/// Host patterns, URLs, header formats and OAuth2 scopes.
+pub const MAX_URL_CHARS: usize = 500;
+/// Header names.
+pub const MAX_HEADER_CHARS: usize = 100;
+/// Defaults and schedules.
+pub const MAX_VALUE_CHARS: usize = 1000;
+
+pub const MAX_LANGUAGES: usize = 10;
+pub const MAX_CATEGORIES: usize = 10;
+pub const MAX_HOSTS: usize = 20;
+pub const MAX_CONFIG_FIELDS: usize = 50;
+pub const MAX_OPTIONS: usize = 100;
+pub const MAX_EVENTS: usize = 6;
+pub const MAX_SCOPES: usize = 10;
+
+/// Problem messages echo values; none is longer than this.
+pub const MAX_PROBLEM_CHARS: usize = 300;
+
+struct Bounds<'a> {
+    out: &'a mut Vec<String>,
+}
+
+impl Bounds<'_> {
+    fn text(&mut self, field: &str, text: &str, max: usize) {
+        // Counting stops early: a 10 MiB string costs no more than needed.
+        let chars = text.chars().take(max + 1).count();
+        if chars > max {
+            let has = text.chars().count();
+            self.out
+                .push(format!("{field}: at most {max} characters (has {has})"));
+        }
+    }
+
+    fn list(&mut self, field: &str, len: usize, max: usize) {
+        if len > max {
+            self.out
+                .push(format!("{field}: at most {max} entries (has {len})"));
+        }
+    }
+
+    fn localized(&mut self, field: &str, texts: &Localized, max: usize) {
+        self.list(field, texts.len(), MAX_LANGUAGES);
+        for (lang, text) in texts {
+            if lang.chars().count() > MAX_ID_CHARS {
+                self.text(&format!("{field} language code"), lang, MAX_ID_CHARS);
+                continue;
+            }
+            self.text(&format!("{field}.{lang}"), text, max);
+        }
+    }
+
+    fn words(&mut self, field: &str, words: &[String], max_entries: usize, max_chars: usize) {
+        self.list(field, words.len(), max_entries);
+        for (i, word) in words.iter().enumerate() {
+            self.text(&format!("{field}[{i}]"), word, max_chars);
+        }
+    }
+}
+
+/// Every bound the manifest exceeds.
+pub(super) fn bound_problems(m: &Manifest) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut b = Bounds { out: &mut out };
+    b.text("id", &m.id, MAX_ID_CHARS);
+    b.text("version", &m.version, MAX_VERSION_CHARS);
+    b.text("publisher", &m.publisher, MAX_PUBLISHER_CHARS);
+    b.localized("name", &m.name, MAX_NAME_CHARS);
+    b.localized("description", &m.description, MAX_DESCRIPTION_CHARS);
+    b.words("categories", &m.categories, MAX_CATEGORIES, MAX_WORD_CHARS);
+    if let Some(schedule) = &m.triggers.schedule {
+        b.text("triggers.schedule", schedule, MAX_VALUE_CHARS);
+    }
+    b.list("triggers.events", m.triggers.events.len(), MAX_EVENTS);
+    b.list("scopes", m.scopes.len(), MAX_SCOPES);
+    b.words("hosts", &m.hosts, MAX_HOSTS, MAX_URL_CHARS);
+    b.list("config", m.config.len(), MAX_CONFIG_FIELDS);
+    for (i, field) in m.config.iter().enumerate() {
+        // Named by key when the key itself is sane.
+        let at = if field.key.chars().count() <= MAX_ID_CHARS {
+            format!("config field {:?}", field.key)
+        } else {
+            b.text(&format!("config[{i}].key"), &field.key, MAX_ID_CHARS);
+            format!("config[{i}]")
+        };
+        b.localized(&format!("{at} label"), &field.label, MAX_NAME_CHARS);
+        if let Some(help) = &field.help {
+            b.localized(&format!("{at} help"), help, MAX_HELP_CHARS);
+        }
+        if let Some(default) = &field.default {
+            b.text(&format!("{at} default"), default, MAX_VALUE_CHARS);
+        }
+        b.words(
+            &format!("{at} options"),
+            &field.options,
+            MAX_OPTIONS,
+            MAX_WORD_CHARS,
+        );
+        if let Some(inject) = &field.inject {
+            b.text(
+                &format!("{at} inject.header"),
+                &inject.header,
+                MAX_HEADER_CHARS,
+            );
+            if let Some(format) = &inject.format {
+                b.text(&format!("{at} inject.format"), format, MAX_URL_CHARS);
+            }
+            b.text(&format!("{at} inject.host"), &inject.host, MAX_URL_CHARS);
+        }
+    }
+    if let Some(oauth) = &m.oauth2 {
+        b.text("oauth2.token-url", &oauth.token_url, MAX_URL_CHARS);
+        b.text("oauth2.client-id", &oauth.client_id, MAX_ID_CHARS);
+        b.text("oauth2.client-secret", &oauth.client_secret, MAX_ID_CHARS);
+        b.text("oauth2.host", &oauth.host, MAX_URL_CHARS);
+        if let Some(scope) = &oauth.scope {
+            b.text("oauth2.scope", scope, MAX_URL_CHARS);
+        }
+    }
+    if let Some(url) = &m.support_url {
+        b.text("support-url", url, MAX_URL_CHARS);
+    }
+    if let Some(price) = &m.price {
+        b.localized("price", price, MAX_HELP_CHARS);
+    }
+    out
+}
+
+/// Cuts a problem message that echoes an oversized value.
+pub(super) fn clip(problem: &mut String) {
+    if let Some((at, _)) = problem.char_indices().nth(MAX_PROBLEM_CHARS) {
+        problem.truncate(at);
+        problem.push('…');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::GOOD;
+    use super::*;
+
+    #[test]
+    fn every_oversized_field_is_named_with_its_limit() {
+        let huge = "x".repeat(10 << 20);
+        let options: Vec<String> = (0..150).map(|i| format!("\"o{i}\"")).collect();
+        let text = GOOD
+            .replace("en = \"A demo\"", &format!("en = \"{huge}\""))
+            .replace(
+                "publisher = \"Acme\"",
+                &format!("publisher = \"{}\"", "p".repeat(201)),
+            )
+            .replace(
+                "categories = [\"planning\"]",
+                &format!("categories = [\"planning\", \"{}\"]", "c".repeat(101)),
+            );
+        let text = format!(
+            "{text}\n[[config]]\nkey = \"{}\"\ntype = \"enum\"\nlabel = {{ de = \"A\", en = \"A\" }}\noptions = [{}]\n",
+            "K".repeat(65),
+            options.join(", ")
+        );
+        let m: Manifest = toml::from_str(&text).unwrap();
+        let problems = m.problems();
+        for expected in [
+            "description.en: at most 4000 characters (has 10485760)".to_string(),
+            "publisher: at most 200 characters (has 201)".to_string(),
+            "categories[1]: at most 100 characters (has 101)".to_string(),
+            "config[2].key: at most 64 characters (has 65)".to_string(),
+            "config[2] options: at most 100 entries (has 150)".to_string(),
+        ] {
+            assert!(problems.contains(&expected), "{expected}: {problems:?}");
+        }
+        // Other checks still run, and no message echoes the huge value.
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("key must be lower-case")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.chars().count() <= MAX_PROBLEM_CHARS + 1)
+        );
+    }
+
+    #[test]
+    fn the_section_is_bounded_before_parsing() {
+        let big = format!("{GOOD}\n# {}\n", "x".repeat(MAX_MANIFEST_BYTES));
+        let err = Manifest::parse(big.as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the manifest section is {} bytes; at most 65536 (64 KiB)",
+                big.len()
+            )
+        );
+        assert!(Manifest::parse(GOOD.as_bytes()).is_ok());
+    }
+}
