@@ -12,6 +12,7 @@ mod connectors;
 mod events;
 mod helpers;
 mod hostile;
+mod hostile_limits;
 mod hostile_net;
 mod inspect;
 mod installs;

@@ -22,6 +22,11 @@ use lockgate::store::{InstallRecord, RunRow, Store};
 use lockgate::sync::{RunRequest, run_sync};
 use lockgate_manifest::Scope;
 
+#[path = "runtime/events.rs"]
+mod events;
+#[path = "runtime/hostile.rs"]
+mod hostile;
+
 const TENANT: &str = "bench";
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -29,16 +34,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        })
-        .unwrap_or(0)
+    status_kib("VmRSS:")
 }
 
+/// A KiB figure from /proc/self/status (`VmRSS:`, `VmHWM:`).
 fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -48,65 +47,6 @@ fn status_kib(field: &str) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
         })
         .unwrap_or(0)
-}
-
-/// One hostile attack through the runtime with the default limits: the
-/// host's peak resident memory around it and how the run ended. Run one
-/// attack per process (`LOCKGATE_BENCH_ONLY=hostile-deny-loop`, …) so the
-/// peak (VmHWM) is the attack's own.
-async fn hostile(runtime: &Runtime, store: &Store, only: &str) {
-    // `hold-fields:120`: header maps of 120 KiB each (24 KiB unless given).
-    let (attack, header_kib) = only.split_once(':').unwrap_or((only, "24"));
-    let bytes = std::fs::read(lockgate_tests::program("test-hostile")).expect("test program built");
-    let plugin = runtime.load(&bytes).expect("loads");
-    let count = match attack {
-        "hold-fields" => "3000",
-        "hold-requests" => "300",
-        _ => "0",
-    };
-    let install = install(
-        store,
-        &plugin,
-        BTreeMap::from([
-            ("attack".to_string(), attack.to_string()),
-            ("target".to_string(), "127.0.0.1:9".to_string()),
-            ("count".to_string(), count.to_string()),
-            ("header-kib".to_string(), header_kib.to_string()),
-        ]),
-        &format!("hostile-{only}"),
-    )
-    .await;
-    let (rss, hwm) = (rss_kib(), status_kib("VmHWM:"));
-    let started = Instant::now();
-    let summary = run_sync(
-        runtime,
-        RunRequest {
-            store,
-            plugin: &plugin,
-            install: &install,
-            secrets: &BTreeMap::new(),
-            operator: OperatorPolicy::default(),
-            limits: Limits::default(),
-            trigger: Trigger::Manual,
-        },
-    )
-    .await
-    .expect("run");
-    let (peak, after) = (status_kib("VmHWM:"), rss_kib());
-    let report = serde_json::to_string(&summary).expect("json").len();
-    println!(
-        "hostile {only}: peak RSS {} MiB (VmHWM before the run {} MiB, RSS before {} MiB, after {} MiB); {:.1} s; status {}; reason {:?}; {} denials kept; log {} lines; summary JSON {} KiB",
-        peak / 1024,
-        hwm / 1024,
-        rss / 1024,
-        after / 1024,
-        started.elapsed().as_secs_f64(),
-        summary.run.status,
-        summary.run.failure_reason,
-        summary.denials.len(),
-        summary.log.len(),
-        report / 1024,
-    );
 }
 
 fn visibility(
@@ -527,111 +467,6 @@ async fn sync_vs_native(runtime: &Runtime, store: &Store, employees: usize) {
     );
 }
 
-/// From an HR write to the connector's partner hearing about it: the
-/// store write, the event job, a worker waking, a fresh instance running
-/// `on-event`, its request to a loopback partner. One event at a time on an
-/// otherwise idle host, as `lockgate serve` runs its workers.
-async fn event_latency(dir: &std::path::Path) {
-    use lockgate::worker::{WorkerConfig, start};
-    let store = Store::open_sqlite(&dir.join("events.db"))
-        .await
-        .expect("store");
-    lockgate::sandbox::ensure_tenant(&store, TENANT, 5, 1)
-        .await
-        .expect("tenant");
-    let template = store
-        .all_employees(TENANT)
-        .await
-        .expect("employees")
-        .remove(0);
-    let (heard_tx, mut heard) = tokio::sync::mpsc::unbounded_channel::<Instant>();
-    let partner = axum::Router::new().route(
-        "/events",
-        axum::routing::post(move || {
-            let heard_tx = heard_tx.clone();
-            async move {
-                let _ = heard_tx.send(Instant::now());
-                "{}"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    tokio::spawn(async move { axum::serve(listener, partner).await });
-    let mut operator = OperatorPolicy::default();
-    operator.allow(&addr).expect("allow");
-    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("runtime"));
-    let state = lockgate::app::App::from_parts(
-        store.clone(),
-        runtime,
-        operator,
-        lockgate::artifacts::Artifacts::new(dir.join("artifacts")),
-        lockgate::secrets::SecretBox::from_hex(&lockgate::secrets::SecretBox::generate_key())
-            .expect("key"),
-        lockgate::policy::Limits::default(),
-    );
-    let bytes = std::fs::read(lockgate_tests::program("test-events")).expect("test-events");
-    let sha = state.artifacts.put(&bytes).expect("artifact");
-    store
-        .create_install(&InstallRecord {
-            id: "inst-events".into(),
-            tenant_id: TENANT.into(),
-            connector_id: "test-events".into(),
-            plugin_version: "0.1.0".into(),
-            plugin_sha256: sha,
-            config: [("partner-url".to_string(), format!("http://{addr}"))].into(),
-            status: lockgate::vocabulary::InstallStatus::Connected,
-            ..Default::default()
-        })
-        .await
-        .expect("install");
-    start(state.clone(), WorkerConfig::default());
-
-    let hire = lockgate::time::date_text(lockgate::time::add_days(lockgate::time::today(), -10));
-    let mut times = Vec::new();
-    for i in 0..60 {
-        let employee = lockgate::hr::Employee {
-            id: format!("ev-{i}"),
-            last_name: format!("Event {i}"),
-            hire_date: hire.clone(),
-            termination_date: None,
-            status: "active".into(),
-            updated_at: lockgate::time::now_text(),
-            ..template.clone()
-        };
-        let started = Instant::now();
-        store
-            .upsert_employees(TENANT, std::slice::from_ref(&employee))
-            .await
-            .expect("write");
-        let events: Vec<_> = lockgate::events::employee_event(None, &employee)
-            .into_iter()
-            .collect();
-        lockgate::events::publish(&state, TENANT, &events)
-            .await
-            .expect("publish");
-        let at = tokio::time::timeout(Duration::from_secs(10), heard.recv())
-            .await
-            .expect("heard within 10 s")
-            .expect("partner");
-        // The first few include compiling and warming up.
-        if i >= 10 {
-            times.push(at - started);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    times.sort();
-    println!(
-        "event delivery (HR write to the partner hearing it, idle host, 2 workers): p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms  (n = {})",
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.99).as_secs_f64() * 1e3,
-        times.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
-        times.len()
-    );
-}
-
 fn main() {
     let employees: usize = std::env::var("LOCKGATE_BENCH_EMPLOYEES")
         .ok()
@@ -684,13 +519,13 @@ fn main() {
                 return;
             }
             Ok("events") => {
-                event_latency(&dir).await;
+                events::event_latency(&dir).await;
                 return;
             }
             // `hostile-deny-loop`, `hostile-hold-fields[:KIB]`,
             // `hostile-hold-requests[:KIB]`.
             Ok(only) if only.starts_with("hostile-") => {
-                hostile(&runtime, &store, &only["hostile-".len()..]).await;
+                hostile::hostile(&runtime, &store, &only["hostile-".len()..]).await;
                 return;
             }
             _ => {}
@@ -699,7 +534,7 @@ fn main() {
         host_calls(&runtime, &store).await;
         sync_vs_native(&runtime, &store, employees).await;
         live_instance_memory(&store).await;
-        event_latency(&dir).await;
+        events::event_latency(&dir).await;
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
