@@ -9,6 +9,8 @@ use serde_json::Value;
 #[tokio::test]
 async fn tenant_admins_keep_their_own_hr_data_and_nobody_elses() {
     let app = spawn_app().await;
+    // Inclusion answers name connectors the catalog knows.
+    lockgate::demo::publish_bundled(&app).await.unwrap();
     let operator = token(&app, Role::Operator, None, None).await;
     for (id, name) in [("acme", "Acme"), ("globex", "Globex")] {
         let (status, _) = post_json(
@@ -52,6 +54,34 @@ async fn tenant_admins_keep_their_own_hr_data_and_nobody_elses() {
         put_json(&app, &acme, "/api/v1/tenants/acme/employees/e-1", employee).await;
     assert_eq!(status, 200, "{saved}");
     assert_eq!(saved["last_name"], "Müller-Lüdenscheidt");
+
+    // A mistyped connector id would protect no one: refused, naming the
+    // field and the ids that exist, and nothing is stored.
+    let (status, err) = put_json(
+        &app,
+        &acme,
+        "/api/v1/tenants/acme/employees/e-typo",
+        r#"{"first_name":"Ann","last_name":"Typo","hire_date":"2020-03-01","include_in":{"planer-export":false}}"#,
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(
+        err["error"]["fields"][0]["field"],
+        "include_in.planer-export"
+    );
+    let message = err["error"]["fields"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("no connector has the id \"planer-export\"")
+            && message.contains("planner-export"),
+        "{message}"
+    );
+    assert!(
+        app.store
+            .employee("acme", "e-typo")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Every problem at once, and nothing stored.
     let (status, err) = put_json(
@@ -217,6 +247,7 @@ async fn post_csv(app: &TestApp, token: &str, tenant: &str, csv: &str) -> (u16, 
 #[tokio::test]
 async fn a_csv_import_writes_all_rows_or_none() {
     let app = spawn_app().await;
+    lockgate::demo::publish_bundled(&app).await.unwrap();
     app.store.create_tenant("t-1", "Acme").await.unwrap();
     let admin = tenant_token(&app, "t-1", true).await;
 
@@ -245,6 +276,24 @@ async fn a_csv_import_writes_all_rows_or_none() {
             "{expected} in {fields:?}"
         );
     }
+    assert!(app.store.all_employees("t-1").await.unwrap().is_empty());
+
+    // An inclusion column for a connector that does not exist.
+    let typo = "id,first_name,last_name,hire_date,include:planer-export\n\
+                e-1,Zoë,Müller,2024-01-15,no\n";
+    let (status, body) = post_csv(&app, &admin, "t-1", typo).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["field"],
+        "line 1: include:planer-export"
+    );
+    assert!(
+        body["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("known ids: absence-mirror, account-provisioning, ats-hire, planner-export"),
+        "{body}"
+    );
     assert!(app.store.all_employees("t-1").await.unwrap().is_empty());
 
     let (status, body) = post_csv(&app, &admin, "t-1", "id,shoe_size\ne-1,42\n").await;

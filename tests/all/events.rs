@@ -409,6 +409,17 @@ async fn created_employees_get_the_tenants_defaults_and_one_per_idempotency_key(
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    // A body that is not an object does not clear the defaults.
+    let (status, body) = put_json(&app, &admin, &settings, "[null, null, null, null]").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "bad_json");
+    // Nor does one past the size limit, which says so.
+    let huge = format!(r#"{{"default_position":"{}"}}"#, "x".repeat(3 << 20));
+    let (status, body) = put_json(&app, &admin, &settings, &huge).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["error"]["code"], "too_large");
+    let kept = app.store.tenant_settings(TENANT).await.unwrap();
+    assert_eq!(kept.default_position.as_deref(), Some("Trainee"));
 
     let secret = lockgate::webhooks::issue_secret(&app, "inst-events")
         .await

@@ -90,14 +90,58 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
-/// A malformed JSON body, explained.
+/// A malformed JSON body, explained: too large is 413, not JSON is 415,
+/// anything else 400.
 pub fn json_error(e: axum::extract::rejection::JsonRejection) -> ApiError {
-    let status = if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    ApiError::new(status, "bad_json", e.body_text())
+    match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("a JSON body may be at most {} KiB", MAX_JSON_BYTES >> 10),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "bad_json",
+            e.body_text(),
+        ),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_json", e.body_text()),
+    }
+}
+
+/// The largest JSON request body (axum's default body limit).
+pub const MAX_JSON_BYTES: usize = 2 << 20;
+
+/// A JSON request body that must be an object (`{…}`): derived
+/// deserializers would also take an array for a struct, so `[null, null]`
+/// could pass for settings with every field cleared.
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<serde_json::Value>::from_request(req, state)
+            .await
+            .map_err(json_error)?;
+        if !value.is_object() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_json",
+                "the body must be a JSON object, {…}",
+            ));
+        }
+        T::deserialize(value).map(JsonBody).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_json",
+                format!("the JSON body does not fit: {e}"),
+            )
+        })
+    }
 }
 
 /// A request body that could not be read: too large (saying the limit,

@@ -1,5 +1,6 @@
 //! Partner submissions, the operator's review queue and the marketplace.
 
+use crate::api::JsonBody;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -290,10 +291,10 @@ pub async fn decide(
     State(state): State<App>,
     Caller(caller): Caller,
     Path((plugin_id, version)): Path<(String, String)>,
-    body: Result<Json<ReviewBody>, axum::extract::rejection::JsonRejection>,
+    body: Result<JsonBody<ReviewBody>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     operator_only(&caller, "only the operator reviews submissions")?;
-    let Json(body) = body.map_err(super::json_error)?;
+    let JsonBody(body) = body?;
     let decision = match body.decision.as_str() {
         "approve" => {
             let tier = body.tier.unwrap_or_default();

@@ -23,6 +23,31 @@ pub use import::{MAX_IMPORT_BYTES, import_employees};
 pub use tenants::{create_tenant, get_settings, put_settings};
 
 use super::{ApiError, FieldProblem};
+use crate::app::App;
+
+/// Inclusion answers may only name connectors that exist: an answer for a
+/// mistyped id would be stored and protect no one. `field` makes the
+/// problem's field name from the id (`include_in.x`, `include:x`).
+async fn unknown_connectors<'a>(
+    state: &App,
+    ids: impl IntoIterator<Item = &'a String>,
+    field: impl Fn(&str) -> String,
+) -> Result<Vec<FieldProblem>, ApiError> {
+    let mut ids = ids.into_iter().peekable();
+    if ids.peek().is_none() {
+        return Ok(Vec::new());
+    }
+    let known = state.store.connector_ids().await?;
+    let hint = if known.is_empty() {
+        "no connector is known yet".to_string()
+    } else {
+        format!("known ids: {}", known.join(", "))
+    };
+    Ok(ids
+        .filter(|id| !known.contains(id))
+        .map(|id| FieldProblem::new(field(id), format!("no connector has the id {id:?}; {hint}")))
+        .collect())
+}
 
 fn check_id(id: &str) -> Result<(), ApiError> {
     // `import` names the CSV import endpoint beside the employees.

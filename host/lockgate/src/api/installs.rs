@@ -7,10 +7,10 @@
 //! installs; the operator may read them (support) but not change them.
 //! Secret values are never returned: a secret field reads as set or not.
 
+use crate::api::JsonBody;
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::access::{find, read_access, write_access};
 use super::catalog::language;
-use super::{ApiError, Caller, FieldProblem, json_error};
+use super::{ApiError, Caller, FieldProblem};
 use crate::app::App;
 use crate::installs::{self as service, CheckedConfig, Permissions};
 use crate::store::InstallRecord;
@@ -244,10 +244,10 @@ pub async fn preview(
     State(state): State<App>,
     Caller(caller): Caller,
     Path(tenant): Path<String>,
-    body: Result<Json<ConnectInput>, JsonRejection>,
+    body: Result<JsonBody<ConnectInput>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
-    let Json(input) = body.map_err(json_error)?;
+    let JsonBody(input) = body?;
     let version = approved_version(&state, &input.plugin, input.version.as_deref()).await?;
     check_schedule(input.schedule.as_deref())?;
     let config = service::check_config(&version.manifest, &input.config, &CheckedConfig::default())
@@ -273,10 +273,10 @@ pub async fn connect(
     Caller(caller): Caller,
     headers: HeaderMap,
     Path(tenant): Path<String>,
-    body: Result<Json<ConnectInput>, JsonRejection>,
+    body: Result<JsonBody<ConnectInput>, ApiError>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     write_access(&state, &caller, &tenant).await?;
-    let Json(input) = body.map_err(json_error)?;
+    let JsonBody(input) = body?;
     let version = approved_version(&state, &input.plugin, input.version.as_deref()).await?;
     check_schedule(input.schedule.as_deref())?;
     if state
@@ -429,10 +429,10 @@ pub async fn reconfigure(
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
-    body: Result<Json<ReconfigureInput>, JsonRejection>,
+    body: Result<JsonBody<ReconfigureInput>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
-    let Json(input) = body.map_err(json_error)?;
+    let JsonBody(input) = body?;
     let mut install = find(&state, &tenant, &id).await?;
     if let Some(schedule) = &input.schedule {
         check_schedule(schedule.as_deref())?;
@@ -475,10 +475,10 @@ pub async fn upgrade(
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
-    body: Result<Json<UpgradeInput>, JsonRejection>,
+    body: Result<JsonBody<UpgradeInput>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
-    let Json(input) = body.map_err(json_error)?;
+    let JsonBody(input) = body?;
     let mut install = find(&state, &tenant, &id).await?;
     let version = approved_version(&state, &install.connector_id, input.version.as_deref()).await?;
     if version.version == install.plugin_version {

@@ -283,6 +283,17 @@ impl Store {
             .flatten())
     }
 
+    /// Every connector id the catalog knows (submitted, listed or not).
+    pub async fn connector_ids(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM plugins ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?)
+    }
+
     /// The version of each plugin the marketplace lists.
     pub async fn listed(&self) -> Result<Vec<PluginVersion>> {
         let rows = sqlx::query(&format!(

@@ -1,15 +1,16 @@
 //! Absences: writing one (checked against the tenant's employees) and
 //! listing them page by page.
 
+use crate::api::JsonBody;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Page, check_id, invalid, page_params};
 use crate::api::access::tenant_access;
-use crate::api::{ApiError, Caller, FieldProblem, json_error};
+use crate::api::{ApiError, Caller, FieldProblem};
 use crate::app::App;
 use crate::hr::Absence;
 use lockgate_manifest::manifest::is_date;
@@ -38,11 +39,11 @@ pub async fn put_absence(
     State(state): State<App>,
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
-    body: Result<Json<AbsenceInput>, JsonRejection>,
+    body: Result<JsonBody<AbsenceInput>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
     check_id(&id)?;
-    let Json(input) = body.map_err(json_error)?;
+    let JsonBody(input) = body?;
     let mut problems = Vec::new();
     let mut bad = |field: &str, message: &str| {
         problems.push(FieldProblem {

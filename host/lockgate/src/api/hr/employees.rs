@@ -1,17 +1,18 @@
 //! Employees one at a time: the input shape and its checks (shared with the
 //! CSV import), writing one employee and listing them page by page.
 
+use crate::api::JsonBody;
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Page, check_id, invalid, page_params};
+use super::{Page, check_id, invalid, page_params, unknown_connectors};
 use crate::api::access::tenant_access;
-use crate::api::{ApiError, Caller, FieldProblem, json_error};
+use crate::api::{ApiError, Caller, FieldProblem};
 use crate::app::App;
 use crate::hr::Employee;
 use lockgate_manifest::manifest::is_date;
@@ -184,12 +185,18 @@ pub async fn put_employee(
     State(state): State<App>,
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
-    body: Result<Json<EmployeeInput>, JsonRejection>,
+    body: Result<JsonBody<EmployeeInput>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
     check_id(&id)?;
-    let Json(input) = body.map_err(json_error)?;
-    let problems = input.validate();
+    let JsonBody(input) = body?;
+    let mut problems = input.validate();
+    problems.extend(
+        unknown_connectors(&state, input.include_in.keys(), |id| {
+            format!("include_in.{id}")
+        })
+        .await?,
+    );
     if !problems.is_empty() {
         return Err(invalid(problems));
     }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::employees::EmployeeInput;
-use super::{check_id, invalid};
+use super::{check_id, invalid, unknown_connectors};
 use crate::api::access::tenant_access;
 use crate::api::{ApiError, Caller, FieldProblem};
 use crate::app::App;
@@ -121,6 +121,16 @@ pub async fn import_employees(
         if !header.iter().any(|h| h == *required) {
             problems.push(import_problem(1, required, "the file needs this column"));
         }
+    }
+    let included: Vec<String> = columns
+        .iter()
+        .filter_map(|c| match c {
+            Column::Include(connector) => Some(connector.clone()),
+            _ => None,
+        })
+        .collect();
+    for problem in unknown_connectors(&state, &included, |id| format!("include:{id}")).await? {
+        problems.push(import_problem(1, &problem.field, problem.message));
     }
     if !problems.is_empty() {
         return Err(invalid(problems));

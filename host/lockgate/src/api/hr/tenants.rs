@@ -1,15 +1,15 @@
 //! Opening a tenant (the operator's job) and the tenant's settings: defaults
 //! for employees that connectors create, and the login format.
 
+use crate::api::JsonBody;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::access::{operator_only, tenant_access};
-use crate::api::{ApiError, Caller, json_error};
+use crate::api::{ApiError, Caller};
 use crate::app::App;
 
 #[derive(Deserialize)]
@@ -23,10 +23,10 @@ pub struct NewTenant {
 pub async fn create_tenant(
     State(state): State<App>,
     Caller(caller): Caller,
-    body: Result<Json<NewTenant>, JsonRejection>,
+    body: Result<JsonBody<NewTenant>, ApiError>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     operator_only(&caller, "only the operator opens tenants")?;
-    let Json(body) = body.map_err(json_error)?;
+    let JsonBody(body) = body?;
     if body.id.is_empty()
         || !body
             .id
@@ -82,10 +82,10 @@ pub async fn put_settings(
     State(state): State<App>,
     Caller(caller): Caller,
     Path(tenant): Path<String>,
-    body: Result<Json<crate::store::TenantSettings>, JsonRejection>,
+    body: Result<JsonBody<crate::store::TenantSettings>, ApiError>,
 ) -> Result<Json<Value>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
-    let Json(mut settings) = body.map_err(json_error)?;
+    let JsonBody(mut settings) = body?;
     let trim = |v: &mut Option<String>| {
         *v = v
             .take()
