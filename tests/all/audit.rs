@@ -4,19 +4,13 @@
 use lockgate_tests::http::get;
 use serde_json::{Value, json};
 
-use crate::helpers::{FakePlanner, PLANNER_KEY};
-use crate::platform::{TENANT, connect, finished_runs, listed_app};
+use crate::helpers::FakePlanner;
+use crate::platform::{TENANT, connected_after_first_run};
 
 #[tokio::test]
 async fn the_audit_trail_lists_every_read_as_json_lines() {
     let planner = FakePlanner::start().await;
-    let (app, admin) = listed_app(&planner).await;
-    let install = connect(&app, &admin, &planner, PLANNER_KEY).await;
-    let id = install["id"].as_str().unwrap().to_string();
-    let run = finished_runs(&app, &admin, &id, 1).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (app, admin, id, run) = connected_after_first_run(&planner).await;
     let today = lockgate::time::date_text(lockgate::time::today());
 
     let res = reqwest::Client::new()

@@ -8,7 +8,9 @@ use lockgate_tests::{eventually, tenant_token, token};
 use serde_json::{Value, json};
 
 use crate::helpers::{FakePlanner, PLANNER_KEY};
-use crate::platform::{TENANT, connect, connect_body, finished_runs, listed_app, runs};
+use crate::platform::{
+    TENANT, connect, connect_body, connected_after_first_run, finished_runs, listed_app, runs,
+};
 
 #[tokio::test]
 async fn an_install_goes_through_pending_connected_inactive_and_deleted() {
@@ -159,13 +161,7 @@ async fn bad_connect_requests_are_explained_and_store_nothing() {
 #[tokio::test]
 async fn installs_are_reachable_only_by_their_tenants_admins() {
     let planner = FakePlanner::start().await;
-    let (app, admin) = listed_app(&planner).await;
-    let install = connect(&app, &admin, &planner, PLANNER_KEY).await;
-    let id = install["id"].as_str().unwrap().to_string();
-    let run = finished_runs(&app, &admin, &id, 1).await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (app, admin, id, run) = connected_after_first_run(&planner).await;
     lockgate::sandbox::ensure_tenant(&app.store, "t-2", 5, 1)
         .await
         .unwrap();

@@ -97,6 +97,21 @@ pub(crate) async fn finished_runs(
     .await
 }
 
+/// The planner export listed and connected for the tenant, its initial run
+/// finished: the app, the admin's token, the install's and the run's ids.
+pub(crate) async fn connected_after_first_run(
+    planner: &FakePlanner,
+) -> (TestApp, String, String, String) {
+    let (app, admin) = listed_app(planner).await;
+    let install = connect(&app, &admin, planner, PLANNER_KEY).await;
+    let id = install["id"].as_str().unwrap().to_string();
+    let run = finished_runs(&app, &admin, &id, 1).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (app, admin, id, run)
+}
+
 #[tokio::test]
 async fn a_connected_install_syncs_and_monitoring_shows_every_row() {
     let planner = FakePlanner::start().await;
