@@ -10,6 +10,7 @@ const PROGRAMS: &[&str] = &[
     "test-raw-socket",
     "test-flawed-department",
     "test-flawed-stateless",
+    "test-flawed-forgetful",
     "test-flawed-compensation",
     "test-flawed-secret",
     "test-flawed-no-en",

@@ -16,10 +16,17 @@
 //!         let mut rows = Outcomes::new();
 //!         for employee in hr::employees(EmployeeQuery::default()) {
 //!             let employee = employee?;
-//!             rows.push(Outcome::success(&employee.id, Operation::Update, "seen"));
+//!             let res = http::post("https://api.partner.example/people")
+//!                 .json(&serde_json::json!({ "id": employee.id }))?
+//!                 .send()?;
+//!             rows.push(if res.is_success() {
+//!                 Outcome::success(&employee.id, Operation::Update, "sent")
+//!             } else {
+//!                 Outcome::failed(&employee.id, Operation::Update, "rejected")
+//!                     .with_partner(res.status, &res.body)
+//!             })?;
 //!         }
-//!         rows.finish()?;
-//!         Ok(())
+//!         rows.finish()
 //!     }
 //! }
 //!

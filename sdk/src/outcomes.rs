@@ -1,5 +1,9 @@
 //! Monitoring rows: one per employee and operation. [`Outcomes`] batches
-//! them so a sync of 100 000 employees is a few hundred host calls.
+//! them so a sync of 100 000 employees is a few hundred host calls, and
+//! remembers whose records failed, so the next run can send them again
+//! (see [`crate::state::Cursor`]).
+
+use std::collections::BTreeSet;
 
 use crate::Error;
 use crate::bindings::lockgate::connector::outcomes as raw;
@@ -75,18 +79,25 @@ pub fn truncate_body(body: &[u8]) -> String {
 #[derive(Default)]
 pub struct Outcomes {
     pending: Vec<Outcome>,
+    failed: BTreeSet<String>,
 }
 
 impl Outcomes {
     pub fn new() -> Self {
         Self {
             pending: Vec::with_capacity(BATCH),
+            failed: BTreeSet::new(),
         }
     }
 
     /// Queues a row; sends a batch when full. An error means the host refused
     /// the batch (for example the run's row limit is reached).
     pub fn push(&mut self, outcome: Outcome) -> Result<(), Error> {
+        if outcome.status == OutcomeStatus::Failed
+            && let Some(id) = &outcome.employee_id
+        {
+            self.failed.insert(id.clone());
+        }
         self.pending.push(outcome);
         if self.pending.len() >= BATCH {
             self.flush()?;
@@ -102,8 +113,22 @@ impl Outcomes {
         raw::report_batch(&batch).map_err(Error::Host)
     }
 
+    /// The employees with at least one failed row so far: the records
+    /// the partner rejected, to send again next run.
+    pub fn failed(&self) -> &BTreeSet<String> {
+        &self.failed
+    }
+
+    /// Sends what is left.
     pub fn finish(mut self) -> Result<(), Error> {
         self.flush()
+    }
+
+    /// Sends what is left; returns the employees with a failed row, for
+    /// [`crate::state::Cursor::advance`].
+    pub fn finish_failed(mut self) -> Result<BTreeSet<String>, Error> {
+        self.flush()?;
+        Ok(std::mem::take(&mut self.failed))
     }
 }
 

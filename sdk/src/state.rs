@@ -1,8 +1,13 @@
-//! A small value kept between runs (a sync cursor, say). What a run saves is
-//! committed only when the run does not fail.
+//! A small value kept between runs (a sync cursor, say). What a run saves
+//! is committed when the run finishes, that is when `sync` returns `Ok`,
+//! even if the partner rejected some or all of its records: the connector
+//! decides what to keep. A run that returns an error, traps or hits a
+//! limit commits nothing. [`Cursor`] is the usual choice.
 
-use serde::Serialize;
+use std::collections::BTreeSet;
+
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::bindings::lockgate::connector::state as raw;
@@ -23,4 +28,47 @@ pub fn load<T: DeserializeOwned>() -> Option<T> {
 
 pub fn save<T: Serialize>(value: &T) -> Result<(), Error> {
     set(&serde_json::to_string(value)?)
+}
+
+/// The usual state of an incremental sync: the instant the next run reads
+/// changes from, and the employees whose records the partner rejected,
+/// sent again next run whether they changed or not. Rejected records are
+/// neither lost nor a reason to send everything again.
+///
+/// ```ignore
+/// let cursor = state::Cursor::load();
+/// let started = dates::now();
+/// let mut rows = Outcomes::new();
+/// // … send what changed since `cursor.since`, and `cursor.retry` …
+/// let rejected = rows.finish_failed()?;
+/// state::Cursor::advance(&started, rejected)?;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// When the last finished run started; `None` before the first.
+    pub since: Option<String>,
+    /// Employees whose records were rejected.
+    #[serde(default)]
+    pub retry: BTreeSet<String>,
+}
+
+impl Cursor {
+    /// The saved cursor, or an empty one on the first run.
+    pub fn load() -> Cursor {
+        load().unwrap_or_default()
+    }
+
+    /// Whether no run has finished yet.
+    pub fn is_first(&self) -> bool {
+        self.since.is_none()
+    }
+
+    /// Saves the cursor for the next run: changes from `started` on, and
+    /// `rejected` again.
+    pub fn advance(started: &str, rejected: BTreeSet<String>) -> Result<(), Error> {
+        save(&Cursor {
+            since: Some(started.to_string()),
+            retry: rejected,
+        })
+    }
 }

@@ -5,6 +5,27 @@ use lockgate::auth::Role;
 use lockgate_tests::http::{get, post_json, submit};
 use lockgate_tests::{spawn_app, tenant_token, token};
 
+/// `component` with its manifest's publisher set to `publisher`.
+pub(crate) fn published_by(component: &[u8], publisher: &str) -> Vec<u8> {
+    crate::helpers::with_manifest(component, |text| {
+        text.lines()
+            .map(|line| {
+                if line.starts_with("publisher =") {
+                    format!("publisher = \"{publisher}\"")
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// The planner export as the partner `planner-co` publishes it.
+fn planner_by(publisher: &str) -> Vec<u8> {
+    published_by(lockgate::demo::PLANNER_EXPORT, publisher)
+}
+
 #[tokio::test]
 async fn a_partner_submission_is_reviewed_and_listed_in_the_marketplace() {
     let app = spawn_app().await;
@@ -12,7 +33,7 @@ async fn a_partner_submission_is_reviewed_and_listed_in_the_marketplace() {
     let operator = token(&app, Role::Operator, None, None).await;
     let admin = tenant_token(&app, "t-1", true).await;
 
-    let (status, submitted) = submit(&app, &partner, lockgate::demo::PLANNER_EXPORT.to_vec()).await;
+    let (status, submitted) = submit(&app, &partner, planner_by("Planner Co")).await;
     assert_eq!(status, 201, "{submitted}");
     assert_eq!(submitted["status"], "submitted");
     assert_eq!(submitted["sha256"].as_str().unwrap().len(), 64);
@@ -212,7 +233,7 @@ async fn a_partner_submission_is_reviewed_and_listed_in_the_marketplace() {
         "Adresse Ihres Planungstools"
     );
     assert_eq!(de["price"], "Im Abonnement des Planungstools enthalten");
-    assert_eq!(de["developer"], "Lockgate");
+    assert_eq!(de["developer"], "Planner Co");
     assert_eq!(de["tier"], "elite");
     assert!(
         de["permissions"]
@@ -246,7 +267,12 @@ async fn a_rejected_submission_tells_the_partner_why() {
     let partner = token(&app, Role::Partner, Some("sneaky"), None).await;
     let operator = token(&app, Role::Operator, None, None).await;
     let bytes = std::fs::read(lockgate_tests::program("test-hostile")).unwrap();
-    assert_eq!(submit(&app, &partner, bytes).await.0, 201);
+    assert_eq!(
+        submit(&app, &partner, published_by(&bytes, "Sneaky"))
+            .await
+            .0,
+        201
+    );
     let (status, _) = post_json(
         &app,
         &operator,
@@ -285,15 +311,27 @@ async fn bad_uploads_are_refused_with_every_reason_and_store_nothing() {
     let partner = token(&app, Role::Partner, Some("p1"), None).await;
     let admin = tenant_token(&app, "t-1", true).await;
 
-    let (status, err) = submit(&app, &partner, b"this is not wasm".to_vec()).await;
-    assert_eq!(status, 422);
-    assert_eq!(err["error"]["code"], "invalid_connector");
-    assert!(
-        err["error"]["fields"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not a WebAssembly component")
-    );
+    // Random bytes (and text): what was expected, in plain words, not
+    // the parser's dump of the bytes it wanted.
+    let mut noise = vec![0u8; 4096];
+    rand::Rng::fill(&mut rand::rng(), &mut noise[..]);
+    for bytes in [noise, b"this is not wasm".to_vec()] {
+        let (status, err) = submit(&app, &partner, bytes).await;
+        assert_eq!(status, 422, "{err}");
+        assert_eq!(err["error"]["code"], "invalid_connector");
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("expected a WebAssembly component")
+                && message.contains("lockgate-manifest"),
+            "{message}"
+        );
+        assert_eq!(err["error"]["fields"][0]["field"], "component");
+        let reason = err["error"]["fields"][0]["message"].as_str().unwrap();
+        assert!(reason.contains("not a WebAssembly component"), "{reason}");
+        for dump in ["expected=", "actual=", "0x", "[", "\n"] {
+            assert!(!reason.contains(dump), "{dump:?} in {reason}");
+        }
+    }
 
     let raw = std::fs::read(lockgate_tests::program("test-raw-socket")).unwrap();
     let (status, err) = submit(&app, &partner, raw).await;
@@ -330,14 +368,9 @@ async fn bad_uploads_are_refused_with_every_reason_and_store_nothing() {
     );
 
     // The id belongs to whoever submitted it first.
-    assert_eq!(
-        submit(&app, &partner, lockgate::demo::PLANNER_EXPORT.to_vec())
-            .await
-            .0,
-        201
-    );
+    assert_eq!(submit(&app, &partner, planner_by("P1")).await.0, 201);
     let thief = token(&app, Role::Partner, Some("p2"), None).await;
-    let (status, err) = submit(&app, &thief, lockgate::demo::PLANNER_EXPORT.to_vec()).await;
+    let (status, err) = submit(&app, &thief, planner_by("P2")).await;
     assert_eq!(status, 409);
     assert!(
         err["error"]["message"]
@@ -351,7 +384,7 @@ async fn bad_uploads_are_refused_with_every_reason_and_store_nothing() {
 async fn an_oversized_manifest_is_refused_with_the_field_and_the_limit() {
     let app = spawn_app().await;
     let partner = token(&app, Role::Partner, Some("p-big"), None).await;
-    let planner = lockgate::demo::PLANNER_EXPORT;
+    let planner = &planner_by("P Big");
     let long = "d".repeat(5000);
     let bytes = crate::helpers::with_manifest(planner, |text| {
         text.replace("\nde = \"Überträgt", &format!("\nde = \"{long}Überträgt"))
@@ -390,4 +423,163 @@ async fn an_oversized_manifest_is_refused_with_the_field_and_the_limit() {
             .is_empty(),
         "nothing was stored"
     );
+}
+
+#[tokio::test]
+async fn a_partner_publishes_only_under_its_own_name() {
+    let app = spawn_app().await;
+    let partner = token(&app, Role::Partner, Some("planner-co"), None).await;
+    let operator = token(&app, Role::Operator, None, None).await;
+
+    // The operator's name, another partner's, or none that fits: refused,
+    // the field named, nothing stored.
+    for (publisher, says) in [
+        ("Lockgate", "is the operator's name"),
+        ("LOCKGATE GmbH", "is the operator's name"),
+        ("Other Co", "is not your name"),
+        ("Planner Co GmbH", "is not your name"),
+    ] {
+        let (status, err) = submit(&app, &partner, planner_by(publisher)).await;
+        assert_eq!(status, 422, "{publisher}: {err}");
+        assert_eq!(err["error"]["code"], "invalid_connector");
+        let fields = err["error"]["fields"].as_array().unwrap();
+        assert_eq!(fields.len(), 1, "{err}");
+        assert_eq!(fields[0]["field"], "publisher");
+        let message = fields[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(says) && message.contains("planner-co"),
+            "{message}"
+        );
+    }
+    assert!(
+        app.store
+            .partner_versions("planner-co")
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing was stored"
+    );
+    // Its own name, however written.
+    let (status, body) = submit(&app, &partner, planner_by("PLANNER-CO")).await;
+    assert_eq!(status, 201, "{body}");
+
+    // No partner token is issued under the operator's id; one stored
+    // before that rule submits nothing and sees nothing of the operator's.
+    let refused = lockgate::auth::create_token(
+        &app.store,
+        lockgate::auth::NewToken {
+            role: Role::Partner,
+            partner_id: Some("lockgate".into()),
+            tenant_id: None,
+            marketplace_right: true,
+            label: "impostor".into(),
+        },
+    )
+    .await;
+    assert!(refused.is_err());
+    let impostor = &format!("lg_{}", "0b".repeat(32));
+    let principal = lockgate::auth::Principal {
+        token_id: "tok-impostor".into(),
+        role: Role::Partner,
+        partner_id: Some("lockgate".into()),
+        tenant_id: None,
+        marketplace_right: true,
+        label: "impostor".into(),
+    };
+    app.store
+        .insert_token(&lockgate::auth::hash_token(impostor), &principal)
+        .await
+        .unwrap();
+    let (status, err) = submit(&app, impostor, planner_by("Lockgate")).await;
+    assert_eq!(status, 403, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("reserved")
+    );
+    let (status, _) = get(&app, impostor, "/api/v1/partner/submissions", None).await;
+    assert_eq!(status, 403);
+
+    // The operator publishes first-party connectors as Lockgate, only.
+    let ats = lockgate::demo::ATS_HIRE;
+    let (status, err) = submit(&app, &operator, published_by(ats, "Planner Co")).await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["fields"][0]["field"], "publisher");
+    let (status, body) = submit(&app, &operator, ats.to_vec()).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, mine) = get(&app, &operator, "/api/v1/partner/submissions", None).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+}
+
+#[tokio::test]
+async fn review_texts_are_bounded_and_name_the_field() {
+    let app = spawn_app().await;
+    let partner = token(&app, Role::Partner, Some("p-texts"), None).await;
+    let operator = token(&app, Role::Operator, None, None).await;
+    let admin = tenant_token(&app, "t-1", true).await;
+    let bytes = std::fs::read(lockgate_tests::program("test-hostile")).unwrap();
+    let (status, body) = submit(&app, &partner, published_by(&bytes, "P Texts")).await;
+    assert_eq!(status, 201, "{body}");
+    let path = "/api/v1/review/hostile/0.1.0";
+    let max = lockgate::api::MAX_REASON_CHARS;
+    let reject = |reasons: Vec<String>| {
+        serde_json::json!({ "decision": "reject", "reasons": reasons }).to_string()
+    };
+    let long = "r".repeat(100_000);
+    for (body, field, says) in [
+        (reject(vec![long.clone()]), "reasons[0]", format!("at most {max} characters (has 100000)")),
+        (
+            reject(vec!["fine".into(), "line\u{0}break".into()]),
+            "reasons[1]",
+            "control character".to_string(),
+        ),
+        (
+            reject(vec!["\u{202E}desrever".into()]),
+            "reasons[0]",
+            "bidirectional override".to_string(),
+        ),
+        (reject(vec!["x".into(); 21]), "reasons", "at most 20 reasons".to_string()),
+        (
+            serde_json::json!({ "decision": "approve", "tier": "select", "override": "o".repeat(max + 1) })
+                .to_string(),
+            "override",
+            format!("at most {max} characters"),
+        ),
+    ] {
+        let (status, err) = post_json(&app, &operator, path, &body).await;
+        assert_eq!(status, 422, "{field}: {err}");
+        assert_eq!(err["error"]["code"], "invalid_field");
+        assert_eq!(err["error"]["fields"][0]["field"], field, "{err}");
+        let message = err["error"]["fields"][0]["message"].as_str().unwrap();
+        assert!(message.contains(&says), "{message}");
+        assert!(
+            err["error"]["message"].as_str().unwrap().contains(field),
+            "{err}"
+        );
+    }
+    // Nothing was decided or stored.
+    let version = app
+        .store
+        .plugin_version("hostile", "0.1.0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(version.status, "submitted");
+    assert!(
+        version.review_reasons.is_empty(),
+        "{:?}",
+        version.review_reasons
+    );
+    // At the limit it is taken.
+    let (status, body) = post_json(&app, &operator, path, &reject(vec!["r".repeat(max)])).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Marketplace searches and filters are bounded the same way.
+    for query in [format!("q={}", "q".repeat(201)), "category=a%00b".into()] {
+        let (status, err) = get(&app, &admin, &format!("/api/v1/marketplace?{query}"), None).await;
+        assert_eq!(status, 422, "{query}: {err}");
+        let field = query.split('=').next().unwrap();
+        assert_eq!(err["error"]["fields"][0]["field"], field, "{err}");
+    }
 }

@@ -152,3 +152,287 @@ async fn the_console_is_served_with_a_strict_policy() {
         "the token lives only for the session"
     );
 }
+
+/// A request body past its limit is read before the answer goes out, so
+/// a real client still sending gets `413 too_large` rather than a reset
+/// connection (and a body refused for its token, its `401`); the
+/// connection stays usable.
+#[tokio::test]
+async fn an_oversized_body_gets_its_413_not_a_reset() {
+    use lockgate::auth::Role;
+    let app = spawn_app().await;
+    let operator = lockgate_tests::token(&app, Role::Operator, None, None).await;
+    let partner = lockgate_tests::token(&app, Role::Partner, Some("p-big"), None).await;
+    let client = reqwest::Client::new();
+    let json = format!(r#"{{"id":"big","name":"{}"}}"#, "n".repeat(10_000_000));
+    let upload = vec![7u8; lockgate::api::MAX_UPLOAD_BYTES + (1 << 20)];
+    let cases = [
+        (
+            format!("{}/api/v1/tenants", app.url),
+            Some(&operator),
+            "application/json",
+            json.clone().into_bytes(),
+            413,
+            "too_large",
+            format!("at most {} KiB", lockgate::api::MAX_JSON_BYTES >> 10),
+        ),
+        (
+            format!("{}/api/v1/review/x/1.0.0", app.url),
+            Some(&operator),
+            "application/json",
+            json.into_bytes(),
+            413,
+            "too_large",
+            "KiB".to_string(),
+        ),
+        (
+            format!("{}/api/v1/partner/submissions", app.url),
+            Some(&partner),
+            "application/wasm",
+            upload.clone(),
+            413,
+            "too_large",
+            format!("at most {} MiB", lockgate::api::MAX_UPLOAD_BYTES >> 20),
+        ),
+        (
+            format!("{}/api/v1/partner/submissions", app.url),
+            None,
+            "application/wasm",
+            upload,
+            401,
+            "unauthorized",
+            "Bearer".to_string(),
+        ),
+    ];
+    for round in 0..2 {
+        for (url, token, content_type, body, status, code, says) in &cases {
+            let mut request = client
+                .post(url)
+                .header("content-type", *content_type)
+                .body(body.clone());
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let res = request.send().await.unwrap_or_else(|e| {
+                panic!("round {round}, {url}: no answer, the client saw {e:?}")
+            });
+            assert_eq!(res.status().as_u16(), *status, "{url}");
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["error"]["code"], *code, "{url}: {body}");
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.contains(says.as_str()), "{url}: {message}");
+        }
+    }
+    // Nothing was stored, and the same client goes on.
+    assert!(!app.store.tenant_exists("big").await.unwrap());
+    let res = client
+        .get(format!("{}/api/v1/me", app.url))
+        .bearer_auth(&partner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+/// A client that sends its whole request before it reads (as curl
+/// without `Expect`, Python's `requests` and many others do): the answer,
+/// or the I/O error it saw instead.
+async fn send_all_then_read(
+    url: &str,
+    head: &str,
+    body: &[u8],
+) -> Result<(u16, Value), std::io::Error> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let head = format!(
+        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    let text = String::from_utf8_lossy(&answer);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let json = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    Ok((status, json))
+}
+
+#[tokio::test]
+async fn a_client_that_sends_everything_first_reads_its_413() {
+    use lockgate::auth::Role;
+    let app = spawn_app().await;
+    let operator = lockgate_tests::token(&app, Role::Operator, None, None).await;
+    let partner = lockgate_tests::token(&app, Role::Partner, Some("p-big"), None).await;
+    let json = format!(r#"{{"id":"big","name":"{}"}}"#, "n".repeat(10_000_000));
+    let upload = vec![7u8; lockgate::api::MAX_UPLOAD_BYTES + (1 << 20)];
+    for (head, body, status, code) in [
+        (
+            format!(
+                "POST /api/v1/tenants HTTP/1.1\r\nAuthorization: Bearer {operator}\r\nContent-Type: application/json"
+            ),
+            json.as_bytes(),
+            413,
+            "too_large",
+        ),
+        (
+            format!(
+                "POST /api/v1/partner/submissions HTTP/1.1\r\nAuthorization: Bearer {partner}\r\nContent-Type: application/wasm"
+            ),
+            &upload[..],
+            413,
+            "too_large",
+        ),
+        (
+            "POST /api/v1/partner/submissions HTTP/1.1\r\nContent-Type: application/wasm"
+                .to_string(),
+            &upload[..],
+            401,
+            "unauthorized",
+        ),
+    ] {
+        let what = head.lines().next().unwrap().to_string();
+        let (got, answer) = send_all_then_read(&app.url, &head, body)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: no answer, the client saw {e:?}"));
+        assert_eq!(got, status, "{what}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{what}: {answer}");
+    }
+    assert!(!app.store.tenant_exists("big").await.unwrap());
+}
+
+/// The upload limit has one source: the server's constant, which the
+/// OpenAPI document states in bytes and in MiB.
+#[test]
+fn the_openapi_document_states_the_upload_limit_the_server_enforces() {
+    let doc: Value = serde_json::from_str(lockgate::api::OPENAPI).unwrap();
+    let post = &doc["paths"]["/api/v1/partner/submissions"]["post"];
+    let limit = lockgate::api::MAX_UPLOAD_BYTES;
+    assert_eq!(
+        post["requestBody"]["content"]["application/wasm"]["schema"]["maxLength"], limit,
+        "{post}"
+    );
+    let mib = format!("at most {} MiB", limit >> 20);
+    assert!(
+        post["summary"].as_str().unwrap().contains(&mib),
+        "{mib}: {post}"
+    );
+    let text = post.to_string();
+    let mut sizes = text
+        .match_indices(" MiB")
+        .map(|(at, _)| {
+            let digits: String = text[..at]
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.chars().rev().collect::<String>()
+        })
+        .collect::<Vec<_>>();
+    sizes.dedup();
+    assert_eq!(sizes, vec![(limit >> 20).to_string()], "{text}");
+    assert!(text.contains(&limit.to_string()), "{text}");
+    assert!(post["responses"].get("413").is_some(), "{post}");
+}
+
+/// What a create answers is what was stored: `created_at` included.
+#[tokio::test]
+async fn a_new_install_answers_its_stored_creation_time() {
+    use crate::helpers::FakePlanner;
+    use crate::platform::TENANT;
+    use lockgate::auth::Role;
+    use lockgate_tests::http::{get, post_json, submit};
+    let planner = FakePlanner::start().await;
+    let mut policy = lockgate::policy::OperatorPolicy::default();
+    policy.allow(&planner.addr.to_string()).unwrap();
+    let app = lockgate_tests::spawn_app_with(policy).await;
+    lockgate::sandbox::ensure_tenant(&app.store, TENANT, 5, 1)
+        .await
+        .unwrap();
+    let operator = lockgate_tests::token(&app, Role::Operator, None, None).await;
+    let (status, body) = submit(&app, &operator, lockgate::demo::PLANNER_EXPORT.to_vec()).await;
+    assert_eq!(status, 201, "{body}");
+    assert!(!body["submitted_at"].as_str().unwrap().is_empty(), "{body}");
+    let (status, body) = post_json(
+        &app,
+        &operator,
+        "/api/v1/review/planner-export/0.1.0",
+        r#"{"decision":"approve","tier":"select"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let admin = lockgate_tests::tenant_token(&app, TENANT, true).await;
+    let install =
+        crate::platform::connect(&app, &admin, &planner, crate::helpers::PLANNER_KEY).await;
+    let created = install["created_at"].as_str().unwrap();
+    assert!(
+        created.len() >= 20 && created.starts_with("20") && created.ends_with('Z'),
+        "{install}"
+    );
+    let id = install["id"].as_str().unwrap();
+    let stored = app.store.install(id).await.unwrap().unwrap();
+    assert_eq!(stored.created_at, created);
+    let (_, again) = get(
+        &app,
+        &admin,
+        &format!("/api/v1/tenants/{TENANT}/installs/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(again["created_at"], created);
+}
+
+/// Every JSON body is an object: an array (which derived deserializers
+/// would take for a struct, `[null, null]` clearing the tenant's
+/// defaults) is `400 bad_json`, and nothing changes.
+#[tokio::test]
+async fn a_json_body_that_is_no_object_is_refused_and_changes_nothing() {
+    use lockgate::auth::Role;
+    use lockgate_tests::http::{post_json, put_json};
+    let app = spawn_app().await;
+    app.store.create_tenant(TENANT, "Acme").await.unwrap();
+    let operator = lockgate_tests::token(&app, Role::Operator, None, None).await;
+    let settings = format!("/api/v1/tenants/{TENANT}/settings");
+    let (status, body) = put_json(
+        &app,
+        &operator,
+        &settings,
+        r#"{"default_department":"Onboarding","default_position":"Trainee"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for (path, body) in [
+        (settings.as_str(), "[null, null]"),
+        (settings.as_str(), "[null, null, null, null]"),
+        (settings.as_str(), "null"),
+        ("/api/v1/tenants", r#"["t-2", "Two"]"#),
+        ("/api/v1/review/x/1.0.0", r#"["reject", null, ["no"]]"#),
+    ] {
+        let (status, answer) = if path == settings {
+            put_json(&app, &operator, path, body).await
+        } else {
+            post_json(&app, &operator, path, body).await
+        };
+        assert_eq!(status, 400, "{path} {body}: {answer}");
+        assert_eq!(answer["error"]["code"], "bad_json", "{answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("object"),
+            "{answer}"
+        );
+    }
+    let kept = app.store.tenant_settings(TENANT).await.unwrap();
+    assert_eq!(kept.default_position.as_deref(), Some("Trainee"));
+    assert_eq!(kept.default_department.as_deref(), Some("Onboarding"));
+    assert!(!app.store.tenant_exists("t-2").await.unwrap());
+}

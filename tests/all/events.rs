@@ -14,7 +14,7 @@ use lockgate_tests::{TestApp, jobs_settled, spawn_app_with, tenant_token};
 const TENANT: &str = "t-1";
 
 /// A partner that records the events it is told about.
-async fn partner() -> (String, Arc<Mutex<Vec<Value>>>) {
+pub(crate) async fn partner() -> (String, Arc<Mutex<Vec<Value>>>) {
     let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
     let app = axum::Router::new()
         .route(
@@ -35,15 +35,23 @@ async fn partner() -> (String, Arc<Mutex<Vec<Value>>>) {
 }
 
 /// An app with the event test connector connected to `partner`.
-async fn connected(partner: &str) -> (TestApp, String) {
+pub(crate) async fn connected(partner: &str) -> (TestApp, String) {
     let mut operator = lockgate::policy::OperatorPolicy::default();
     operator.allow(partner).unwrap();
     let app = spawn_app_with(operator).await;
+    install_events_connector(&app, partner).await;
+    let admin = tenant_token(&app, TENANT, true).await;
+    (app, admin)
+}
+
+/// The event test connector, installed and connected as `inst-events`
+/// for a seeded tenant.
+pub(crate) async fn install_events_connector(app: &lockgate::app::App, partner: &str) {
     lockgate::sandbox::ensure_tenant(&app.store, TENANT, 10, 3)
         .await
         .unwrap();
     let bytes = std::fs::read(lockgate_tests::program("test-events")).unwrap();
-    let sha = app.artifacts.put(&bytes).unwrap();
+    let sha = app.artifacts.put(&bytes).await.unwrap();
     app.store
         .create_install(&lockgate::store::InstallRecord {
             id: "inst-events".into(),
@@ -57,8 +65,6 @@ async fn connected(partner: &str) -> (TestApp, String) {
         })
         .await
         .unwrap();
-    let admin = tenant_token(&app, TENANT, true).await;
-    (app, admin)
 }
 
 /// Waits until the partner has heard `n` events; returns them.
@@ -217,7 +223,7 @@ async fn changes_reach_subscribed_installs_in_order_and_only_when_visible() {
     );
 }
 
-async fn deliver(
+pub(crate) async fn deliver(
     app: &TestApp,
     path: &str,
     headers: &[(&str, &str)],
@@ -238,9 +244,11 @@ async fn deliver(
 }
 
 /// The webhook runs of the install, oldest first, once `n` have finished.
-async fn webhook_runs(app: &TestApp, n: usize) -> Vec<lockgate::store::RunRecord> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
+pub(crate) async fn webhook_runs(
+    app: &lockgate::app::App,
+    n: usize,
+) -> Vec<lockgate::store::RunRecord> {
+    lockgate_tests::eventually(&format!("{n} webhook run(s)"), || async {
         let mut runs: Vec<_> = app
             .store
             .runs_of_install("inst-events")
@@ -249,13 +257,10 @@ async fn webhook_runs(app: &TestApp, n: usize) -> Vec<lockgate::store::RunRecord
             .into_iter()
             .filter(|r| r.kind == "webhook" && r.status != "running")
             .collect();
-        if runs.len() >= n {
-            runs.reverse();
-            return runs;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{runs:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        runs.reverse();
+        (runs.len() >= n).then_some(runs)
+    })
+    .await
 }
 
 #[tokio::test]
@@ -516,4 +521,42 @@ async fn created_employees_get_the_tenants_defaults_and_one_per_idempotency_key(
         .filter(|e| e.last_name == "de Vries")
         .count();
     assert_eq!(jans, 1);
+}
+
+#[tokio::test]
+async fn a_connector_cannot_create_an_employee_the_api_would_refuse() {
+    let (addr, _) = partner().await;
+    let (app, _) = connected(&addr).await;
+    let secret = lockgate::webhooks::issue_secret(&app, "inst-events")
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {secret}");
+    let before = app.store.all_employees(TENANT).await.unwrap().len();
+    // A NUL byte (PostgreSQL text cannot hold it) and a name past the cap.
+    for (key, first) in [("nul", "Ann\u{0}a".to_string()), ("long", "x".repeat(5000))] {
+        let body = json!({ "key": key, "first_name": first, "last_name": "Doe" })
+            .to_string()
+            .into_bytes();
+        let (status, _) = deliver(
+            &app,
+            "/hooks/inst-events",
+            &[("authorization", bearer.as_str())],
+            body,
+        )
+        .await;
+        assert_eq!(status, 202);
+    }
+    let runs = webhook_runs(&app, 2).await;
+    let reasons: Vec<String> = runs
+        .iter()
+        .map(|r| r.failure_reason.clone().unwrap_or_default())
+        .collect();
+    assert!(
+        reasons[0].contains("InvalidArgument") && reasons[0].contains("first-name"),
+        "{reasons:?}"
+    );
+    assert!(reasons[0].contains("control character"), "{reasons:?}");
+    assert!(reasons[1].contains("at most 200"), "{reasons:?}");
+    // Nothing was stored, on either store.
+    assert_eq!(app.store.all_employees(TENANT).await.unwrap().len(), before);
 }

@@ -168,6 +168,11 @@ pub struct PlannerState {
     pub other_bodies: Vec<String>,
     /// Ids the planner rejects with 422.
     pub reject: BTreeSet<String>,
+    /// Every id sent in an answered batch, accepted or rejected, in order.
+    pub attempted: Vec<String>,
+    /// Batch calls are refused with 401 (the key's batch right was
+    /// revoked); the account check still passes.
+    pub revoked: bool,
     /// The planner accepts batches but never answers.
     pub stall: bool,
     /// The next this many batch calls get 429 with `Retry-After: 0`.
@@ -269,7 +274,7 @@ async fn batch(
     }
     let mut state = state.lock().unwrap();
     state.auth.push(auth.clone());
-    if auth != format!("Bearer {PLANNER_KEY}") {
+    if auth != format!("Bearer {PLANNER_KEY}") || state.revoked {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": "bad key"}))).into_response();
     }
     let over_limit = state
@@ -289,6 +294,7 @@ async fn batch(
     let mut results = Vec::new();
     for item in body["resources"].as_array().cloned().unwrap_or_default() {
         let id = item["externalId"].as_str().unwrap_or_default().to_string();
+        state.attempted.push(id.clone());
         if state.reject.contains(&id) {
             results.push(json!({"externalId": id, "code": 422, "error": format!("department of {id} is unknown in the planner")}));
         } else {

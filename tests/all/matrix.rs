@@ -73,6 +73,9 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         ("put", "/api/v1/tenants/{tenant}/absences/{id}") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs/preview") => 400,
+        // The tenant has no employee or absence `e-matrix` (the PUTs were refused).
+        ("get", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
+        ("get", "/api/v1/tenants/{tenant}/absences/{id}") => 404,
         // `{}` is not a CSV file with an id column.
         ("post", "/api/v1/tenants/{tenant}/employees/import") => 422,
         // No newer approved version to move to.
@@ -114,7 +117,7 @@ async fn every_operation_against_every_caller() {
     let (status, _) = submit(
         &app,
         &by_name(PARTNER),
-        lockgate::demo::PLANNER_EXPORT.to_vec(),
+        crate::api_catalog::published_by(lockgate::demo::PLANNER_EXPORT, "Planner Co"),
     )
     .await;
     assert_eq!(status, 201);

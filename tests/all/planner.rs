@@ -480,3 +480,151 @@ async fn a_rate_limited_run_keeps_its_progress_and_says_so() {
     );
     assert_eq!(planner.take_resources().len() as i64, failed);
 }
+
+/// An absence of the person `e-pinned`, `days.0` to `days.1` days from
+/// today, with half first and last days as `half` says.
+fn absence(
+    id: &str,
+    type_name: &str,
+    days: (i64, i64),
+    half: (bool, bool),
+    status: &str,
+) -> lockgate::hr::Absence {
+    lockgate::hr::Absence {
+        id: id.into(),
+        employee_id: "e-pinned".into(),
+        type_name: type_name.into(),
+        start_date: days_from_today(days.0),
+        end_date: days_from_today(days.1),
+        half_day_start: half.0,
+        half_day_end: half.1,
+        status: status.into(),
+        updated_at: lockgate::time::now_text(),
+    }
+}
+
+/// An absence as the planner API carries it (see the connector's README).
+fn planner_absence(a: &lockgate::hr::Absence) -> Value {
+    serde_json::json!({
+        "externalId": a.id, "start": a.start_date, "end": a.end_date, "reason": a.type_name,
+        "halfDayStart": a.half_day_start, "halfDayEnd": a.half_day_end, "status": a.status,
+    })
+}
+
+#[tokio::test]
+async fn the_planner_receives_each_absences_start_end_and_reason() {
+    let tenant = Tenant::seeded(40, 31).await;
+    let mut person = visible_employees(&tenant, "planner-export").await[0].clone();
+    person.id = "e-pinned".into();
+    person.department = Some("Logistik & Lager".into());
+    person.hire_date = days_from_today(-400);
+    person.termination_date = None;
+    tenant
+        .store
+        .upsert_employees(TENANT, std::slice::from_ref(&person))
+        .await
+        .unwrap();
+    let none = (false, false);
+    let sent = [
+        // Ten days off, back at noon on the last one.
+        absence("a-pin-1", "Vacation", (10, 19), (false, true), "approved"),
+        // One afternoon.
+        absence("a-pin-2", "Arzttermin", (3, 3), (true, false), "approved"),
+        // Began two days ago, still running: sent from its real start.
+        absence("a-pin-3", "Sick leave", (-2, 1), none, "approved"),
+        // Reaches past the six months: sent whole.
+        absence(
+            "a-pin-4",
+            "Congé parental d'éducation",
+            (170, 260),
+            none,
+            "approved",
+        ),
+    ];
+    let not_sent = [
+        absence("a-pin-5", "Vacation", (30, 31), none, "pending"),
+        absence("a-pin-6", "Vacation", (40, 44), none, "cancelled"),
+        absence("a-pin-7", "Vacation", (-10, -5), none, "approved"),
+        absence("a-pin-8", "Vacation", (190, 195), none, "approved"),
+    ];
+    let all: Vec<_> = sent.iter().chain(&not_sent).cloned().collect();
+    tenant.store.upsert_absences(TENANT, &all).await.unwrap();
+
+    let planner = FakePlanner::start().await;
+    let run = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(run.run.status, "successful", "{:?}", run.run.failure_reason);
+    let resources = planner.take_resources();
+    let pinned = |resources: &[Value]| {
+        let mut r = resources
+            .iter()
+            .find(|r| r["externalId"] == "e-pinned")
+            .expect("the pinned person was sent")
+            .clone();
+        // The planner replaces the whole list: its order carries nothing.
+        r["absences"]
+            .as_array_mut()
+            .unwrap()
+            .sort_by_key(|a| a["externalId"].as_str().unwrap().to_string());
+        r
+    };
+    assert_eq!(
+        pinned(&resources),
+        serde_json::json!({
+            "externalId": "e-pinned",
+            "department": "Logistik & Lager",
+            "absences": sent.iter().map(planner_absence).collect::<Vec<_>>(),
+        })
+    );
+
+    // Everyone else's absences went out as stored, field by field.
+    let stored: BTreeMap<String, lockgate::hr::Absence> = tenant
+        .store
+        .all_absences(TENANT)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
+    let mut compared = 0;
+    for resource in &resources {
+        for got in resource["absences"].as_array().unwrap() {
+            let want = &stored[got["externalId"].as_str().unwrap()];
+            assert_eq!(want.employee_id, resource["externalId"].as_str().unwrap());
+            assert_eq!(got, &planner_absence(want));
+            compared += 1;
+        }
+    }
+    let half_days = resources
+        .iter()
+        .flat_map(|r| r["absences"].as_array().unwrap())
+        .filter(|a| a["halfDayStart"] == true || a["halfDayEnd"] == true)
+        .count();
+    assert!(
+        compared > 20 && half_days > 2,
+        "{compared} absences, {half_days} with half days"
+    );
+
+    // Moved and renamed, now from noon on its first day to the end of its
+    // last: the next run sends the person again, with the new values.
+    let moved = absence("a-pin-1", "Urlaub", (11, 12), (true, false), "approved");
+    tenant
+        .store
+        .upsert_absences(TENANT, std::slice::from_ref(&moved))
+        .await
+        .unwrap();
+    let next = tenant
+        .run(&planner_export(), &planner.config(), planner.setup())
+        .await;
+    assert_eq!(
+        next.run.status, "successful",
+        "{:?}",
+        next.run.failure_reason
+    );
+    let resources = planner.take_resources();
+    assert_eq!(resources.len(), 1, "only the person whose absence changed");
+    let mut want: Vec<Value> = sent[1..].iter().map(planner_absence).collect();
+    want.insert(0, planner_absence(&moved));
+    assert_eq!(pinned(&resources)["absences"], Value::Array(want));
+}

@@ -25,7 +25,9 @@ pub(crate) async fn listed_app(planner: &FakePlanner) -> (TestApp, String) {
         .unwrap();
     let partner = token(&app, Role::Partner, Some("planner-co"), None).await;
     let op = token(&app, Role::Operator, None, None).await;
-    let (status, body) = submit(&app, &partner, lockgate::demo::PLANNER_EXPORT.to_vec()).await;
+    // A partner publishes under its own name, not the operator's.
+    let bytes = crate::api_catalog::published_by(lockgate::demo::PLANNER_EXPORT, "Planner Co");
+    let (status, body) = submit(&app, &partner, bytes).await;
     assert_eq!(status, 201, "{body}");
     let (status, body) = post_json(
         &app,

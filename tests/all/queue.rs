@@ -77,3 +77,190 @@ async fn replicas_run_every_due_job_exactly_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_clean_stop_hands_a_run_in_flight_to_another_host_at_once() {
+    // The partner stalls: the first host's run cannot finish.
+    let planner = FakePlanner::start().await;
+    planner.state.lock().unwrap().stall = true;
+    let dir = lockgate_tests::TempDir::new();
+    let mut config = lockgate_tests::app::test_config(
+        &lockgate_tests::test_database_url(&dir).await,
+        &dir,
+        lockgate::policy::OperatorPolicy::default(),
+    );
+    config.operator.allow(&planner.addr.to_string()).unwrap();
+    let first = lockgate::app::App::build(config.clone()).await.unwrap();
+    first
+        .artifacts
+        .put(lockgate::demo::PLANNER_EXPORT)
+        .await
+        .unwrap();
+    let install = planner_install(&first, &planner, "inst-stop").await;
+    // A long lease: only a hand-back lets another host take the job soon.
+    let workers = |lease| lockgate::worker::WorkerConfig {
+        workers: 1,
+        lease,
+        poll: std::time::Duration::from_millis(50),
+        ..Default::default()
+    };
+    let lease = std::time::Duration::from_secs(120);
+    let job_id = sync_now(&first, &install).await;
+    let running = lockgate::worker::start(first.clone(), workers(lease));
+    let host_a = running.host().to_string();
+
+    // While it runs, the job shows its run, and the run its host.
+    let stalled_run = eventually("the run to start", || async {
+        let job = first.store.job(&job_id).await.unwrap().unwrap();
+        let run = first.store.run(job.run_id.as_deref()?).await.unwrap()?;
+        (run.status == "running").then_some(run)
+    })
+    .await;
+    assert!(
+        stalled_run
+            .host
+            .as_deref()
+            .unwrap_or("")
+            .starts_with(&host_a),
+        "{stalled_run:?}"
+    );
+
+    let stopped = running.stop(std::time::Duration::from_millis(300)).await;
+    assert_eq!(stopped.handed_back, 1, "{stopped:?}");
+    let job = first.store.job(&job_id).await.unwrap().unwrap();
+    assert_eq!(job.status, "queued", "back in the queue: {job:?}");
+    assert_eq!(job.attempts, 0, "a clean stop is not an attempt: {job:?}");
+    let left = first.store.run(&stalled_run.id).await.unwrap().unwrap();
+    assert_eq!(left.status, "failed");
+    assert!(
+        left.failure_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("handed to another host"),
+        "{left:?}"
+    );
+
+    // Another host takes it at once, long before the lease would have run out.
+    planner.state.lock().unwrap().stall = false;
+    let second = lockgate::app::App::build(config).await.unwrap();
+    let taken_at = std::time::Instant::now();
+    let other = lockgate::worker::start(second.clone(), workers(lease));
+    let host_b = other.host().to_string();
+    let (done, run) = finished_job(&second, &job_id).await;
+    assert!(taken_at.elapsed() < lease / 4, "{:?}", taken_at.elapsed());
+    assert_eq!(done.attempts, 1);
+    assert_eq!(run.status, "successful", "{run:?}");
+    assert!(
+        run.host.as_deref().unwrap_or("").starts_with(&host_b),
+        "{run:?}"
+    );
+    assert_ne!(host_a, host_b);
+}
+
+/// The planner export installed and connected as `id` for a seeded tenant
+/// of its own, sending to `planner`; its file is not stored here.
+async fn planner_install(
+    app: &lockgate::app::App,
+    planner: &FakePlanner,
+    id: &str,
+) -> lockgate::store::InstallRecord {
+    let tenant = format!("t-{id}");
+    lockgate::sandbox::ensure_tenant(&app.store, &tenant, 20, 4)
+        .await
+        .unwrap();
+    let install = lockgate::store::InstallRecord {
+        id: id.into(),
+        tenant_id: tenant,
+        connector_id: "planner-export".into(),
+        plugin_version: "0.1.0".into(),
+        plugin_sha256: lockgate_manifest::inspect(lockgate::demo::PLANNER_EXPORT).sha256,
+        config: [("planner-url".to_string(), planner.url())].into(),
+        status: lockgate::vocabulary::InstallStatus::Connected,
+        ..Default::default()
+    };
+    let secrets = [("api-key".to_string(), PLANNER_KEY.to_string())].into();
+    let sealed = app.secrets.seal(&install.id, &secrets);
+    app.store
+        .create_install_sealed(&install, Some(&sealed))
+        .await
+        .unwrap();
+    install
+}
+
+/// The job once done, and its run.
+async fn finished_job(
+    app: &lockgate::app::App,
+    job_id: &str,
+) -> (lockgate::store::Job, lockgate::store::RunRecord) {
+    let done = eventually("the job to run", || async {
+        let job = app.store.job(job_id).await.unwrap().unwrap();
+        (job.status == "done").then_some(job)
+    })
+    .await;
+    let run = app
+        .store
+        .run(done.run_id.as_deref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    (done, run)
+}
+
+/// Queues a manual sync of `install`; returns the job's id.
+async fn sync_now(app: &lockgate::app::App, install: &lockgate::store::InstallRecord) -> String {
+    app.enqueue(&lockgate::store::NewJob {
+        install_id: install.id.clone(),
+        tenant_id: install.tenant_id.clone(),
+        kind: lockgate::vocabulary::JobKind::Sync,
+        trigger: lockgate::vocabulary::RunTrigger::Manual,
+        payload: None,
+        dedupe_key: None,
+        due_at: lockgate::time::now_text(),
+    })
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_job_whose_build_this_host_cannot_read_waits_and_then_runs() {
+    let planner = FakePlanner::start().await;
+    let mut operator = lockgate::policy::OperatorPolicy::default();
+    operator.allow(&planner.addr.to_string()).unwrap();
+    let app = lockgate_tests::spawn_app_with(operator).await;
+    // The install's build is not in the database (yet).
+    let install = planner_install(&app, &planner, "inst-later").await;
+    let job_id = sync_now(&app, &install).await;
+    let waiting = eventually("the job to be put back", || async {
+        let job = app.store.job(&job_id).await.unwrap().unwrap();
+        (job.status == "queued" && job.last_error.is_some()).then_some(job)
+    })
+    .await;
+    assert!(
+        waiting
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("cannot be read here"),
+        "{waiting:?}"
+    );
+    assert_eq!(waiting.attempts, 0, "nothing ran: {waiting:?}");
+    assert!(
+        app.store
+            .runs_of_install(&install.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no run failed for it"
+    );
+    let record = app.store.install(&install.id).await.unwrap().unwrap();
+    assert_eq!(record.status, "connected");
+
+    // Once the build can be read, the same job runs.
+    app.artifacts
+        .put(lockgate::demo::PLANNER_EXPORT)
+        .await
+        .unwrap();
+    let (_, run) = finished_job(&app, &job_id).await;
+    assert_eq!(run.status, "successful", "{run:?}");
+}

@@ -64,6 +64,7 @@ async fn the_bundled_connector_passes_against_its_partner() {
         "excluded and out-of-window employees",
         "incremental",
         "late cursor",
+        "rejected record",
         "configuration schema",
         "injected credentials",
     ] {
@@ -111,6 +112,11 @@ async fn each_flawed_connector_fails_with_its_reason() {
         ),
         ("test-flawed-stateless", "incremental", "not incremental"),
         (
+            "test-flawed-forgetful",
+            "rejected record",
+            "whose record the partner had rejected",
+        ),
+        (
             "test-flawed-compensation",
             "employees.compensation",
             "sends exactly the same without it",
@@ -157,6 +163,12 @@ async fn each_flawed_connector_fails_with_its_reason() {
             "{name}: no failing {check:?} saying {reason:?}: {:#?}",
             failures(&report)
         );
+        if name == "test-flawed-department" {
+            // Its one flaw is the filter: it keeps what the partner
+            // rejected and sends it again, as a connector should.
+            let check = find(&report, "rejected record");
+            assert_eq!(check.verdict, Verdict::Pass, "{check:#?}");
+        }
     }
 }
 
@@ -192,7 +204,8 @@ async fn approving_a_failing_report_needs_an_override_with_a_reason() {
     let app = spawn_app().await;
     let partner = token(&app, Role::Partner, Some("flaw-co"), None).await;
     let operator = token(&app, Role::Operator, None, None).await;
-    let (status, body) = submit(&app, &partner, program("test-flawed-secret")).await;
+    let bytes = crate::api_catalog::published_by(&program("test-flawed-secret"), "Flaw Co");
+    let (status, body) = submit(&app, &partner, bytes).await;
     assert_eq!(status, 201, "{body}");
     let path = "/api/v1/review/flawed-secret/0.1.0";
     let (status, body) = post_json(
@@ -234,43 +247,6 @@ async fn approving_a_failing_report_needs_an_override_with_a_reason() {
         "{mine}"
     );
     assert_eq!(mine["items"][0]["review_report"]["verdict"], "fail");
-}
-
-/// A stored connector file is checked against its digest on every load: a
-/// changed file refuses to run, and says so.
-#[tokio::test]
-async fn a_tampered_artifact_refuses_to_load() {
-    let dir = lockgate_tests::TempDir::new();
-    let db_url = lockgate_tests::test_database_url(&dir).await;
-    let config = lockgate_tests::app::test_config(
-        &db_url,
-        &dir,
-        lockgate::policy::OperatorPolicy::default(),
-    );
-    // Two hosts on the same database and data folder.
-    let host = lockgate::app::App::build(config.clone()).await.unwrap();
-    let sha = host.artifacts.put(lockgate::demo::PLANNER_EXPORT).unwrap();
-    let fresh = lockgate::app::App::build(config).await.unwrap();
-    // Untouched, it loads.
-    assert!(fresh.plugin(&sha).is_ok());
-    // One byte changed on disk: a host that has not loaded it yet refuses.
-    let path = std::fs::read_dir(dir.0.join("artifacts"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains(&sha))
-        .expect("the artifact file");
-    let mut bytes = std::fs::read(&path).unwrap();
-    let last = bytes.len() - 1;
-    bytes[last] ^= 0xff;
-    std::fs::write(&path, bytes).unwrap();
-    let err = match host.plugin(&sha) {
-        Ok(_) => panic!("a tampered artifact loaded"),
-        Err(e) => e.to_string(),
-    };
-    assert!(
-        err.contains("does not match its digest") && err.contains(&sha),
-        "{err}"
-    );
 }
 
 /// A partner API that answers every request with the request's headers.

@@ -448,6 +448,7 @@ async fn sync_vs_native(runtime: &Runtime, store: &Store, employees: usize) {
             requests: 0,
             peak_memory: 0,
             job_id: None,
+            host: None,
         };
         store.create_run(&run).await.expect("run row");
         let started = Instant::now();

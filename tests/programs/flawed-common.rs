@@ -17,6 +17,8 @@ enum Flaw {
     UnmarkedSecret,
     /// Its listing has no English text.
     NoEnglish,
+    /// Forgets the records the partner rejected: they are never sent again.
+    LosesRejected,
 }
 
 struct Flawed;
@@ -62,41 +64,57 @@ impl Connector for Flawed {
             Flaw::IgnoresDepartment => None,
             _ => config::get("base-department").filter(|d| !d.trim().is_empty()),
         };
-        let since: Option<String> = match FLAW {
-            Flaw::NotIncremental => None,
-            _ => state::load(),
+        let cursor = match FLAW {
+            Flaw::NotIncremental => state::Cursor::default(),
+            _ => state::Cursor::load(),
         };
         let started = lockgate_sdk::dates::now();
         let query = EmployeeQuery {
             department,
-            updated_since: since,
+            updated_since: cursor.since.clone(),
             ..Default::default()
         };
         let mut ids = Vec::new();
         let mut resources = Vec::new();
+        let mut add = |employee: Employee| {
+            if !ids.contains(&employee.id) {
+                resources.push(serde_json::json!({
+                    "externalId": employee.id,
+                    "department": employee.basic.and_then(|b| b.department),
+                }));
+                ids.push(employee.id);
+            }
+        };
         for employee in hr::employees(query) {
-            let employee = employee?;
-            ids.push(employee.id.clone());
-            resources.push(serde_json::json!({
-                "externalId": employee.id,
-                "department": employee.basic.and_then(|b| b.department),
-            }));
+            add(employee?);
+        }
+        for id in &cursor.retry {
+            if let Ok(employee) = hr::employee(id) {
+                add(employee);
+            }
         }
         let mut rows = Outcomes::new();
         if !resources.is_empty() {
             let res = authorized(http::post(&format!("{}/api/v1/resources/batch", base()?)))
                 .json(&serde_json::json!({ "resources": resources }))?
                 .send()?;
-            if !res.is_success() {
-                return Err(Error::partner(res.status, "the planner refused the batch", &res.body));
+            if res.status == 401 || res.status == 403 {
+                return Err(Error::partner(res.status, "the planner refused the key", &res.body));
             }
             for id in &ids {
-                rows.push(Outcome::success(id, Operation::Update, "sent"))?;
+                rows.push(if res.is_success() {
+                    Outcome::success(id, Operation::Update, "sent")
+                } else {
+                    Outcome::failed(id, Operation::Update, "the planner refused the batch")
+                        .with_partner(res.status, &res.body)
+                })?;
             }
         }
-        rows.finish()?;
-        if FLAW != Flaw::NotIncremental {
-            state::save(&started)?;
+        let rejected = rows.finish_failed()?;
+        match FLAW {
+            Flaw::NotIncremental => {}
+            Flaw::LosesRejected => state::Cursor::advance(&started, Default::default())?,
+            _ => state::Cursor::advance(&started, rejected)?,
         }
         Ok(())
     }

@@ -31,7 +31,8 @@ impl std::ops::Deref for TestApp {
 }
 
 impl TestApp {
-    /// The data folder (connector files in `artifacts/`, the secret key).
+    /// The data folder (local copies of connector files in `artifacts/`,
+    /// the secret key).
     pub fn dir(&self) -> &TempDir {
         &self.dir
     }
@@ -64,6 +65,7 @@ fn worker_config() -> WorkerConfig {
         workers: 2,
         lease: Duration::from_secs(5),
         poll: Duration::from_millis(50),
+        retry_later: Duration::from_millis(200),
     }
 }
 

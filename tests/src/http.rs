@@ -1,5 +1,6 @@
 //! Calls to a [`TestApp`]'s API; each returns the status and the JSON
-//! body (`Null` when the body is not JSON).
+//! body (`Null` when the body is not JSON), checked against the OpenAPI
+//! document ([`crate::openapi::check_answer`]).
 
 use serde_json::Value;
 
@@ -16,7 +17,9 @@ pub async fn submit(app: &TestApp, token: &str, bytes: Vec<u8>) -> (u16, Value) 
         .await
         .expect("the API answers");
     let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let body = res.json().await.unwrap_or(Value::Null);
+    crate::openapi::check_answer("post", "/api/v1/partner/submissions", status, &body);
+    (status, body)
 }
 
 /// A GET, optionally with an `Accept-Language`.
@@ -28,10 +31,10 @@ pub async fn get(app: &TestApp, token: &str, path: &str, lang: Option<&str>) -> 
         req = req.header("accept-language", lang);
     }
     let res = req.send().await.expect("the API answers");
-    (
-        res.status().as_u16(),
-        res.json().await.unwrap_or(Value::Null),
-    )
+    let status = res.status().as_u16();
+    let body = res.json().await.unwrap_or(Value::Null);
+    crate::openapi::check_answer("get", path, status, &body);
+    (status, body)
 }
 
 /// A request with a JSON body.
@@ -43,17 +46,17 @@ pub async fn send_json(
     body: &str,
 ) -> (u16, Value) {
     let res = reqwest::Client::new()
-        .request(method, format!("{}{path}", app.url))
+        .request(method.clone(), format!("{}{path}", app.url))
         .bearer_auth(token)
         .header("content-type", "application/json")
         .body(body.to_string())
         .send()
         .await
         .expect("the API answers");
-    (
-        res.status().as_u16(),
-        res.json().await.unwrap_or(Value::Null),
-    )
+    let status = res.status().as_u16();
+    let body = res.json().await.unwrap_or(Value::Null);
+    crate::openapi::check_answer(method.as_str(), path, status, &body);
+    (status, body)
 }
 
 pub async fn post_json(app: &TestApp, token: &str, path: &str, body: &str) -> (u16, Value) {

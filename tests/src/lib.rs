@@ -7,6 +7,7 @@ pub mod app;
 pub mod database;
 pub mod http;
 pub mod net;
+pub mod openapi;
 pub mod tempdir;
 pub mod wait;
 

@@ -9,18 +9,21 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 
 mod access;
+mod answers;
 mod catalog;
 mod hr;
 mod installs;
 mod monitoring;
+mod openapi;
 mod webhooks;
 
 use crate::app::App;
 use crate::auth::{Principal, authenticate};
 pub use crate::field::FieldProblem;
+pub use catalog::{MAX_REASON_CHARS, MAX_UPLOAD_BYTES};
+pub use openapi::document as openapi_document;
 
 /// An error response.
 #[derive(Debug)]
@@ -69,11 +72,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({ "code": self.code, "message": self.message });
-        if !self.fields.is_empty() {
-            error["fields"] = json!(self.fields);
-        }
-        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
+        let answer = openapi::ErrorAnswer {
+            error: openapi::ErrorDetail {
+                code: self.code.into(),
+                message: self.message,
+                fields: self.fields,
+            },
+        };
+        let mut response = (self.status, Json(answer)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 "www-authenticate",
@@ -145,7 +151,7 @@ where
 }
 
 /// A request body that could not be read: too large (saying the limit,
-/// e.g. "a connector file may be at most 16 MiB") or broken off.
+/// e.g. "a connector file may be at most 32 MiB") or broken off.
 pub fn body_error(e: axum::extract::rejection::BytesRejection, too_large: String) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", too_large)
@@ -229,7 +235,7 @@ pub fn router(state: App) -> Router {
         )
         .route(
             "/api/v1/tenants/{tenant}/employees/{id}",
-            axum::routing::put(hr::put_employee),
+            axum::routing::put(hr::put_employee).get(hr::get_employee),
         )
         .route(
             "/api/v1/tenants/{tenant}/employees/import",
@@ -243,7 +249,7 @@ pub fn router(state: App) -> Router {
         .route("/api/v1/tenants/{tenant}/absences", get(hr::list_absences))
         .route(
             "/api/v1/tenants/{tenant}/absences/{id}",
-            axum::routing::put(hr::put_absence),
+            axum::routing::put(hr::put_absence).get(hr::get_absence),
         )
         .route(
             "/api/v1/tenants/{tenant}/installs",
@@ -300,17 +306,112 @@ pub fn router(state: App) -> Router {
             )),
         )
         .fallback(|| async { ApiError::not_found("endpoint") })
+        .layer(axum::middleware::from_fn(answer_after_the_body))
         .with_state(state)
+}
+
+/// The most of a request body read and thrown away after its answer is
+/// ready (an upload past its limit, a body sent without a valid token)…
+pub const DRAIN_BYTES: u64 = 2 * catalog::MAX_UPLOAD_BYTES as u64;
+/// … and for how long.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A request body shared between the handler, which reads what it needs,
+/// and [`answer_after_the_body`], which reads the rest.
+#[derive(Clone)]
+struct SharedBody {
+    body: std::sync::Arc<std::sync::Mutex<axum::body::Body>>,
+    /// Whether the handler asked for the body at all.
+    read: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl http_body::Body for SharedBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.read.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut body = self.body.lock().unwrap_or_else(|e| e.into_inner());
+        std::pin::Pin::new(&mut *body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        let body = self.body.lock().unwrap_or_else(|e| e.into_inner());
+        body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        let body = self.body.lock().unwrap_or_else(|e| e.into_inner());
+        body.size_hint()
+    }
+}
+
+/// Answers only once the request body is read: whatever the handler left
+/// unread (the rest of a body past its limit, a body refused before it was
+/// looked at) is read and thrown away first, up to [`DRAIN_BYTES`] and
+/// [`DRAIN_TIME`]. A client still sending then reads the answer (`413
+/// too_large`, `401`) instead of a reset connection. A client that waits
+/// for `100 Continue` before sending gets the answer without sending.
+async fn answer_after_the_body(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use http_body::Body as _;
+    use http_body_util::BodyExt;
+    let (parts, body) = request.into_parts();
+    let waits_for_continue = parts
+        .headers
+        .get(axum::http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let shared = SharedBody {
+        body: std::sync::Arc::new(std::sync::Mutex::new(body)),
+        read: Default::default(),
+    };
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::new(shared.clone()));
+    let response = next.run(request).await;
+    let mut rest = std::mem::take(&mut *shared.body.lock().unwrap_or_else(|e| e.into_inner()));
+    let untouched = !shared.read.load(std::sync::atomic::Ordering::Relaxed);
+    if rest.is_end_stream() || (waits_for_continue && untouched) {
+        return response;
+    }
+    let drained = tokio::time::timeout(DRAIN_TIME, async {
+        let mut seen = 0u64;
+        loop {
+            match rest.frame().await {
+                None => return true,
+                Some(Err(_)) => return false,
+                Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |d| d.len() as u64),
+            }
+            if seen > DRAIN_BYTES {
+                return false;
+            }
+        }
+    })
+    .await;
+    if drained != Ok(true) {
+        tracing::debug!("gave up reading the rest of a request body; the connection closes");
+    }
+    response
 }
 
 async fn healthz(State(state): State<App>) -> Response {
     match state.store.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
+        Ok(()) => Json(answers::Health {
+            status: "ok",
+            database: "ok",
+        })
+        .into_response(),
         Err(e) => {
             tracing::error!("health check: {e}");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "degraded", "database": "unreachable" })),
+                Json(answers::Health {
+                    status: "degraded",
+                    database: "unreachable",
+                }),
             )
                 .into_response()
         }
@@ -395,13 +496,14 @@ async fn console() -> Response {
         .into_response()
 }
 
-/// The OpenAPI document of this API.
-pub const OPENAPI: &str = include_str!("api/openapi.json");
+/// The hand-written part of the OpenAPI document (paths and prose); the
+/// document served is [`openapi_document`], with every body's schema.
+pub const OPENAPI: &str = openapi::PROSE;
 
 async fn openapi() -> Response {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        OPENAPI,
+        openapi::document(),
     )
         .into_response()
 }
@@ -414,4 +516,15 @@ async fn me(Caller(principal): Caller) -> Json<Principal> {
 /// Serves the API on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, state: App) -> std::io::Result<()> {
     axum::serve(listener, router(state)).await
+}
+
+/// Serves until `stop` resolves, then finishes the requests in flight.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    state: App,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(stop)
+        .await
 }

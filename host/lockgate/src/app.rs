@@ -11,18 +11,21 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::artifacts::Artifacts;
+use crate::artifacts::{Artifacts, ImportError};
 use crate::policy::{Limits, OperatorPolicy};
 use crate::runtime::{Plugin, Runtime, RuntimeConfig};
 use crate::secrets::{SecretBox, SecretError};
 use crate::store::{NewJob, Store, StoreError};
+use crate::time::Clock;
 
 /// What an [`App`] is built from.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     /// `sqlite://…` or `postgres://…`; a SQLite file's folder is created.
     pub database_url: String,
-    /// Where connector files and, without `secret_key`, the key file live.
+    /// This replica's own folder: local copies of connector files (the
+    /// database holds them all; files an older host kept only here are
+    /// moved into it at start) and, without `secret_key`, the key file.
     pub data_dir: PathBuf,
     /// The key that seals install secrets, as 64 hex characters; `None`
     /// keeps one in `data_dir/secret.key`, created on first start.
@@ -70,14 +73,32 @@ pub enum BuildError {
 /// Why an install's build or secrets could not be made ready for a call.
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
-    #[error("the connector build cannot be read: {0}")]
-    Unreadable(#[from] crate::artifacts::ArtifactError),
+    /// This host cannot obtain the build's file now: the database did not
+    /// answer, has no file with that digest (yet), or holds one that does
+    /// not match it. Nothing is wrong with the job: leave it for a retry
+    /// or another replica rather than failing it.
+    #[error("the connector build cannot be read here: {0}")]
+    Unavailable(#[from] crate::artifacts::ArtifactError),
+    /// The file was read and verified, and the runtime refused or could
+    /// not compile it: every replica would, so this is final.
     #[error("the connector build cannot be loaded: {0}")]
     Unloadable(#[from] crate::runtime::LoadError),
     #[error("{0}")]
     Secrets(#[from] SecretError),
     #[error("cannot read the install: {0}")]
     Store(#[from] StoreError),
+}
+
+impl PrepareError {
+    /// Whether another attempt, later or on another replica, may succeed:
+    /// the build is [`PrepareError::Unavailable`] or the database did not
+    /// answer. Anything else fails the same way everywhere.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            PrepareError::Unavailable(_) | PrepareError::Store(StoreError::Db(_))
+        )
+    }
 }
 
 /// The shared services; cheap to clone.
@@ -91,12 +112,18 @@ pub struct App {
     pub secrets: SecretBox,
     /// Per-invocation limits for every connector call.
     pub limits: Limits,
+    /// What schedule slots and webhook receipts are decided by: the system
+    /// clock, unless a test sets it.
+    pub clock: Clock,
     /// Wakes this process's idle workers when a job is enqueued.
     queue: Arc<Notify>,
 }
 
 impl App {
-    /// Opens (and migrates) the database, the secret key and the runtime.
+    /// Opens (and migrates) the database, the secret key and the runtime;
+    /// checks the key against the one the database's secrets are sealed
+    /// with, and moves connector files only the data folder holds into the
+    /// database.
     pub async fn build(config: AppConfig) -> Result<App, BuildError> {
         let store = open_database(&config.database_url).await?;
         let secrets = match &config.secret_key {
@@ -106,13 +133,28 @@ impl App {
                 SecretBox::load_or_create(&config.key_file())?
             }
         };
+        check_shared_key(&store, &secrets).await?;
+        let artifacts =
+            Artifacts::new(store.clone()).with_local_copies(config.data_dir.join("artifacts"));
+        let imported = artifacts.import_local().await.map_err(|e| match e {
+            ImportError::Folder { path, source } => BuildError::Folder {
+                path: path.display().to_string(),
+                source,
+            },
+            ImportError::Store(e) => BuildError::Database(e),
+        })?;
+        if imported > 0 {
+            tracing::info!(
+                "moved {imported} connector file(s) from the data folder into the database"
+            );
+        }
         let runtime =
             Runtime::new(config.runtime).map_err(|e| BuildError::Runtime(e.to_string()))?;
         Ok(App::from_parts(
             store,
             Arc::new(runtime),
             config.operator,
-            Artifacts::new(config.data_dir.join("artifacts")),
+            artifacts,
             secrets,
             config.limits,
         ))
@@ -135,6 +177,7 @@ impl App {
             artifacts,
             secrets,
             limits,
+            clock: Clock::system(),
             queue: Arc::new(Notify::new()),
         }
     }
@@ -157,13 +200,42 @@ impl App {
         let _ = tokio::time::timeout(poll, self.queue.notified()).await;
     }
 
-    /// The prepared build an install is pinned to, loaded from the
-    /// verified artifact store when this process has not loaded it yet.
-    pub fn plugin(&self, sha256: &str) -> Result<Arc<Plugin>, PrepareError> {
+    /// The prepared build an install is pinned to: the one this process
+    /// loaded, else its file from this replica's copy or the shared
+    /// database, verified by digest and compiled (or taken from the
+    /// compiled-artifact cache) off the async threads.
+    pub async fn load_plugin(&self, sha256: &str) -> Result<Arc<Plugin>, PrepareError> {
         if let Some(plugin) = self.runtime.loaded(sha256) {
             return Ok(plugin);
         }
-        let bytes = self.artifacts.get(sha256)?;
+        let bytes = self.artifacts.get(sha256).await?;
+        let runtime = self.runtime.clone();
+        tokio::task::spawn_blocking(move || runtime.load(&bytes))
+            .await
+            .map_err(|e| crate::runtime::LoadError::Compile(e.to_string()))?
+            .map_err(PrepareError::from)
+    }
+
+    /// [`App::load_plugin`] for callers that cannot `.await`: the build
+    /// this process loaded, else this replica's copy of its file, else
+    /// the database's — read blocking this thread, which only a
+    /// multi-threaded runtime allows (`lockgate serve` runs one). On a
+    /// current-thread runtime a build without a local copy is
+    /// [`PrepareError::Unavailable`]. Prefer `load_plugin`.
+    pub fn plugin(&self, sha256: &str) -> Result<Arc<Plugin>, PrepareError> {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        if let Some(plugin) = self.runtime.loaded(sha256) {
+            return Ok(plugin);
+        }
+        let bytes = match self.artifacts.local_copy(sha256) {
+            Ok(bytes) => bytes,
+            Err(e) => match Handle::try_current() {
+                Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                    tokio::task::block_in_place(|| handle.block_on(self.artifacts.get(sha256)))?
+                }
+                _ => return Err(e.into()),
+            },
+        };
         Ok(self.runtime.load(&bytes)?)
     }
 
@@ -176,6 +248,24 @@ impl App {
             Some(sealed) => Ok(self.secrets.open(install_id, &sealed)?),
             None => Ok(BTreeMap::new()),
         }
+    }
+}
+
+/// What the key check is sealed for; no install has this id.
+const KEY_CHECK: &str = "secret-key-check";
+
+/// Refuses a secret key other than the one the database's install secrets
+/// are sealed with (replicas with separate data folders and no configured
+/// key would each create their own); the first host to start records its
+/// key's check.
+async fn check_shared_key(store: &Store, secrets: &SecretBox) -> Result<(), BuildError> {
+    let candidate = secrets.seal(KEY_CHECK, &BTreeMap::new());
+    let stored = store
+        .shared_setting_or_insert(KEY_CHECK, &candidate)
+        .await?;
+    match secrets.open(KEY_CHECK, &stored) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(BuildError::SecretKey(SecretError::OtherKey)),
     }
 }
 

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{Store, StoreError};
 
+use crate::principal::{OPERATOR_PUBLISHER, names_the_operator};
 pub use crate::principal::{Principal, Role};
 
 /// What a new token is for.
@@ -47,6 +48,11 @@ pub async fn create_token(store: &Store, new: NewToken) -> Result<(String, Princ
                 "a partner token needs --partner ID and no tenant".into(),
             ));
         }
+        Role::Partner if new.partner_id.as_deref().is_some_and(names_the_operator) => {
+            return Err(TokenError::Invalid(format!(
+                "partner ids that read as {OPERATOR_PUBLISHER} are the operator's own; give the partner its own id"
+            )));
+        }
         Role::TenantAdmin
             if new.tenant_id.as_deref().is_none_or(str::is_empty) || new.partner_id.is_some() =>
         {
@@ -76,4 +82,36 @@ pub async fn authenticate(store: &Store, token: &str) -> Result<Option<Principal
         return Ok(None);
     }
     store.token(&hash_token(token)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_partner_token_reads_as_the_operator() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        for id in ["lockgate", "Lockgate GmbH", "lock-gate"] {
+            let new = NewToken {
+                role: Role::Partner,
+                partner_id: Some(id.into()),
+                tenant_id: None,
+                marketplace_right: true,
+                label: "test".into(),
+            };
+            let refused = create_token(&store, new).await;
+            assert!(
+                matches!(&refused, Err(TokenError::Invalid(why)) if why.contains("operator")),
+                "{id}"
+            );
+        }
+        let new = NewToken {
+            role: Role::Partner,
+            partner_id: Some("planner-co".into()),
+            tenant_id: None,
+            marketplace_right: true,
+            label: "test".into(),
+        };
+        assert!(create_token(&store, new).await.is_ok());
+    }
 }

@@ -23,9 +23,8 @@ use lockgate::store::Store;
 
 #[derive(Args)]
 pub struct SettingsArgs {
-    /// A TOML settings file (keys: listen, database-url, cache-dir,
-    /// data-dir, allow-http, max-outcome-rows, max-row-bytes, max-log-bytes, …);
-    /// LOCKGATE_* variables override it, flags override both.
+    /// A TOML settings file (every key is listed under `lockgate serve
+    /// --help`); LOCKGATE_* variables override it, flags override both.
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// `sqlite://path` (default `sqlite://.lockgate/lockgate.db`) or `postgres://…`.

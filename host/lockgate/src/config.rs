@@ -17,9 +17,12 @@ pub struct RawConfig {
     pub listen: Option<String>,
     /// `sqlite://path` or `postgres://…`.
     pub database_url: Option<String>,
-    /// Where compiled connector artifacts are cached.
+    /// Where this host caches compiled connector code (default
+    /// `~/.cache/lockgate/artifacts`).
     pub cache_dir: Option<PathBuf>,
-    /// Where uploaded connector files are kept (default `.lockgate`).
+    /// This host's own folder (default `.lockgate`): copies of connector
+    /// files (the database holds them all) and, without `secret-key`, the
+    /// key file.
     pub data_dir: Option<PathBuf>,
     /// `HOST:PORT` pairs connectors may reach over plain HTTP and at private
     /// addresses (local partners only).
@@ -32,6 +35,10 @@ pub struct RawConfig {
     /// Seconds a job's lease lasts without renewal; a stopped host's job
     /// is picked up again after it (default 60).
     pub lease_seconds: Option<u64>,
+    /// Seconds runs in flight get to finish when the host is told to stop
+    /// (SIGTERM, Ctrl-C); the jobs of those still running are then handed
+    /// back to the queue for another host (default 30).
+    pub shutdown_grace_seconds: Option<u64>,
     /// Monitoring rows one run may report (default 250000).
     pub max_outcome_rows: Option<u64>,
     /// Bytes of row messages and partner bodies one run may store; past
@@ -65,6 +72,7 @@ pub struct ServeConfig {
     pub secret_key: Option<SecretText>,
     pub workers: usize,
     pub lease_seconds: u64,
+    pub shutdown_grace_seconds: u64,
     /// Per-run limits: the defaults with the row and log settings applied.
     pub limits: crate::policy::Limits,
 }
@@ -72,9 +80,36 @@ pub struct ServeConfig {
 /// Environment variables this program reads besides the settings.
 const OTHER_VARS: &[&str] = &["LOCKGATE_LOG"];
 
-const KNOWN_VARS: &str = "LOCKGATE_LISTEN, LOCKGATE_DATABASE_URL, LOCKGATE_CACHE_DIR, LOCKGATE_DATA_DIR, \
-    LOCKGATE_ALLOW_HTTP, LOCKGATE_SECRET_KEY, LOCKGATE_WORKERS, LOCKGATE_LEASE_SECONDS, \
-    LOCKGATE_MAX_OUTCOME_ROWS, LOCKGATE_MAX_ROW_BYTES, LOCKGATE_MAX_LOG_BYTES";
+/// Every setting: its key in the settings file and its environment
+/// variable (`lockgate serve` also takes each as a flag, `--key`, except
+/// `secret-key`, which would show in the process list). The README's
+/// settings table is checked against these, `serve --help` and the file
+/// and environment readers (`tests/readme.rs`).
+pub const SETTINGS: &[(&str, &str)] = &[
+    ("listen", "LOCKGATE_LISTEN"),
+    ("database-url", "LOCKGATE_DATABASE_URL"),
+    ("data-dir", "LOCKGATE_DATA_DIR"),
+    ("cache-dir", "LOCKGATE_CACHE_DIR"),
+    ("allow-http", "LOCKGATE_ALLOW_HTTP"),
+    ("secret-key", "LOCKGATE_SECRET_KEY"),
+    ("workers", "LOCKGATE_WORKERS"),
+    ("lease-seconds", "LOCKGATE_LEASE_SECONDS"),
+    ("shutdown-grace-seconds", "LOCKGATE_SHUTDOWN_GRACE_SECONDS"),
+    ("max-outcome-rows", "LOCKGATE_MAX_OUTCOME_ROWS"),
+    ("max-row-bytes", "LOCKGATE_MAX_ROW_BYTES"),
+    ("max-log-bytes", "LOCKGATE_MAX_LOG_BYTES"),
+];
+
+/// The settings without a `serve` flag.
+pub const NO_FLAG: &[&str] = &["secret-key"];
+
+fn known_vars() -> String {
+    SETTINGS
+        .iter()
+        .map(|(_, var)| *var)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Bounds of the per-run monitoring settings: (setting, least, most).
 const MAX_OUTCOME_ROWS: (&str, u64, u64) = ("max-outcome-rows", 1, 10_000_000);
@@ -157,6 +192,9 @@ impl RawConfig {
                         ConfigError::Invalid(format!("{key} must be a whole number, not {value:?}"))
                     })?)
                 }
+                "SHUTDOWN_GRACE_SECONDS" => {
+                    raw.shutdown_grace_seconds = Some(whole_number(key, value)?)
+                }
                 "MAX_OUTCOME_ROWS" => raw.max_outcome_rows = Some(whole_number(key, value)?),
                 "MAX_ROW_BYTES" => raw.max_row_bytes = Some(whole_number(key, value)?),
                 "MAX_LOG_BYTES" => raw.max_log_bytes = Some(whole_number(key, value)?),
@@ -165,7 +203,8 @@ impl RawConfig {
                 _ if name.starts_with("TEST_") => {}
                 _ => {
                     return Err(ConfigError::Invalid(format!(
-                        "unknown setting {key}; known: {KNOWN_VARS}"
+                        "unknown setting {key}; known: {}",
+                        known_vars()
                     )));
                 }
             }
@@ -184,6 +223,7 @@ impl RawConfig {
             secret_key: over.secret_key.or(self.secret_key),
             workers: over.workers.or(self.workers),
             lease_seconds: over.lease_seconds.or(self.lease_seconds),
+            shutdown_grace_seconds: over.shutdown_grace_seconds.or(self.shutdown_grace_seconds),
             max_outcome_rows: over.max_outcome_rows.or(self.max_outcome_rows),
             max_row_bytes: over.max_row_bytes.or(self.max_row_bytes),
             max_log_bytes: over.max_log_bytes.or(self.max_log_bytes),
@@ -232,6 +272,12 @@ impl RawConfig {
                 "lease-seconds must be between 2 and 3600, not {lease_seconds}"
             )));
         }
+        let shutdown_grace_seconds = self.shutdown_grace_seconds.unwrap_or(30);
+        if shutdown_grace_seconds > 3600 {
+            return Err(ConfigError::Invalid(format!(
+                "shutdown-grace-seconds must be at most 3600, not {shutdown_grace_seconds}"
+            )));
+        }
         let defaults = crate::policy::Limits::default();
         let limits = crate::policy::Limits {
             max_outcome_rows: within(
@@ -256,6 +302,7 @@ impl RawConfig {
             secret_key: self.secret_key,
             workers,
             lease_seconds,
+            shutdown_grace_seconds,
             limits,
         })
     }
@@ -346,6 +393,33 @@ mod tests {
         ] {
             let err = load(None, &env(&[(key, value)]), RawConfig::default()).unwrap_err();
             assert!(err.to_string().contains(expected), "{err}");
+        }
+    }
+
+    /// `SETTINGS` names every key the file takes (serde lists them when
+    /// refusing an unknown one), and the environment takes each variable.
+    #[test]
+    fn the_settings_list_is_complete() {
+        let err = toml::from_str::<RawConfig>("no-such-setting = 1").unwrap_err();
+        let message = err.message();
+        let listed = message.split("expected one of").nth(1).unwrap_or("");
+        let keys: Vec<&str> = listed
+            .split(',')
+            .map(|k| k.trim().trim_matches('`'))
+            .collect();
+        let mut expected: Vec<&str> = SETTINGS.iter().map(|(k, _)| *k).collect();
+        let mut found = keys.clone();
+        expected.sort();
+        found.sort();
+        assert_eq!(found, expected, "{message}");
+        for (key, var) in SETTINGS {
+            assert_eq!(
+                *var,
+                format!("LOCKGATE_{}", key.to_uppercase().replace('-', "_"))
+            );
+            if let Err(e) = RawConfig::from_env(&env(&[(var, "x")])) {
+                assert!(!e.to_string().contains("unknown setting"), "{var}: {e}");
+            }
         }
     }
 

@@ -176,7 +176,7 @@ pub async fn publish_bundled(state: &crate::app::App) -> Result<(), DemoError> {
             .clone()
             .filter(|_| inspection.is_acceptable())
             .ok_or(DemoError::BundledRefused)?;
-        let sha256 = state.artifacts.put(bytes)?;
+        let sha256 = state.artifacts.put(bytes).await?;
         let version = state
             .store
             .submit_version(
@@ -226,7 +226,7 @@ pub async fn bootstrap(
         .into_iter()
         .find(|v| v.plugin_id == "planner-export")
         .ok_or(DemoError::PlannerNotListed)?;
-    let plugin = state.plugin(&version.sha256)?;
+    let plugin = state.load_plugin(&version.sha256).await?;
     let secrets = BTreeMap::from([("api-key".to_string(), DEMO_API_KEY.to_string())]);
     let existing = state
         .store

@@ -167,8 +167,12 @@ pub async fn publish(state: &App, tenant: &str, events: &[HrEvent]) -> Result<us
         if install.status != InstallStatus::Connected {
             continue;
         }
-        let Ok(plugin) = state.plugin(&install.plugin_sha256) else {
-            continue;
+        let plugin = match state.load_plugin(&install.plugin_sha256).await {
+            Ok(plugin) => plugin,
+            Err(e) => {
+                tracing::warn!("no events queued for install {}: {e}", install.id);
+                continue;
+            }
         };
         let manifest = &plugin.manifest;
         for event in events

@@ -1,7 +1,10 @@
 //! The HR data model as the host stores it, and the rules that decide what a
 //! connector may see of it. The rules live here, not in the connectors:
 //! employment window, the tenant's per-connector inclusion flag, attribute
-//! groups by scope, and the absence window.
+//! groups by scope, and the absence window. What a tenant may write (ids,
+//! texts, records) is in [`shape`].
+
+pub mod shape;
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -25,7 +28,7 @@ pub struct NewEmployee {
     pub start_date: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Employee {
     pub id: String,
     pub first_name: String,
@@ -53,7 +56,7 @@ pub struct Employee {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Absence {
     pub id: String,
     pub employee_id: String,

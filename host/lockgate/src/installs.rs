@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::field::FieldProblem;
 use crate::runtime::{Call, CallResult, Plugin};
 use crate::store::InstallRecord;
-use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
+use crate::vocabulary::{InstallStatus, JobKind, RunTrigger, Streak};
 
 /// Failed runs in a row after which an install becomes inactive.
 pub const FAILURE_LIMIT: i64 = 5;
@@ -176,11 +176,11 @@ pub fn effective_schedule(manifest: &Manifest, install: &InstallRecord) -> Optio
         .or_else(|| manifest.triggers.schedule.clone())
 }
 
-/// The next slot after now, as a stored instant.
-pub fn next_slot(schedule: Option<&str>) -> Option<String> {
+/// The first slot of `schedule` after `now` (the app's clock), as a
+/// stored instant.
+pub fn next_slot(schedule: Option<&str>, now: time::OffsetDateTime) -> Option<String> {
     let schedule = Schedule::parse(schedule?).ok()?;
-    let now = crate::time::now().unix_timestamp();
-    let next = schedule.next_after(now)?;
+    let next = schedule.next_after(now.unix_timestamp())?;
     time::OffsetDateTime::from_unix_timestamp(next)
         .ok()
         .map(crate::time::instant)
@@ -270,8 +270,10 @@ pub async fn settle(
         Ok(()) => {
             install.status = InstallStatus::Connected;
             install.status_reason = None;
-            install.next_run_at =
-                next_slot(effective_schedule(&plugin.manifest, install).as_deref());
+            install.next_run_at = next_slot(
+                effective_schedule(&plugin.manifest, install).as_deref(),
+                state.clock.now(),
+            );
         }
         Err(reason) => {
             install.status = InstallStatus::Pending;
@@ -284,7 +286,7 @@ pub async fn settle(
         // A fresh connection starts the streak over.
         state
             .store
-            .count_run_outcome(&install.id, false, FAILURE_LIMIT, "")
+            .count_run_outcome(&install.id, Streak::Ends, FAILURE_LIMIT, "")
             .await?;
         // The first connection sends everything once, right away (for
         // connectors that sync at all; some only answer webhooks).

@@ -6,11 +6,11 @@
 use serde::Serialize;
 
 use crate::vocabulary::{
-    Failure, FailureKind, JobKind, Operation, RowStatus, RunStatus, RunTrigger,
+    Failure, FailureKind, JobKind, Operation, RowStatus, RunStatus, RunTrigger, Streak,
 };
 
 /// One monitoring row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RunRow {
     pub seq: i64,
     pub recorded_at: String,
@@ -23,7 +23,7 @@ pub struct RunRow {
 }
 
 /// A run as monitoring shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RunRecord {
     pub id: String,
     pub install_id: String,
@@ -44,6 +44,8 @@ pub struct RunRecord {
     pub peak_memory: i64,
     /// The queued job the run belongs to; `None` for runs from the CLI.
     pub job_id: Option<String>,
+    /// The host (replica) that ran it; `None` when nothing ran.
+    pub host: Option<String>,
 }
 
 impl RunRecord {
@@ -52,6 +54,16 @@ impl RunRecord {
         self.status = RunStatus::Failed;
         self.failure_kind = Some(failure.kind);
         self.failure_reason = Some(failure.reason);
+    }
+
+    /// What the run does to its install's streak of failures.
+    pub fn streak(&self) -> Streak {
+        match (self.status, self.failure_kind) {
+            (RunStatus::Failed, Some(kind)) => kind.streak(),
+            (RunStatus::Failed, None) => Streak::Grows,
+            (RunStatus::NotRun | RunStatus::Running, _) => Streak::Stays,
+            (RunStatus::Successful | RunStatus::PartiallySuccessful, _) => Streak::Ends,
+        }
     }
 
     /// The failure of a Failed run.
@@ -64,7 +76,7 @@ impl RunRecord {
 }
 
 /// One line of a run's log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LogLine {
     pub at: String,
     pub level: String,

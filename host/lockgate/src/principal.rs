@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Operator,
@@ -29,7 +29,7 @@ impl Role {
 }
 
 /// An authenticated caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Principal {
     pub token_id: String,
     pub role: Role,
@@ -38,4 +38,21 @@ pub struct Principal {
     /// A tenant admin may connect and manage integrations only with it.
     pub marketplace_right: bool,
     pub label: String,
+}
+
+/// Who publishes the operator's own connectors; a partner may not.
+pub const OPERATOR_PUBLISHER: &str = "Lockgate";
+
+/// A name as publishers are compared: its letters and digits, lower case
+/// (`Planner Co`, `planner-co` and `PLANNER_CO` are one name).
+pub fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether `name` claims to be the operator (`Lockgate`, `Lockgate GmbH`).
+pub fn names_the_operator(name: &str) -> bool {
+    name_key(name).starts_with(&name_key(OPERATOR_PUBLISHER))
 }

@@ -65,6 +65,7 @@ async fn prepare(
     let bytes = state
         .artifacts
         .get(&v.sha256)
+        .await
         .map_err(|e| format!("the submitted file cannot be read: {e}"))?;
     let listed = state
         .store
@@ -78,6 +79,7 @@ async fn prepare(
             state
                 .artifacts
                 .get(&l.sha256)
+                .await
                 .map_err(|e| format!("the listed version cannot be read: {e}"))?,
         ),
         None => None,

@@ -1,12 +1,13 @@
 //! The connector runtime: one wasmtime engine with the pooling allocator and
 //! epoch interruption, compiled artifacts cached on disk by plugin digest and
-//! engine, an `InstancePre` per plugin build, and a fresh `Store` per
+//! engine (verified before use, see [`compiled`]), an `InstancePre` per plugin build, and a fresh `Store` per
 //! invocation with memory, time, request, row and log limits.
 //!
 //! [`Runtime::load`] turns a `.wasm` file into a [`Plugin`] (inspected,
 //! compiled once); [`Runtime::invoke`] runs one export under an
 //! [`InvocationSetup`] and reports what happened as an [`InvocationReport`].
 
+mod compiled;
 mod invocation;
 
 use std::collections::HashMap;
@@ -73,7 +74,7 @@ pub struct Plugin {
 pub struct Runtime {
     engine: Engine,
     linker: Linker<Invocation>,
-    config: RuntimeConfig,
+    cache: Option<compiled::CompiledCache>,
     plugins: Mutex<HashMap<String, Arc<Plugin>>>,
     stop_ticker: Arc<std::sync::atomic::AtomicBool>,
     pub(crate) tls: Arc<rustls::ClientConfig>,
@@ -149,10 +150,14 @@ impl Runtime {
                 .map_err(wasmtime::Error::new)?;
         }
 
+        let cache = config
+            .cache_dir
+            .clone()
+            .map(|dir| compiled::CompiledCache::new(dir, &engine));
         Ok(Runtime {
             engine,
             linker,
-            config,
+            cache,
             plugins: Mutex::new(HashMap::new()),
             stop_ticker,
             counters: Counters::default(),
@@ -225,52 +230,27 @@ impl Runtime {
         self.plugins.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The artifact file for a plugin digest under this engine.
-    fn artifact_path(&self, sha256: &str) -> Option<PathBuf> {
-        use std::hash::{Hash, Hasher};
-        let dir = self.config.cache_dir.as_ref()?;
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        self.engine
-            .precompile_compatibility_hash()
-            .hash(&mut hasher);
-        Some(dir.join(format!("{sha256}-{:016x}.cwasm", hasher.finish())))
-    }
-
+    /// The compiled code of a plugin: from this replica's cache when it
+    /// holds a good entry (see [`compiled`]), else compiled now and cached.
     fn compile(&self, bytes: &[u8], sha256: &str) -> Result<(Component, bool), LoadError> {
-        let path = self.artifact_path(sha256);
-        if let Some(path) = &path
-            && path.exists()
+        if let Some(component) = self
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.read(&self.engine, sha256))
         {
-            // SAFETY: the file was written by `Component::serialize` of an
-            // engine with the same compatibility hash (it is in the name), in
-            // a directory only the host writes to.
-            match unsafe { Component::deserialize_file(&self.engine, path) } {
-                Ok(component) => return Ok((component, true)),
-                Err(e) => {
-                    tracing::warn!("ignoring unusable cached artifact {}: {e}", path.display())
-                }
-            }
+            return Ok((component, true));
         }
         let component =
             Component::new(&self.engine, bytes).map_err(|e| LoadError::Compile(e.to_string()))?;
-        if let Some(path) = &path {
-            let write = || -> std::io::Result<()> {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                let bytes = component.serialize().map_err(std::io::Error::other)?;
-                // Write then rename, so a concurrent reader never sees half a file.
-                // Unique per writer: two runs may compile the same build at once.
-                static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-                let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
-                std::fs::write(&tmp, bytes)?;
-                std::fs::rename(&tmp, path)
-            };
-            if let Err(e) = write() {
-                tracing::warn!("could not cache compiled artifact {}: {e}", path.display());
-            }
+        if let Some(cache) = &self.cache {
+            cache.write(sha256, &component);
         }
         Ok((component, false))
+    }
+
+    /// Where the compiled code of the plugin `sha256` is cached for this
+    /// engine, when there is a cache.
+    pub fn cached_artifact(&self, sha256: &str) -> Option<PathBuf> {
+        Some(self.cache.as_ref()?.path(sha256))
     }
 }

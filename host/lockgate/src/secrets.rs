@@ -32,6 +32,10 @@ pub enum SecretError {
         "stored secrets cannot be opened with this key; was the secret key changed? Reconfigure the install to enter them again"
     )]
     Undecryptable,
+    #[error(
+        "the install secrets in this database are sealed with another key; give every host that shares the database the same key (secret-key or LOCKGATE_SECRET_KEY)"
+    )]
+    OtherKey,
     #[error("cannot use the key file {path}: {source}")]
     KeyFile {
         path: String,

@@ -9,8 +9,9 @@
 //! One file per concept: `hr` (employees, absences, inclusion flags),
 //! `tenants` (tenants, settings, employees connectors create),
 //! [`installs`] and their `state`, [`jobs`] (the durable queue), `runs`
-//! (runs, rows, logs), `audit`, `tokens` and [`catalog`] (plugins, versions,
-//! reviews). The store takes and returns domain types only.
+//! (runs, rows, logs), `audit`, `tokens`, [`catalog`] (plugins, versions,
+//! reviews) and `shared` (connector files by digest, settings every
+//! replica must agree on). The store takes and returns domain types only.
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -21,6 +22,7 @@ mod hr;
 pub mod installs;
 pub mod jobs;
 mod runs;
+mod shared;
 mod sql;
 mod state;
 mod tenants;

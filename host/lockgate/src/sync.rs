@@ -1,6 +1,6 @@
 //! A whole sync run: record it as started, invoke the connector's `sync`,
 //! decide Successful / Partially successful / Failed, commit the state when
-//! it did not fail, and record the end. Rows are already stored as the
+//! the connector finished, and record the end. Rows are already stored as the
 //! connector reported them.
 
 use std::collections::BTreeMap;
@@ -170,12 +170,52 @@ pub async fn invocation_setup(
     }))
 }
 
+/// The queued job a run belongs to, and the host that runs it.
+#[derive(Debug, Clone, Copy)]
+pub struct JobRun<'a> {
+    pub job_id: &'a str,
+    pub host: &'a str,
+    /// The day the job's work happened, when it is not the day it runs: a
+    /// delivery's receipt. The connector sees the HR data as of that day
+    /// (who is employed; the default start date of a hire).
+    pub as_of: Option<time::Date>,
+}
+
+/// A run of `install` starting now, of `kind` and started by `trigger`;
+/// `job` when a queued job runs it.
+pub fn new_run(
+    install: &InstallRecord,
+    kind: JobKind,
+    trigger: RunTrigger,
+    job: Option<JobRun<'_>>,
+) -> RunRecord {
+    RunRecord {
+        id: crate::store::new_id("run"),
+        install_id: install.id.clone(),
+        tenant_id: install.tenant_id.clone(),
+        connector_id: install.connector_id.clone(),
+        plugin_version: install.plugin_version.clone(),
+        kind,
+        trigger,
+        status: RunStatus::Running,
+        started_at: crate::time::now_text(),
+        finished_at: None,
+        duration_ms: None,
+        failure_kind: None,
+        failure_reason: None,
+        requests: 0,
+        peak_memory: 0,
+        job_id: job.map(|j| j.job_id.to_string()),
+        host: job.map(|j| j.host.to_string()),
+    }
+}
+
 /// Runs `sync` once for a queued job and records it; the run carries the
 /// job's id so a host that takes the job over can resolve the run.
 pub async fn run_sync_job(
     runtime: &Runtime,
     req: RunRequest<'_>,
-    job_id: Option<&str>,
+    job: Option<JobRun<'_>>,
 ) -> Result<RunSummary, StoreError> {
     let trigger = req.trigger;
     run_call(
@@ -184,45 +224,31 @@ pub async fn run_sync_job(
         Call::Sync(trigger),
         JobKind::Sync,
         run_trigger(trigger),
-        job_id,
+        job,
     )
     .await
 }
 
 /// Runs one export as a recorded run of `kind` (`sync`, `event`), started
 /// by `trigger`: the run, its rows and log, Successful / Partially
-/// successful / Failed, and the state committed unless it failed.
+/// successful / Failed, and the state committed when the connector finished.
 pub async fn run_call(
     runtime: &Runtime,
     req: RunRequest<'_>,
     call: Call,
     kind: JobKind,
     trigger: RunTrigger,
-    job_id: Option<&str>,
+    job: Option<JobRun<'_>>,
 ) -> Result<RunSummary, StoreError> {
     let manifest = &req.plugin.manifest;
-    let started_at = crate::time::now_text();
-    let mut run = RunRecord {
-        id: crate::store::new_id("run"),
-        install_id: req.install.id.clone(),
-        tenant_id: req.install.tenant_id.clone(),
-        connector_id: manifest.id.clone(),
-        plugin_version: manifest.version.clone(),
-        kind,
-        trigger,
-        status: RunStatus::Running,
-        started_at,
-        finished_at: None,
-        duration_ms: None,
-        failure_kind: None,
-        failure_reason: None,
-        requests: 0,
-        peak_memory: 0,
-        job_id: job_id.map(String::from),
-    };
+    let mut run = new_run(req.install, kind, trigger, job);
     req.store.create_run(&run).await?;
+    if let Some(job) = job {
+        // The job shows its run while it runs.
+        req.store.set_job_run(job.job_id, &run.id).await?;
+    }
 
-    let setup = match invocation_setup(
+    let mut setup = match invocation_setup(
         req.store,
         manifest,
         req.install,
@@ -242,6 +268,9 @@ pub async fn run_call(
             return summarize(req.store, run, Vec::new(), (Vec::new(), 0)).await;
         }
     };
+    if let Some(day) = job.and_then(|j| j.as_of) {
+        setup.visibility.today = day;
+    }
     let mut report = runtime.invoke(req.plugin, setup, call).await;
     // The row budget's marker is kept even when the log is full: it is one
     // bounded line and says why row texts are missing.
@@ -254,6 +283,11 @@ pub async fn run_call(
     }
 
     let failed_rows = report.rows_failed;
+    // A run that failed is one that could not finish: a trap, a limit, an
+    // error the connector returned. Records the partner rejected do not
+    // make the run fail; when every record was rejected it shows as Failed
+    // (kind `records`), and the connector's state is still committed: the
+    // connector chose what to save, rejected records included.
     let (status, failure) = match &report.result {
         Err(failure) => (RunStatus::Failed, Some(failure.clone())),
         Ok(CallResult::Connector(Err(e))) => {
@@ -262,7 +296,11 @@ pub async fn run_call(
         Ok(CallResult::Webhook(answer)) if answer.status >= 400 => (
             RunStatus::Failed,
             Some(Failure::new(
-                FailureKind::Connector,
+                if answer.status < 500 {
+                    FailureKind::Delivery
+                } else {
+                    FailureKind::Connector
+                },
                 format!(
                     "the connector answered the delivery with {}: {}",
                     answer.status,
@@ -277,15 +315,19 @@ pub async fn run_call(
             RunStatus::Failed,
             Some(Failure::new(
                 FailureKind::Records,
-                format!("all {failed_rows} row(s) failed; see the rows for the partner's answers"),
+                format!(
+                    "the partner rejected all {failed_rows} record(s); see the rows for its answers"
+                ),
             )),
         ),
         Ok(_) if failed_rows > 0 => (RunStatus::PartiallySuccessful, None),
         Ok(_) => (RunStatus::Successful, None),
     };
-    if status != RunStatus::Failed
-        && let Some(state) = &report.staged_state
-    {
+    let finished = matches!(
+        &report.result,
+        Ok(CallResult::Connector(Ok(())) | CallResult::Webhook(_))
+    );
+    if finished && let Some(state) = &report.staged_state {
         req.store.set_state(&req.install.id, state).await?;
     }
     run.status = status;

@@ -70,6 +70,9 @@ vocabulary! {
         Successful = "successful",
         PartiallySuccessful = "partially_successful",
         Failed = "failed",
+        /// Accepted (a delivery answered 202, a "sync now") but never run:
+        /// the install was deactivated or deleted first. The reason says so.
+        NotRun = "not_run",
     }
 }
 
@@ -81,6 +84,7 @@ impl RunStatus {
             RunStatus::Successful => "Successful",
             RunStatus::PartiallySuccessful => "Partially successful",
             RunStatus::Failed => "Failed",
+            RunStatus::NotRun => "Not run",
         }
     }
 }
@@ -180,10 +184,48 @@ vocabulary! {
         Connector = "connector",
         /// Every record the run reported was rejected.
         Records = "records",
+        /// The connector refused an inbound delivery (it answered 4xx).
+        Delivery = "delivery",
         /// The run could not start (its build or secrets are unreadable).
         Setup = "setup",
         /// The host running it stopped.
         HostStopped = "host-stopped",
+    }
+}
+
+/// What a finished run does to an install's streak of failed runs (five
+/// in a row turn it Inactive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streak {
+    /// The connector reached its partner and finished: the streak ends.
+    Ends,
+    /// Says nothing about the integration's health: the streak stays.
+    Stays,
+    /// The run itself failed: the streak grows.
+    Grows,
+}
+
+impl FailureKind {
+    /// Whether a failure of this kind counts towards deactivation. Only
+    /// failures of the run itself do. Records the partner rejected end the
+    /// streak: the run worked, the data did not, and the rows say which. A
+    /// delivery the connector refused (a stray or forged webhook), a host
+    /// that stopped and a build the host could not load say nothing about
+    /// the integration, and leave the streak as it was.
+    pub fn streak(self) -> Streak {
+        match self {
+            FailureKind::Records => Streak::Ends,
+            FailureKind::Delivery | FailureKind::HostStopped | FailureKind::Setup => Streak::Stays,
+            FailureKind::Deadline
+            | FailureKind::Memory
+            | FailureKind::Limit
+            | FailureKind::Denied
+            | FailureKind::Trap
+            | FailureKind::Partner
+            | FailureKind::SignIn
+            | FailureKind::Config
+            | FailureKind::Connector => Streak::Grows,
+        }
     }
 }
 

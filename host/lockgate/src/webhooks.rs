@@ -12,6 +12,16 @@
 //! deliveries are always queued. A delivery whose body was delivered
 //! before is marked as a replay in monitoring and still handed over (the
 //! connector's idempotency keys keep it harmless).
+//!
+//! The instant the host received a delivery (by the app's clock) travels
+//! with it through the queue: the connector gets it as the request header
+//! `x-lockgate-received-at` (RFC 3339, UTC, e.g.
+//! `2026-03-28T23:59:59.000000Z`), however late a worker runs the job. A
+//! header of that name sent by the caller is dropped. This is how a
+//! connector dates what the delivery reports, such as a hire whose start
+//! date the tracker left open, without a change to the contract (the
+//! `webhook-request` record of `lockgate:connector@0.1.0` has no such
+//! field).
 
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
@@ -29,6 +39,9 @@ pub const MAX_DELIVERY_BYTES: usize = 1 << 20;
 /// The header carrying `sha256=<hex HMAC of the body>`.
 pub const SIGNATURE_HEADER: &str = "x-lockgate-signature";
 
+/// The header the connector finds the delivery's receipt instant in.
+pub const RECEIVED_AT_HEADER: &str = "x-lockgate-received-at";
+
 /// A delivery as stored for the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Delivery {
@@ -39,14 +52,29 @@ pub struct Delivery {
     pub body: String,
     /// SHA-256 of the body, to recognise replays.
     pub digest: String,
+    /// When the host received it, by the app's clock (canonical instant);
+    /// `None` for deliveries queued before hosts recorded it.
+    #[serde(default)]
+    pub received_at: Option<String>,
 }
 
 impl Delivery {
+    /// The request the connector's `handle-webhook` gets: the caller's
+    /// headers (without credentials) and [`RECEIVED_AT_HEADER`].
     pub fn to_wit(&self) -> crate::bindings::WebhookRequest {
+        let mut headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case(RECEIVED_AT_HEADER))
+            .cloned()
+            .collect();
+        if let Some(at) = &self.received_at {
+            headers.push((RECEIVED_AT_HEADER.to_string(), at.clone()));
+        }
         crate::bindings::WebhookRequest {
             method: self.method.clone(),
             path: self.path.clone(),
-            headers: self.headers.clone(),
+            headers,
             body: hex::decode(&self.body).unwrap_or_default(),
         }
     }
@@ -169,19 +197,25 @@ pub async fn accept(
     if install.status != InstallStatus::Connected {
         return Err(DeliveryError::Inactive);
     }
+    let received_at = state.clock.now_text();
     let digest = hex::encode(Sha256::digest(body));
     let replay = state.store.delivered_before(&install.id, &digest).await?;
     let delivery = Delivery {
         method: method.to_string(),
         path,
-        // The credential stays with the host.
+        // The credential stays with the host; the receipt is the host's to say.
         headers: headers
             .iter()
-            .filter(|(k, _)| *k != http::header::AUTHORIZATION && k.as_str() != SIGNATURE_HEADER)
+            .filter(|(k, _)| {
+                *k != http::header::AUTHORIZATION
+                    && k.as_str() != SIGNATURE_HEADER
+                    && k.as_str() != RECEIVED_AT_HEADER
+            })
             .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
             .collect(),
         body: hex::encode(body),
         digest,
+        received_at: Some(received_at.clone()),
     };
     let id = state
         .enqueue(&NewJob {
@@ -195,7 +229,7 @@ pub async fn accept(
             },
             payload: serde_json::to_string(&delivery).ok(),
             dedupe_key: None,
-            due_at: crate::time::now_text(),
+            due_at: received_at,
         })
         .await?
         .unwrap_or_default();
@@ -219,5 +253,39 @@ mod tests {
         assert!(authentic("s3", &headers, b"{\"a\":1}"));
         assert!(!authentic("s3", &headers, b"{\"a\":2}"), "another body");
         assert!(!authentic("s4", &headers, b"{\"a\":1}"), "another secret");
+    }
+
+    #[test]
+    fn the_receipt_travels_with_the_delivery() {
+        let delivery = Delivery {
+            method: "POST".into(),
+            path: "/".into(),
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                (
+                    "X-Lockgate-Received-At".into(),
+                    "1999-01-01T00:00:00Z".into(),
+                ),
+            ],
+            body: hex::encode(b"{}"),
+            digest: String::new(),
+            received_at: Some("2026-03-28T23:59:59.000000Z".into()),
+        };
+        let stored = serde_json::to_string(&delivery).unwrap();
+        let request = serde_json::from_str::<Delivery>(&stored).unwrap().to_wit();
+        assert_eq!(
+            request.headers,
+            [
+                ("content-type".to_string(), "application/json".to_string()),
+                (
+                    RECEIVED_AT_HEADER.to_string(),
+                    "2026-03-28T23:59:59.000000Z".to_string()
+                ),
+            ]
+        );
+        // Queued before receipts were recorded: no header at all.
+        let old = r#"{"method":"POST","path":"/","headers":[],"body":"","digest":""}"#;
+        let request = serde_json::from_str::<Delivery>(old).unwrap().to_wit();
+        assert!(request.headers.is_empty());
     }
 }

@@ -279,8 +279,24 @@ impl HoldingPlanner {
     }
 }
 
-/// Starts `lockgate serve` on `db`; returns the process and its URL.
-async fn start_serve(dir: &TempDir, db: &str, allow: &str) -> (std::process::Child, String) {
+/// Starts `lockgate serve` on `db` with its data and cache folders in
+/// `home` (each replica its own, as on separate machines); returns the
+/// process and its URL.
+async fn start_serve(
+    home: &std::path::Path,
+    db: &str,
+    allow: &str,
+) -> (std::process::Child, String) {
+    start_serve_with(home, db, allow, &[]).await
+}
+
+/// [`start_serve`] with settings of its own (`LOCKGATE_…` variables).
+async fn start_serve_with(
+    home: &std::path::Path,
+    db: &str,
+    allow: &str,
+    settings: &[(&str, &str)],
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = lockgate()
         .args([
@@ -292,10 +308,11 @@ async fn start_serve(dir: &TempDir, db: &str, allow: &str) -> (std::process::Chi
             "--allow-http",
             allow,
         ])
-        .env("LOCKGATE_CACHE_DIR", dir.0.join("cache"))
-        .env("LOCKGATE_DATA_DIR", dir.0.join("data"))
+        .env("LOCKGATE_CACHE_DIR", home.join("cache"))
+        .env("LOCKGATE_DATA_DIR", home.join("data"))
         .env("LOCKGATE_LEASE_SECONDS", "2")
         .env("LOCKGATE_SECRET_KEY", SECRET_KEY)
+        .envs(settings.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -346,6 +363,35 @@ async fn list_planner_export(
     res.json().await.unwrap()
 }
 
+/// Connects the planner export for `t-1` through the API at `url`;
+/// returns the install's id.
+async fn connect_planner(
+    http: &reqwest::Client,
+    url: &str,
+    admin: &str,
+    planner_url: &str,
+) -> String {
+    let connect = serde_json::json!({
+        "plugin": "planner-export",
+        "config": { "planner-url": planner_url, "api-key": PLANNER_KEY },
+    });
+    let installs = format!("{url}/api/v1/tenants/t-1/installs");
+    let send = |path: String, body: &serde_json::Value| {
+        http.post(path).bearer_auth(admin).json(body).send()
+    };
+    let preview: serde_json::Value = send(format!("{installs}/preview"), &connect)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut body = connect.clone();
+    body["grant"] = preview["grant"].clone();
+    let install: serde_json::Value = send(installs, &body).await.unwrap().json().await.unwrap();
+    assert_eq!(install["status"], "connected", "{install}");
+    install["id"].as_str().unwrap().to_string()
+}
+
 fn token_for(db: &str, args: &[&str]) -> String {
     let out = lockgate()
         .args(["token", "create", "--database-url", db])
@@ -360,52 +406,56 @@ fn token_for(db: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// A database with tenant `t-1`, tokens for the operator and its admin,
+/// and a planner that holds the second batch of a run until released.
+struct Held {
+    db: String,
+    store: lockgate::Store,
+    operator: String,
+    admin: String,
+    planner: HoldingPlanner,
+    planner_addr: String,
+}
+
+impl Held {
+    async fn start(dir: &TempDir) -> Held {
+        let db = test_database_url(dir).await;
+        let store = lockgate::Store::open(&db).await.unwrap();
+        lockgate::sandbox::ensure_tenant(&store, "t-1", 600, 1)
+            .await
+            .unwrap();
+        let operator = token_for(&db, &["--role", "operator"]);
+        let admin = token_for(&db, &["--role", "tenant-admin", "--tenant", "t-1"]);
+        let planner = HoldingPlanner::default();
+        let planner_addr = planner.clone().start().await;
+        Held {
+            db,
+            store,
+            operator,
+            admin,
+            planner,
+            planner_addr,
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_host_killed_mid_run_keeps_its_rows_and_the_run_is_resolved_on_restart() {
     use std::sync::atomic::Ordering::SeqCst;
     let dir = TempDir::named("cli-kill");
-    let db = test_database_url(&dir).await;
-    let store = lockgate::Store::open(&db).await.unwrap();
-    lockgate::sandbox::ensure_tenant(&store, "t-1", 600, 1)
-        .await
-        .unwrap();
-    let operator = token_for(&db, &["--role", "operator"]);
-    let admin = token_for(&db, &["--role", "tenant-admin", "--tenant", "t-1"]);
-    let planner = HoldingPlanner::default();
-    let planner_addr = planner.clone().start().await;
+    let Held {
+        db,
+        store,
+        operator,
+        admin,
+        planner,
+        planner_addr,
+    } = Held::start(&dir).await;
 
-    let (mut first, url) = start_serve(&dir, &db, &planner_addr).await;
+    let (mut first, url) = start_serve(&dir.0.join("a"), &db, &planner_addr).await;
     let http = reqwest::Client::new();
     list_planner_export(&http, &url, &operator).await;
-    let connect = serde_json::json!({
-        "plugin": "planner-export",
-        "config": { "planner-url": format!("http://{planner_addr}"), "api-key": "k" },
-    });
-    let installs = format!("{url}/api/v1/tenants/t-1/installs");
-    let preview: serde_json::Value = http
-        .post(format!("{installs}/preview"))
-        .bearer_auth(&admin)
-        .json(&connect)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut body = connect.clone();
-    body["grant"] = preview["grant"].clone();
-    let install: serde_json::Value = http
-        .post(&installs)
-        .bearer_auth(&admin)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(install["status"], "connected", "{install}");
-    let id = install["id"].as_str().unwrap().to_string();
+    let id = connect_planner(&http, &url, &admin, &format!("http://{planner_addr}")).await;
 
     // The initial run gets its first batch through, then hangs: kill -9.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -428,9 +478,10 @@ async fn a_host_killed_mid_run_keeps_its_rows_and_the_run_is_resolved_on_restart
         "the first batch's rows were committed: {committed}"
     );
 
-    // A new host takes the job over once the lease runs out.
+    // A new host, with its own data folder, takes the job over once the
+    // lease runs out.
     planner.release.store(true, SeqCst);
-    let (mut second, _url) = start_serve(&dir, &db, &planner_addr).await;
+    let (mut second, _url) = start_serve(&dir.0.join("b"), &db, &planner_addr).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let runs = loop {
         let runs = store.runs_of_install(&id).await.unwrap();
@@ -467,8 +518,10 @@ async fn two_serve_replicas_run_every_due_job_exactly_once() {
     let store = lockgate::Store::open(&db).await.unwrap();
     let operator = token_for(&db, &["--role", "operator"]);
     let planner = DemoPlanner::start().await.unwrap();
-    let (mut one, url) = start_serve(&dir, &db, &planner.authority()).await;
-    let (mut two, _) = start_serve(&dir, &db, &planner.authority()).await;
+    // Each with its own data folder, as on two machines: the second never
+    // saw the upload, and its workers run the jobs they lease all the same.
+    let (mut one, url) = start_serve(&dir.0.join("a"), &db, &planner.authority()).await;
+    let (mut two, _) = start_serve(&dir.0.join("b"), &db, &planner.authority()).await;
 
     let version = list_planner_export(&reqwest::Client::new(), &url, &operator).await;
     let sha256 = version["sha256"].as_str().unwrap().to_string();
@@ -538,6 +591,50 @@ async fn two_serve_replicas_run_every_due_job_exactly_once() {
     }
 }
 
+/// Replicas on separate machines: a connector uploaded and connected
+/// through one syncs on demand through the other, whichever runs the job.
+#[tokio::test]
+async fn a_connector_uploaded_through_one_replica_syncs_through_another() {
+    let dir = TempDir::named("cli-machines");
+    let db = test_database_url(&dir).await;
+    let store = lockgate::Store::open(&db).await.unwrap();
+    lockgate::sandbox::ensure_tenant(&store, "t-1", 40, 2)
+        .await
+        .unwrap();
+    let operator = token_for(&db, &["--role", "operator"]);
+    let admin = token_for(&db, &["--role", "tenant-admin", "--tenant", "t-1"]);
+    let planner = DemoPlanner::start().await.unwrap();
+    let (mut a, url_a) = start_serve(&dir.0.join("a"), &db, &planner.authority()).await;
+    let (mut b, url_b) = start_serve(&dir.0.join("b"), &db, &planner.authority()).await;
+    let http = reqwest::Client::new();
+    list_planner_export(&http, &url_a, &operator).await;
+    let id = connect_planner(&http, &url_a, &admin, &planner.url()).await;
+    let settled = |runs: usize| {
+        let (store, id) = (&store, &id);
+        eventually("the runs to finish", move || async move {
+            let found = store.runs_of_install(id).await.unwrap();
+            (found.len() == runs && found.iter().all(|r| r.status != "running")).then_some(found)
+        })
+    };
+    settled(1).await;
+    for n in 2..=4 {
+        let res = http
+            .post(format!("{url_b}/api/v1/tenants/t-1/installs/{id}/sync"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+        settled(n).await;
+    }
+    a.kill().unwrap();
+    b.kill().unwrap();
+    let _ = (a.wait(), b.wait());
+    for run in store.runs_of_install(&id).await.unwrap() {
+        assert_eq!(run.status, "successful", "{run:?}");
+    }
+}
+
 #[tokio::test]
 async fn plugin_vet_passes_the_planner_export_and_fails_a_flawed_connector() {
     let planner = DemoPlanner::start().await.unwrap();
@@ -582,4 +679,83 @@ async fn plugin_vet_passes_the_planner_export_and_fails_a_flawed_connector() {
         "{text}"
     );
     assert!(text.contains("verdict: fail"), "{text}");
+}
+
+#[tokio::test]
+async fn a_replica_stopped_with_sigterm_hands_its_run_to_another_at_once() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let dir = TempDir::named("cli-sigterm");
+    let Held {
+        db,
+        store,
+        operator,
+        admin,
+        planner,
+        planner_addr,
+    } = Held::start(&dir).await;
+    // A lease far longer than the test: only a hand-back lets the second
+    // replica take the job soon.
+    let settings = [
+        ("LOCKGATE_LEASE_SECONDS", "600"),
+        ("LOCKGATE_SHUTDOWN_GRACE_SECONDS", "1"),
+    ];
+    let (mut first, url) = start_serve_with(&dir.0.join("a"), &db, &planner_addr, &settings).await;
+    let http = reqwest::Client::new();
+    list_planner_export(&http, &url, &operator).await;
+    let id = connect_planner(&http, &url, &admin, &format!("http://{planner_addr}")).await;
+    eventually("the run to reach its second batch", || async {
+        (planner.batches.load(SeqCst) >= 2).then_some(())
+    })
+    .await;
+    let running = store.runs_of_install(&id).await.unwrap();
+    assert_eq!(running.len(), 1);
+    let job_id = running[0].job_id.clone().expect("a queued run");
+    let job = store.job(&job_id).await.unwrap().unwrap();
+    assert_eq!(
+        job.run_id.as_deref(),
+        Some(running[0].id.as_str()),
+        "the job shows its run"
+    );
+
+    // SIGTERM: the host stops within its grace period and exits cleanly.
+    let term = Command::new("kill")
+        .args(["-TERM", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = tokio::task::spawn_blocking(move || first.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let job = store.job(&job_id).await.unwrap().unwrap();
+    assert_eq!(job.status, "queued", "handed back: {job:?}");
+    let stopped = store.run(&running[0].id).await.unwrap().unwrap();
+    assert_eq!(stopped.status, "failed");
+    assert!(
+        stopped
+            .failure_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("handed to another host"),
+        "{stopped:?}"
+    );
+
+    // Another replica takes it at once (its lease had 10 minutes to go).
+    planner.release.store(true, SeqCst);
+    let started = std::time::Instant::now();
+    let (mut second, _url) =
+        start_serve_with(&dir.0.join("b"), &db, &planner_addr, &settings).await;
+    let runs = eventually("the job to run on the second replica", || async {
+        let runs = store.runs_of_install(&id).await.unwrap();
+        (runs.len() == 2 && runs.iter().all(|r| r.status != "running")).then_some(runs)
+    })
+    .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let _ = second.kill();
+    let _ = second.wait();
+    let retried = runs.iter().find(|r| r.id != stopped.id).unwrap();
+    assert_eq!(retried.status, "successful", "{retried:?}");
+    assert_eq!(retried.job_id.as_deref(), Some(job_id.as_str()));
+    assert_ne!(retried.host, stopped.host, "another replica ran it");
 }

@@ -195,7 +195,10 @@ pub fn check_authority(authority: &str) -> Result<(), String> {
         if host.parse::<std::net::Ipv6Addr>().is_err() {
             return Err(format!("{host:?} is not an IPv6 address"));
         }
-        if !(after.is_empty() || after[1..].parse::<u16>().is_ok() && after.starts_with(':')) {
+        let port_ok = after
+            .strip_prefix(':')
+            .is_some_and(|p| p.parse::<u16>().is_ok());
+        if !(after.is_empty() || port_ok) {
             return Err(format!("{authority:?} has a bad port"));
         }
         return Ok(());

@@ -122,6 +122,17 @@ fn wasi_version_supported(version: &str) -> bool {
     patch.parse::<u32>().is_ok_and(|p| p <= 12)
 }
 
+/// A parser's message as one line of at most 200 characters: some carry
+/// a multi-line dump of what they expected.
+fn plain(message: &str) -> String {
+    let line = message.lines().next().unwrap_or("").trim();
+    let mut out: String = line.chars().take(200).collect();
+    if line.chars().nth(200).is_some() {
+        out.push('…');
+    }
+    format!("{out}; a connector is a WebAssembly component built for wasm32-wasip2")
+}
+
 /// Inspects a connector file. Never fails: what is wrong is in `problems`.
 pub fn inspect(bytes: &[u8]) -> Inspection {
     let mut out = Inspection {
@@ -133,9 +144,15 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
         problems: Vec::new(),
     };
 
+    if !bytes.starts_with(b"\0asm") {
+        out.problems.push(Problem::NotAComponent(format!(
+            "the file does not start with the WebAssembly header (\\0asm); a connector is a WebAssembly component carrying a {MANIFEST_SECTION} section, the .wasm file lockgate-sdk builds for wasm32-wasip2"
+        )));
+        return out;
+    }
     if let Err(e) = Validator::new_with_features(WasmFeatures::all()).validate_all(bytes) {
         out.problems
-            .push(Problem::NotAComponent(e.message().to_string()));
+            .push(Problem::NotAComponent(plain(e.message())));
         return out;
     }
 
@@ -146,7 +163,7 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
             Ok(p) => p,
             Err(e) => {
                 out.problems
-                    .push(Problem::NotAComponent(e.message().to_string()));
+                    .push(Problem::NotAComponent(plain(e.message())));
                 return out;
             }
         };
@@ -233,6 +250,17 @@ mod tests {
     fn garbage_and_core_modules_are_not_components() {
         let garbage = inspect(b"not wasm at all");
         assert!(matches!(garbage.problems[..], [Problem::NotAComponent(_)]));
+        // Said plainly, without the parser's dump of the bytes it expected.
+        let said = garbage.problems[0].to_string();
+        assert!(
+            said.contains("WebAssembly header") && said.contains(MANIFEST_SECTION),
+            "{said}"
+        );
+        assert!(!said.contains('[') && !said.contains('\n'), "{said}");
+        // A header and garbage after it: one plain line.
+        let broken = inspect(b"\0asm\x0d\0\x01\0\xff\xff\xff");
+        let said = broken.problems[0].to_string();
+        assert!(!said.contains('\n'), "{said}");
         // The smallest valid core module.
         let core = inspect(&[0, b'a', b's', b'm', 1, 0, 0, 0]);
         assert!(

@@ -249,6 +249,24 @@ pub enum ParseError {
     Syntax(String),
 }
 
+/// A TOML error with the line and column it points at, so that a
+/// refusal says where to look even when the message names no key.
+fn located(text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => {
+            let mut start = span.start.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let before = &text[..start];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {}", e.message())
+        }
+        None => e.message().to_string(),
+    }
+}
+
 impl Manifest {
     /// Parses the TOML text of a manifest, rejecting unknown keys.
     /// A section over [`MAX_MANIFEST_BYTES`] is refused unread.
@@ -257,7 +275,7 @@ impl Manifest {
             return Err(ParseError::TooLarge(bytes.len()));
         }
         let text = std::str::from_utf8(bytes).map_err(|_| ParseError::NotUtf8)?;
-        toml::from_str(text).map_err(|e| ParseError::Syntax(e.message().to_string()))
+        toml::from_str(text).map_err(|e| ParseError::Syntax(located(text, &e)))
     }
 
     pub fn field(&self, key: &str) -> Option<&ConfigField> {

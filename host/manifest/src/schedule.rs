@@ -14,6 +14,11 @@ pub struct Schedule {
     cron: Cron,
 }
 
+/// Whether `text` is all ASCII digits, as many as `count` allows.
+fn digits(text: &str, count: std::ops::RangeInclusive<usize>) -> bool {
+    count.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl Schedule {
     pub fn parse(text: &str) -> Result<Schedule, String> {
         let text = text.trim();
@@ -24,6 +29,7 @@ impl Schedule {
                 Some(at) => {
                     let (h, m) = at
                         .split_once(':')
+                        .filter(|(h, m)| [h, m].iter().all(|p| digits(p, 1..=2)))
                         .and_then(|(h, m)| Some((h.parse::<u8>().ok()?, m.parse::<u8>().ok()?)))
                         .filter(|(h, m)| *h < 24 && *m < 60)
                         .ok_or_else(|| {
@@ -42,6 +48,13 @@ impl Schedule {
             },
         };
         let cron = Cron::from_str(&expression).map_err(|e| format!("{text:?}: {e}"))?;
+        // `0 0 30 2 *` parses but would never run: an install saved with it
+        // would wait for ever.
+        if cron.find_next_occurrence(&Utc::now(), false).is_err() {
+            return Err(format!(
+                "{text:?} never comes due (no such day in any year); check the day and month"
+            ));
+        }
         Ok(Schedule {
             text: text.to_string(),
             cron,
@@ -65,6 +78,16 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schedules_that_never_come_due_or_are_misspelt_are_refused() {
+        for bad in ["0 0 30 2 *", "0 0 31 4 *", "daily@+3:+5", "daily@003:00"] {
+            assert!(Schedule::parse(bad).is_err(), "{bad}");
+        }
+        // A leap day comes due, once every four years.
+        assert!(Schedule::parse("0 0 29 2 *").is_ok());
+        assert!(Schedule::parse("daily@3:05").is_ok());
+    }
 
     #[test]
     fn shorthands_and_cron() {

@@ -6,11 +6,11 @@
 //! The host signs in with the tenant's client id and secret (OAuth2 client
 //! credentials, declared in `connector.toml`); this code never sees either.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use lockgate_sdk::dates;
 use lockgate_sdk::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 struct Mirror;
@@ -38,12 +38,6 @@ struct AbsenceType {
 struct Types {
     #[serde(default)]
     types: Vec<AbsenceType>,
-}
-
-/// Between syncs: absences changed since this instant are sent again.
-#[derive(Serialize, Deserialize)]
-struct Cursor {
-    since: String,
 }
 
 fn base() -> Result<String, Error> {
@@ -411,20 +405,38 @@ impl Connector for Mirror {
         let today = dates::today();
         let wide = |days| dates::add_days(&today, days).unwrap_or_else(|| today.clone());
         let mut query = AbsenceQuery::between(&wide(-3660), &wide(3660));
-        match state::load::<Cursor>() {
+        let cursor = state::Cursor::load();
+        match &cursor.since {
             // Since the last sync: every change, cancellations included.
-            Some(cursor) => query.updated_since = Some(cursor.since),
+            Some(since) => query.updated_since = Some(since.clone()),
             // The first sync: what is approved now.
             None => query.statuses = vec![AbsenceStatus::Approved],
         }
         let mut rows = Outcomes::new();
+        let mut sent = BTreeSet::new();
         for absence in hr::absences(query) {
             // A stop leaves the cursor where it was: the next sync sends
             // these again, and the tool takes a repeat as an update.
-            planner.mirror(&absence?, Change::Synced, &mut rows)?;
+            let absence = absence?;
+            sent.insert(absence.id.clone());
+            planner.mirror(&absence, Change::Synced, &mut rows)?;
         }
-        rows.finish()?;
-        state::save(&Cursor { since: started })
+        // Employees the tool rejected last time: their absences again,
+        // changed or not.
+        for employee in &cursor.retry {
+            let query = AbsenceQuery {
+                employee_id: Some(employee.clone()),
+                ..AbsenceQuery::between(&wide(-3660), &wide(3660))
+            };
+            for absence in hr::absences(query) {
+                let absence = absence?;
+                if sent.insert(absence.id.clone()) {
+                    planner.mirror(&absence, Change::Synced, &mut rows)?;
+                }
+            }
+        }
+        let rejected = rows.finish_failed()?;
+        state::Cursor::advance(&started, rejected)
     }
 
     fn on_event(event: Event) -> Result<(), Error> {

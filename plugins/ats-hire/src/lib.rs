@@ -2,8 +2,13 @@
 //! moves; a move into the hire column creates the employee, once per
 //! candidate. See this crate's README for the delivery format.
 
+use lockgate_sdk::dates;
 use lockgate_sdk::prelude::*;
 use serde::Deserialize;
+
+/// The instant the host received the delivery, which the host adds to
+/// every delivery it hands over (RFC 3339, UTC).
+const RECEIVED_AT: &str = "x-lockgate-received-at";
 
 struct AtsHire;
 
@@ -40,6 +45,17 @@ fn given(value: Option<String>) -> Option<String> {
     value
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
+}
+
+/// The day the host received the delivery: the day the candidate was
+/// hired, however late the queued delivery is handled.
+fn received_day(request: &WebhookRequest) -> Option<String> {
+    let (_, at) = request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(RECEIVED_AT))?;
+    let day = at.get(..10)?;
+    dates::to_days(day).map(|_| day.to_string())
 }
 
 impl Connector for AtsHire {
@@ -94,7 +110,9 @@ impl Connector for AtsHire {
             position: None,
             legal_entity: None,
             contract_type: given(candidate.contract_type),
-            start_date: given(candidate.contract_start),
+            // Without a contract start, the contract starts on the day of
+            // the hire.
+            start_date: given(candidate.contract_start).or_else(|| received_day(&request)),
         };
         match hr::create_employee(&new, &format!("candidate-{}", candidate.id)) {
             Ok(id) => {

@@ -49,13 +49,13 @@ pub async fn event_latency(dir: &std::path::Path) {
         store.clone(),
         runtime,
         operator,
-        lockgate::artifacts::Artifacts::new(dir.join("artifacts")),
+        lockgate::artifacts::Artifacts::new(store.clone()),
         lockgate::secrets::SecretBox::from_hex(&lockgate::secrets::SecretBox::generate_key())
             .expect("key"),
         lockgate::policy::Limits::default(),
     );
     let bytes = std::fs::read(lockgate_tests::program("test-events")).expect("test-events");
-    let sha = state.artifacts.put(&bytes).expect("artifact");
+    let sha = state.artifacts.put(&bytes).await.expect("artifact");
     store
         .create_install(&InstallRecord {
             id: "inst-events".into(),

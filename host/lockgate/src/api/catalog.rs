@@ -6,18 +6,33 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use lockgate_manifest::manifest::localized;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+
+pub(super) mod views;
+use views::{
+    Listing, ListingDetail, Listings, ReviewItem, ReviewQueue, Submission, Submissions, listing,
+    review_view, submission_view,
+};
 
 use super::access::{forbidden, marketplace_right, operator_only};
 use super::{ApiError, Caller, FieldProblem};
 use crate::app::App;
 use crate::auth::Role;
-use crate::store::catalog::{CatalogError, Decision, PluginVersion};
+use crate::store::catalog::{CatalogError, Decision};
 
-/// Largest connector file accepted.
+/// Largest connector file accepted: the upload route's body limit, the
+/// `413` message and the OpenAPI document (a test compares it) say this.
 pub const MAX_UPLOAD_BYTES: usize = 32 << 20;
+
+/// The longest review reason or override reason, in characters.
+pub const MAX_REASON_CHARS: usize = 2000;
+/// The most reasons one rejection gives.
+pub const MAX_REASONS: usize = 20;
+/// The longest marketplace search or filter value, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+pub use crate::principal::OPERATOR_PUBLISHER;
+use crate::principal::{name_key, names_the_operator};
 
 /// Tier badges the operator can award.
 pub const TIERS: [&str; 3] = ["select", "elite", "premier"];
@@ -38,56 +53,49 @@ impl From<CatalogError> for ApiError {
     }
 }
 
-/// A version as its partner and the operator see it.
-fn submission_view(v: &PluginVersion) -> Value {
-    json!({
-        "plugin_id": v.plugin_id,
-        "version": v.version,
-        "status": v.status,
-        "review_reasons": v.review_reasons,
-        "sha256": v.sha256,
-        "size": v.size,
-        "submitted_at": v.submitted_at,
-        "reviewed_at": v.reviewed_at,
-        "tier": v.tier,
-        "listed": v.listed,
-        "review_report": v.review_report.clone().unwrap_or_else(|| json!({ "pending": true })),
-    })
+/// Whom the caller submits for: a partner for itself, the operator for
+/// the platform (first party, under the partner id `lockgate`).
+fn submitter(caller: &crate::auth::Principal) -> Result<(String, bool), ApiError> {
+    match caller.role {
+        Role::Partner => {
+            let id = caller.partner_id.clone().unwrap_or_default();
+            if names_the_operator(&id) {
+                return Err(forbidden(
+                    "this partner id is reserved for the operator's own connectors; ask the operator for a token with your own partner id",
+                ));
+            }
+            Ok((id, false))
+        }
+        Role::Operator => Ok(("lockgate".to_string(), true)),
+        Role::TenantAdmin => Err(forbidden("only partners submit connectors")),
+    }
 }
 
-/// What the operator reviews: the submission plus what it asks for.
-fn review_view(v: &PluginVersion) -> Value {
-    let mut view = submission_view(v);
-    view["partner_id"] = json!(v.partner_id);
-    view["name"] = json!(v.manifest.name);
-    view["imports"] = json!(v.imports);
-    view["scopes"] = json!(
-        v.manifest
-            .scopes
-            .iter()
-            .map(|s| json!({ "scope": s.as_str(), "means": s.describe() }))
-            .collect::<Vec<_>>()
-    );
-
-    view["absence_window"] = json!(v.manifest.absence_window);
-    view["hosts"] = json!(v.manifest.hosts);
-    view["secrets_injected"] = json!(
-        v.manifest
-            .config
-            .iter()
-            .filter_map(|f| f
-                .inject
-                .as_ref()
-                .map(|i| json!({ "field": f.key, "header": i.header, "host": i.host })))
-            .collect::<Vec<_>>()
-    );
-    view["oauth2"] = json!(v.manifest.oauth2.as_ref().map(|o| json!({
-        "token_url": o.token_url,
-        "client_id_field": o.client_id,
-        "client_secret_field": o.client_secret,
-        "host": o.host,
-    })));
-    view
+/// Why `publisher` may not stand on a connector `partner_id` submits, if
+/// it may not: a partner publishes under its own name (its partner id,
+/// compared by [`name_key`]), the operator as Lockgate. The marketplace
+/// shows the publisher as the developer.
+fn publisher_problem(publisher: &str, partner_id: &str, first_party: bool) -> Option<String> {
+    let shown = crate::hr::shape::shown(publisher);
+    if first_party {
+        return (!names_the_operator(publisher)).then(|| {
+            format!(
+                "\"{shown}\" is not {OPERATOR_PUBLISHER}; the operator's own connectors are published as \"{OPERATOR_PUBLISHER}\""
+            )
+        });
+    }
+    let own = name_key(partner_id);
+    if !own.is_empty() && name_key(publisher) == own {
+        return None;
+    }
+    let whose = if names_the_operator(publisher) {
+        "the operator's name"
+    } else {
+        "not your name"
+    };
+    Some(format!(
+        "\"{shown}\" is {whose}; publish under your own name, your partner id \"{partner_id}\" (letters and digits count, case and punctuation do not)"
+    ))
 }
 
 /// POST /api/v1/partner/submissions — the body is the `.wasm` file.
@@ -95,13 +103,8 @@ pub async fn submit(
     State(state): State<App>,
     Caller(caller): Caller,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (partner_id, first_party) = match caller.role {
-        Role::Partner => (caller.partner_id.clone().unwrap_or_default(), false),
-        // The operator submits the platform's own connectors.
-        Role::Operator => ("lockgate".to_string(), true),
-        Role::TenantAdmin => return Err(forbidden("only partners submit connectors")),
-    };
+) -> Result<(StatusCode, Json<Submission>), ApiError> {
+    let (partner_id, first_party) = submitter(&caller)?;
     let body = body.map_err(|e| {
         super::body_error(
             e,
@@ -119,30 +122,39 @@ pub async fn submit(
         ));
     }
     let inspection = lockgate_manifest::inspect(&body);
-    let Some(manifest) = inspection
+    let mut problems: Vec<FieldProblem> = inspection
+        .problems
+        .iter()
+        .map(|p| FieldProblem::new("component", p.to_string()))
+        .collect();
+    if let Some(problem) = inspection
         .manifest
-        .clone()
-        .filter(|_| inspection.is_acceptable())
-    else {
+        .as_ref()
+        .and_then(|m| publisher_problem(&m.publisher, &partner_id, first_party))
+    {
+        problems.push(FieldProblem::new("publisher", problem));
+    }
+    let Some(manifest) = inspection.manifest.clone().filter(|_| problems.is_empty()) else {
+        let message = match inspection.problems.as_slice() {
+            [lockgate_manifest::inspect::Problem::NotAComponent(_)] => format!(
+                "expected a WebAssembly component carrying a {} section (a connector built with lockgate-sdk for wasm32-wasip2); this file is not one",
+                lockgate_manifest::MANIFEST_SECTION
+            ),
+            _ => format!("the connector was refused for {} reason(s)", problems.len()),
+        };
         let mut error = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_connector",
-            format!(
-                "the connector was refused for {} reason(s)",
-                inspection.problems.len()
-            ),
+            message,
         );
-        error.fields = inspection
-            .problems
-            .iter()
-            .map(|p| FieldProblem {
-                field: "component".into(),
-                message: p.to_string(),
-            })
-            .collect();
+        error.fields = problems;
         return Err(error);
     };
-    let sha256 = state.artifacts.put(&body).map_err(ApiError::internal)?;
+    let sha256 = state
+        .artifacts
+        .put(&body)
+        .await
+        .map_err(ApiError::internal)?;
     let version = state
         .store
         .submit_version(
@@ -170,7 +182,7 @@ pub async fn revet(
     State(state): State<App>,
     Caller(caller): Caller,
     Path((plugin_id, version)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewItem>, ApiError> {
     operator_only(&caller, "only the operator reviews")?;
     if state
         .store
@@ -193,31 +205,30 @@ pub async fn revet(
 pub async fn my_submissions(
     State(state): State<App>,
     Caller(caller): Caller,
-) -> Result<Json<Value>, ApiError> {
-    let partner_id = match caller.role {
-        Role::Partner => caller.partner_id.clone().unwrap_or_default(),
-        Role::Operator => "lockgate".to_string(),
-        Role::TenantAdmin => return Err(forbidden("only partners have submissions")),
-    };
+) -> Result<Json<Submissions>, ApiError> {
+    if caller.role == Role::TenantAdmin {
+        return Err(forbidden("only partners have submissions"));
+    }
+    let (partner_id, _) = submitter(&caller)?;
     let versions = state.store.partner_versions(&partner_id).await?;
-    Ok(Json(
-        json!({ "items": versions.iter().map(submission_view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(Submissions {
+        items: versions.iter().map(submission_view).collect(),
+    }))
 }
 
 /// GET /api/v1/review/queue — the operator's queue.
 pub async fn review_queue(
     State(state): State<App>,
     Caller(caller): Caller,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewQueue>, ApiError> {
     operator_only(&caller, "only the operator reviews submissions")?;
     let queue = state.store.review_queue().await?;
-    Ok(Json(
-        json!({ "items": queue.iter().map(review_view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(ReviewQueue {
+        items: queue.iter().map(review_view).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewBody {
     pub decision: String,
@@ -285,6 +296,58 @@ async fn approval_note(
     }
 }
 
+/// Several fields are wrong: all of them, each with its problem.
+fn invalid_fields(problems: Vec<FieldProblem>) -> ApiError {
+    let mut error = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    error.fields = problems;
+    error
+}
+
+/// The review's free texts, which the partner reads: at most
+/// [`MAX_REASONS`] reasons of [`MAX_REASON_CHARS`] characters, an override
+/// reason as long, none with a control character or a bidirectional
+/// override.
+fn check_review_texts(body: &ReviewBody) -> Result<(), ApiError> {
+    use crate::hr::shape::text_problem;
+    let mut problems = Vec::new();
+    if body.reasons.len() > MAX_REASONS {
+        problems.push(FieldProblem::new(
+            "reasons",
+            format!("at most {MAX_REASONS} reasons (has {})", body.reasons.len()),
+        ));
+    }
+    for (i, reason) in body.reasons.iter().enumerate() {
+        if let Some(problem) = text_problem(reason, MAX_REASON_CHARS) {
+            problems.push(FieldProblem::new(format!("reasons[{i}]"), problem));
+        }
+    }
+    for (field, value) in [
+        ("override", &body.override_reason),
+        ("tier", &body.tier),
+        ("decision", &Some(body.decision.clone())),
+    ] {
+        if let Some(problem) = value
+            .as_deref()
+            .and_then(|v| text_problem(v, MAX_REASON_CHARS))
+        {
+            problems.push(FieldProblem::new(field, problem));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid_fields(problems))
+    }
+}
+
 /// POST /api/v1/review/{plugin}/{version} — approve with a tier or reject
 /// with reasons.
 pub async fn decide(
@@ -292,9 +355,10 @@ pub async fn decide(
     Caller(caller): Caller,
     Path((plugin_id, version)): Path<(String, String)>,
     body: Result<JsonBody<ReviewBody>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReviewItem>, ApiError> {
     operator_only(&caller, "only the operator reviews submissions")?;
     let JsonBody(body) = body?;
+    check_review_texts(&body)?;
     let decision = match body.decision.as_str() {
         "approve" => {
             let tier = body.tier.unwrap_or_default();
@@ -355,40 +419,13 @@ pub struct MarketplaceQuery {
     pub direction: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Listing {
-    id: String,
-    name: String,
-    description: String,
-    categories: Vec<String>,
-    direction: lockgate_manifest::Direction,
-    tier: Option<String>,
-    first_party: bool,
-    developer: String,
-    version: String,
-}
-
-fn listing(v: &PluginVersion, lang: &str) -> Listing {
-    Listing {
-        id: v.plugin_id.clone(),
-        name: localized(&v.manifest.name, lang).to_string(),
-        description: localized(&v.manifest.description, lang).to_string(),
-        categories: v.manifest.categories.clone(),
-        direction: v.manifest.direction,
-        tier: v.tier.clone(),
-        first_party: v.first_party,
-        developer: v.manifest.publisher.clone(),
-        version: v.version.clone(),
-    }
-}
-
 /// GET /api/v1/marketplace — approved connectors, searchable and filtered.
 pub async fn marketplace(
     State(state): State<App>,
     Caller(caller): Caller,
     headers: HeaderMap,
     query: Result<Query<MarketplaceQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Listings>, ApiError> {
     marketplace_right(&caller)?;
     let Query(query) = query.map_err(|e| {
         ApiError::new(
@@ -397,6 +434,23 @@ pub async fn marketplace(
             format!("query string: {}", e.body_text()),
         )
     })?;
+    let mut problems = Vec::new();
+    for (field, value) in [
+        ("q", &query.q),
+        ("category", &query.category),
+        ("tier", &query.tier),
+        ("direction", &query.direction),
+    ] {
+        if let Some(problem) = value
+            .as_deref()
+            .and_then(|v| crate::hr::shape::text_problem(v, MAX_QUERY_CHARS))
+        {
+            problems.push(FieldProblem::new(field, problem));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(invalid_fields(problems));
+    }
     let lang = language(&headers);
     let needle = query
         .q
@@ -437,7 +491,7 @@ pub async fn marketplace(
         })
         .map(|v| listing(v, &lang))
         .collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Listings { items }))
 }
 
 /// GET /api/v1/marketplace/{id} — what a tenant admin reads before
@@ -447,7 +501,7 @@ pub async fn marketplace_detail(
     Caller(caller): Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListingDetail>, ApiError> {
     marketplace_right(&caller)?;
     let lang = language(&headers);
     let Some(v) = state
@@ -459,29 +513,5 @@ pub async fn marketplace_detail(
     else {
         return Err(ApiError::not_found("connector"));
     };
-    let m = &v.manifest;
-    let mut detail = serde_json::to_value(listing(&v, &lang)).map_err(ApiError::internal)?;
-    detail["language"] = json!(lang);
-    detail["configuration"] = json!(
-        m.config
-            .iter()
-            .map(|f| json!({
-                "key": f.key,
-                "label": localized(&f.label, &lang),
-                "help": f.help.as_ref().map(|h| localized(h, &lang)),
-                "type": f.kind.as_str(),
-                "required": f.required,
-                "default": f.default,
-                "options": f.options,
-                "secret": f.secret,
-            }))
-            .collect::<Vec<_>>()
-    );
-    detail["permissions"] = json!(m.scopes.iter().map(|s| s.describe()).collect::<Vec<_>>());
-    detail["absence_window"] = json!(m.absence_window);
-    detail["hosts"] = json!(m.hosts);
-    detail["price"] = json!(m.price.as_ref().map(|p| localized(p, &lang)));
-    detail["support_url"] = json!(m.support_url);
-    detail["schedule"] = json!(m.triggers.schedule);
-    Ok(Json(detail))
+    Ok(Json(views::detail(&v, &lang)))
 }

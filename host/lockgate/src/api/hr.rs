@@ -4,8 +4,9 @@
 //!
 //! One file per resource: [`tenants`] (opening a tenant, its settings),
 //! [`employees`], [`import`] (employees from a CSV file) and [`absences`].
-//! This file holds what they share: id and page parameters and the "fields
-//! need fixing" error; the access rules are in [`super::access`].
+//! This file holds what they share: page parameters, inclusion answers and
+//! the "fields need fixing" error; the access rules are in
+//! [`super::access`], the shape of ids and texts in [`crate::hr::shape`].
 
 mod absences;
 mod employees;
@@ -17,11 +18,16 @@ use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-pub use absences::{list_absences, put_absence};
-pub use employees::{list_employees, put_employee};
+pub(super) use absences::AbsenceInput;
+pub use absences::{get_absence, list_absences, put_absence};
+pub(super) use employees::EmployeeInput;
+pub use employees::{get_employee, list_employees, put_employee};
 pub use import::{MAX_IMPORT_BYTES, import_employees};
+pub(super) use import::{NUMBER_COLUMNS, REQUIRED_COLUMNS, TEXT_COLUMNS};
+pub(super) use tenants::{NewTenant, TenantSettingsInput};
 pub use tenants::{create_tenant, get_settings, put_settings};
 
+use super::monitoring::{decode_cursor, encode_cursor};
 use super::{ApiError, FieldProblem};
 use crate::app::App;
 
@@ -45,20 +51,16 @@ async fn unknown_connectors<'a>(
     };
     Ok(ids
         .filter(|id| !known.contains(id))
-        .map(|id| FieldProblem::new(field(id), format!("no connector has the id {id:?}; {hint}")))
+        .map(|id| {
+            FieldProblem::new(
+                field(&crate::hr::shape::shown(id)),
+                format!(
+                    "no connector has the id \"{}\"; {hint}",
+                    crate::hr::shape::shown(id)
+                ),
+            )
+        })
         .collect())
-}
-
-fn check_id(id: &str) -> Result<(), ApiError> {
-    // `import` names the CSV import endpoint beside the employees.
-    if id.is_empty()
-        || id.len() > 100
-        || id == "import"
-        || id.chars().any(|c| c.is_control() || c == '/')
-    {
-        return Err(super::field_error("id", "1 to 100 characters, no slashes"));
-    }
-    Ok(())
 }
 
 fn invalid(problems: Vec<FieldProblem>) -> ApiError {
@@ -78,11 +80,29 @@ pub struct Page {
     pub limit: Option<u32>,
 }
 
-/// The cursor and a page size between 1 and 500 (default 100).
+/// The cursor (the key it carries, checked like the run lists' cursors)
+/// and a page size between 1 and 500 (default 100).
 fn page_params(
     page: Result<Query<Page>, QueryRejection>,
 ) -> Result<(Option<String>, u32), ApiError> {
     let Query(page) =
         page.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
-    Ok((page.cursor, page.limit.unwrap_or(100).clamp(1, 500)))
+    let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
+    Ok((after, page.limit.unwrap_or(100).clamp(1, 500)))
+}
+
+/// The cursor to the next page, as lists answer it.
+fn next_cursor(next: Option<String>) -> Option<String> {
+    next.as_deref().map(encode_cursor)
+}
+
+/// The answer for an id the tenant has nothing under: the id when it is
+/// one (shown escaped), so the caller sees what it asked for.
+fn no_such(what: &str, id: &str) -> ApiError {
+    let message = if crate::hr::shape::id_problem(id).is_none() {
+        format!("no {what} with the id \"{id}\" in this tenant")
+    } else {
+        format!("no {what} with this id in this tenant")
+    };
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
 }

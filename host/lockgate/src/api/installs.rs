@@ -13,8 +13,14 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
+
+mod inputs;
+pub use inputs::{ConnectInput, GrantInput, ReconfigureInput, UpgradeInput};
+
+use super::answers::{
+    Grant, InstallList, InstallView, LastRun, Preview, Queued, Webhook, WebhookSecret,
+};
 
 use super::access::{find, read_access, write_access};
 use super::catalog::language;
@@ -64,11 +70,24 @@ async fn approved_version(
     }
 }
 
-fn plugin_of(
+async fn plugin_of(
     state: &App,
     sha256: &str,
 ) -> Result<std::sync::Arc<crate::runtime::Plugin>, ApiError> {
-    state.plugin(sha256).map_err(ApiError::internal)
+    state.load_plugin(sha256).await.map_err(|e| {
+        if e.is_retryable() {
+            // Another attempt (or replica) may load it: not the caller's
+            // fault, nor a bug.
+            tracing::warn!("{e}");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "build_unavailable",
+                "the connector build cannot be loaded on this host right now; try again",
+            )
+        } else {
+            ApiError::internal(e)
+        }
+    })
 }
 
 async fn current_config(state: &App, install: &InstallRecord) -> Result<CheckedConfig, ApiError> {
@@ -80,15 +99,6 @@ async fn current_config(state: &App, install: &InstallRecord) -> Result<CheckedC
         public: install.config.clone(),
         secrets,
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct GrantInput {
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    #[serde(default)]
-    pub hosts: Vec<String>,
 }
 
 /// The admin grants exactly what the configuration resolves to.
@@ -136,7 +146,7 @@ fn check_schedule(schedule: Option<&str>) -> Result<(), ApiError> {
 }
 
 /// An install as the console shows it.
-async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Value, ApiError> {
+async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<InstallView, ApiError> {
     let version = state
         .store
         .plugin_version(&install.connector_id, &install.plugin_version)
@@ -166,37 +176,38 @@ async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Value,
     });
     let last_run = state.store.runs_page(&install.id, None, 1).await?.pop();
     let listed = state.store.listed_version(&install.connector_id).await?;
-    Ok(json!({
-        "id": install.id,
-        "tenant_id": install.tenant_id,
-        "connector_id": install.connector_id,
-        "name": manifest.map(|m| localized(&m.name, lang).to_string()),
-        "version": install.plugin_version,
-        "upgrade_available": listed.filter(|v| *v != install.plugin_version),
-        "status": install.status,
-        "status_label": install.status.label(),
-        "status_reason": install.status_reason,
-        "config": install.config,
-        "secrets_set": secret_fields,
-        "schedule": manifest.and_then(|m| service::effective_schedule(m, install)),
-        "schedule_is_default": install.schedule.is_none(),
-        "next_run_at": install.next_run_at,
-        "last_check_at": install.last_check_at,
-        "webhook": manifest
-            .filter(|m| m.triggers.webhook)
-            .map(|_| json!({ "url": crate::webhooks::path(&install.id) })),
-        "permissions": permissions,
-        "last_run": last_run.map(|r| json!({
-            "id": r.id,
-            "trigger": r.trigger,
-            "status": r.status,
-            "status_label": r.status.label(),
-            "started_at": r.started_at,
-            "finished_at": r.finished_at,
-            "failure_reason": r.failure_reason,
-        })),
-        "created_at": install.created_at,
-    }))
+    Ok(InstallView {
+        id: install.id.clone(),
+        tenant_id: install.tenant_id.clone(),
+        connector_id: install.connector_id.clone(),
+        name: manifest.map(|m| localized(&m.name, lang).to_string()),
+        version: install.plugin_version.clone(),
+        upgrade_available: listed.filter(|v| *v != install.plugin_version),
+        status: install.status,
+        status_label: install.status.label(),
+        status_reason: install.status_reason.clone(),
+        config: install.config.clone(),
+        secrets_set: secret_fields,
+        schedule: manifest.and_then(|m| service::effective_schedule(m, install)),
+        schedule_is_default: install.schedule.is_none(),
+        next_run_at: install.next_run_at.clone(),
+        last_check_at: install.last_check_at.clone(),
+        webhook: manifest.filter(|m| m.triggers.webhook).map(|_| Webhook {
+            url: crate::webhooks::path(&install.id),
+            secret: None,
+        }),
+        permissions,
+        last_run: last_run.map(|r| LastRun {
+            status_label: r.status.label(),
+            id: r.id,
+            trigger: r.trigger,
+            status: r.status,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            failure_reason: r.failure_reason,
+        }),
+        created_at: install.created_at.clone(),
+    })
 }
 
 /// GET /api/v1/tenants/{tenant}/installs — the connected integrations.
@@ -205,14 +216,14 @@ pub async fn list(
     Caller(caller): Caller,
     headers: HeaderMap,
     Path(tenant): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InstallList>, ApiError> {
     read_access(&state, &caller, &tenant).await?;
     let lang = language(&headers);
     let mut items = Vec::new();
     for install in state.store.tenant_installs(&tenant).await? {
         items.push(view(&state, &install, &lang).await?);
     }
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(InstallList { items }))
 }
 
 /// GET /api/v1/tenants/{tenant}/installs/{id}
@@ -221,21 +232,10 @@ pub async fn get_one(
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InstallView>, ApiError> {
     read_access(&state, &caller, &tenant).await?;
     let install = find(&state, &tenant, &id).await?;
     Ok(Json(view(&state, &install, &language(&headers)).await?))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConnectInput {
-    pub plugin: String,
-    pub version: Option<String>,
-    #[serde(default)]
-    pub config: Map<String, Value>,
-    pub schedule: Option<String>,
-    pub grant: Option<GrantInput>,
 }
 
 /// POST /api/v1/tenants/{tenant}/installs/preview — the wizard's check
@@ -245,7 +245,7 @@ pub async fn preview(
     Caller(caller): Caller,
     Path(tenant): Path<String>,
     body: Result<JsonBody<ConnectInput>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Preview>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let JsonBody(input) = body?;
     let version = approved_version(&state, &input.plugin, input.version.as_deref()).await?;
@@ -254,15 +254,15 @@ pub async fn preview(
         .map_err(|f| invalid("the configuration does not fit the connector", f))?;
     let permissions = service::permissions(&version.manifest, &config, &state)
         .map_err(|f| invalid("the configuration does not resolve", f))?;
-    Ok(Json(json!({
-        "plugin": version.plugin_id,
-        "version": version.version,
-        "grant": {
-            "scopes": permissions.scopes.iter().map(|s| s.scope.clone()).collect::<Vec<_>>(),
-            "hosts": permissions.hosts,
+    Ok(Json(Preview {
+        plugin: version.plugin_id,
+        version: version.version,
+        grant: Grant {
+            scopes: permissions.scopes.iter().map(|s| s.scope.clone()).collect(),
+            hosts: permissions.hosts.clone(),
         },
-        "permissions": permissions,
-    })))
+        permissions,
+    }))
 }
 
 /// POST /api/v1/tenants/{tenant}/installs — connect: check the
@@ -274,7 +274,7 @@ pub async fn connect(
     headers: HeaderMap,
     Path(tenant): Path<String>,
     body: Result<JsonBody<ConnectInput>, ApiError>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<InstallView>), ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let JsonBody(input) = body?;
     let version = approved_version(&state, &input.plugin, input.version.as_deref()).await?;
@@ -296,7 +296,7 @@ pub async fn connect(
     let permissions = service::permissions(&version.manifest, &config, &state)
         .map_err(|f| invalid("the configuration does not resolve", f))?;
     check_grant(&permissions, input.grant.as_ref())?;
-    let plugin = plugin_of(&state, &version.sha256)?;
+    let plugin = plugin_of(&state, &version.sha256).await?;
     let mut install = InstallRecord {
         id: crate::store::new_id("inst"),
         tenant_id: tenant.clone(),
@@ -306,6 +306,8 @@ pub async fn connect(
         config: config.public.clone(),
         status: InstallStatus::Pending,
         schedule: input.schedule.clone(),
+        // Stored as given, so the answer shows the stored time.
+        created_at: crate::time::now_text(),
         ..Default::default()
     };
     let problems = service::guest_validate(&state, &plugin, &install, &config)
@@ -336,7 +338,9 @@ pub async fn connect(
     let mut body = view(&state, &install, &language(&headers)).await?;
     if let Some(secret) = webhook_secret {
         // Shown this once: the admin pastes it into the partner tool.
-        body["webhook"]["secret"] = json!(secret);
+        if let Some(webhook) = &mut body.webhook {
+            webhook.secret = Some(secret);
+        }
     }
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -347,39 +351,18 @@ pub async fn rotate_webhook_secret(
     State(state): State<App>,
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookSecret>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let install = find(&state, &tenant, &id).await?;
-    let plugin = plugin_of(&state, &install.plugin_sha256)?;
+    let plugin = plugin_of(&state, &install.plugin_sha256).await?;
     if !plugin.manifest.triggers.webhook {
         return Err(conflict("this connector takes no webhook deliveries"));
     }
     let secret = crate::webhooks::issue_secret(&state, &install.id).await?;
-    Ok(Json(json!({
-        "url": crate::webhooks::path(&install.id),
-        "secret": secret,
-    })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReconfigureInput {
-    #[serde(default)]
-    pub config: Map<String, Value>,
-    /// A schedule, or `null` for the connector's default.
-    #[serde(default, with = "double_option")]
-    pub schedule: Option<Option<String>>,
-    pub grant: Option<GrantInput>,
-}
-
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(d).map(Some)
-    }
+    Ok(Json(WebhookSecret {
+        url: crate::webhooks::path(&install.id),
+        secret,
+    }))
 }
 
 /// Checks a new configuration (and, when it reaches other hosts, the new
@@ -404,7 +387,7 @@ async fn apply_config(
     if before.as_ref() != Some(&permissions) {
         check_grant(&permissions, grant)?;
     }
-    let plugin = plugin_of(state, &version.sha256)?;
+    let plugin = plugin_of(state, &version.sha256).await?;
     let problems = service::guest_validate(state, &plugin, install, &config)
         .await
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_config", e))?;
@@ -430,7 +413,7 @@ pub async fn reconfigure(
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
     body: Result<JsonBody<ReconfigureInput>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InstallView>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let JsonBody(input) = body?;
     let mut install = find(&state, &tenant, &id).await?;
@@ -457,16 +440,6 @@ pub async fn reconfigure(
     Ok(Json(view(&state, &install, &language(&headers)).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpgradeInput {
-    /// The approved version to move to; the listed one when absent.
-    pub version: Option<String>,
-    #[serde(default)]
-    pub config: Map<String, Value>,
-    pub grant: Option<GrantInput>,
-}
-
 /// POST /api/v1/tenants/{tenant}/installs/{id}/upgrade — move the pinned
 /// build to another approved version, with the configuration checked
 /// against its schema and any new permission granted.
@@ -476,7 +449,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
     body: Result<JsonBody<UpgradeInput>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InstallView>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let JsonBody(input) = body?;
     let mut install = find(&state, &tenant, &id).await?;
@@ -511,7 +484,7 @@ async fn store_checked(
     if install.status == InstallStatus::Inactive {
         state.store.update_install(install).await?;
     } else {
-        let plugin = plugin_of(state, &install.plugin_sha256)?;
+        let plugin = plugin_of(state, &install.plugin_sha256).await?;
         service::settle(state, &plugin, install, secrets).await?;
     }
     Ok(())
@@ -524,10 +497,10 @@ pub async fn check(
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InstallView>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let mut install = find(&state, &tenant, &id).await?;
-    let plugin = plugin_of(&state, &install.plugin_sha256)?;
+    let plugin = plugin_of(&state, &install.plugin_sha256).await?;
     let secrets = current_config(&state, &install).await?.secrets;
     service::settle(&state, &plugin, &mut install, &secrets).await?;
     Ok(Json(view(&state, &install, &language(&headers)).await?))
@@ -539,7 +512,7 @@ pub async fn deactivate(
     Caller(caller): Caller,
     headers: HeaderMap,
     Path((tenant, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InstallView>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let mut install = find(&state, &tenant, &id).await?;
     install.status = InstallStatus::Inactive;
@@ -581,7 +554,7 @@ pub async fn sync_now(
     State(state): State<App>,
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Queued>), ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let install = find(&state, &tenant, &id).await?;
     if install.status != InstallStatus::Connected {
@@ -595,7 +568,7 @@ pub async fn sync_now(
             }
         )));
     }
-    let manifest = &plugin_of(&state, &install.plugin_sha256)?.manifest;
+    let manifest = &plugin_of(&state, &install.plugin_sha256).await?.manifest;
     if !manifest.triggers.manual {
         return Err(conflict(
             "this connector has no manual sync; it runs on its schedule, events or webhooks",
@@ -621,5 +594,5 @@ pub async fn sync_now(
             .ok_or_else(|| ApiError::internal("a job without a key was deduplicated"))?,
     };
     let job = state.store.job(&job_id).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))))
+    Ok((StatusCode::ACCEPTED, Json(Queued { job })))
 }

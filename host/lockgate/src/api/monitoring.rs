@@ -10,7 +10,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
+
+use super::answers::{RowPage, RunCounts, RunPage, RunView};
 
 use super::access::read_access;
 use super::{ApiError, Caller};
@@ -29,7 +30,7 @@ fn bad_query(e: QueryRejection) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text())
 }
 
-fn bad_cursor() -> ApiError {
+pub(super) fn bad_cursor() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "bad_cursor",
@@ -37,17 +38,41 @@ fn bad_cursor() -> ApiError {
     )
 }
 
-async fn run_view(state: &App, run: &RunRecord) -> Result<Value, ApiError> {
+/// A page cursor as clients see it: the page's last key, hex-encoded, so
+/// it travels in a query unchanged. A cursor only positions a page the
+/// caller may read anyway: one that is not hex of text is refused, one
+/// made up from a key is read as that position (the API document states
+/// the same pattern).
+pub(super) fn encode_cursor(key: &str) -> String {
+    hex::encode(key)
+}
+
+/// The key in a cursor from [`encode_cursor`]; anything else is
+/// `400 bad_cursor`.
+pub(super) fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
+    hex::decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .filter(|key| !key.is_empty())
+        .ok_or_else(bad_cursor)
+}
+
+async fn run_view(state: &App, run: &RunRecord) -> Result<RunView, ApiError> {
     let mut by_operation: BTreeMap<Operation, BTreeMap<RowStatus, i64>> = BTreeMap::new();
     let mut by_status: BTreeMap<RowStatus, i64> = BTreeMap::new();
     for ((operation, status), n) in state.store.run_counts(&run.id).await? {
         *by_status.entry(status).or_default() += n;
         by_operation.entry(operation).or_default().insert(status, n);
     }
-    let mut value = serde_json::to_value(run).map_err(ApiError::internal)?;
-    value["status_label"] = json!(run.status.label());
-    value["counts"] = json!({ "by_operation": by_operation, "by_status": by_status });
-    Ok(value)
+    Ok(RunView {
+        run: run.clone(),
+        status_label: run.status.label(),
+        counts: RunCounts {
+            by_operation,
+            by_status,
+        },
+        log: None,
+    })
 }
 
 /// GET …/installs/{id}/runs?cursor=&limit= — newest first.
@@ -56,7 +81,7 @@ pub async fn runs(
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
     query: Result<Query<RunsQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RunPage>, ApiError> {
     read_access(&state, &caller, &tenant).await?;
     let Query(query) = query.map_err(bad_query)?;
     let install = match state.store.install(&id).await? {
@@ -67,10 +92,7 @@ pub async fn runs(
     let cursor = match query.cursor.as_deref() {
         None => None,
         Some(c) => {
-            let text = hex::decode(c)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(bad_cursor)?;
+            let text = decode_cursor(c)?;
             let (at, run) = text.split_once('|').ok_or_else(bad_cursor)?;
             Some((at.to_string(), run.to_string()))
         }
@@ -88,12 +110,15 @@ pub async fn runs(
     let next = more
         .then(|| page.last())
         .flatten()
-        .map(|r| hex::encode(format!("{}|{}", r.started_at, r.id)));
+        .map(|r| encode_cursor(&format!("{}|{}", r.started_at, r.id)));
     let mut items = Vec::new();
     for run in page {
         items.push(run_view(&state, run).await?);
     }
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+    Ok(Json(RunPage {
+        items,
+        next_cursor: next,
+    }))
 }
 
 async fn find_run(state: &App, tenant: &str, run_id: &str) -> Result<RunRecord, ApiError> {
@@ -108,12 +133,12 @@ pub async fn run(
     State(state): State<App>,
     Caller(caller): Caller,
     Path((tenant, run_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RunView>, ApiError> {
     read_access(&state, &caller, &tenant).await?;
     let run = find_run(&state, &tenant, &run_id).await?;
-    let mut value = run_view(&state, &run).await?;
-    value["log"] = json!(state.store.run_logs(&run.id).await?);
-    Ok(Json(value))
+    let mut view = run_view(&state, &run).await?;
+    view.log = Some(state.store.run_logs(&run.id).await?);
+    Ok(Json(view))
 }
 
 #[derive(Deserialize)]
@@ -131,7 +156,7 @@ pub async fn rows(
     Caller(caller): Caller,
     Path((tenant, run_id)): Path<(String, String)>,
     query: Result<Query<RowsQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RowPage>, ApiError> {
     read_access(&state, &caller, &tenant).await?;
     let Query(query) = query.map_err(bad_query)?;
     let run = find_run(&state, &tenant, &run_id).await?;
@@ -159,11 +184,11 @@ pub async fn rows(
     let next = more
         .then(|| page.last().map(|r| r.seq.to_string()))
         .flatten();
-    Ok(Json(json!({
-        "run": run.id,
-        "items": page,
-        "next_cursor": next,
-    })))
+    Ok(Json(RowPage {
+        run: run.id,
+        items: page,
+        next_cursor: next,
+    }))
 }
 
 #[derive(Deserialize)]

@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use super::{ApiError, body_error};
 use crate::app::App;
@@ -38,11 +37,11 @@ pub async fn receive(
     match accept(&state, install_id, method.as_str(), path, &headers, &body).await {
         Ok(accepted) => Ok((
             StatusCode::ACCEPTED,
-            axum::Json(json!({
-                "delivery": accepted.id,
-                "status": "queued",
-                "replay": accepted.replay,
-            })),
+            axum::Json(super::answers::DeliveryAnswer {
+                delivery: accepted.id,
+                status: "queued",
+                replay: accepted.replay,
+            }),
         )
             .into_response()),
         Err(e @ DeliveryError::NotFound) => Err(ApiError::new(

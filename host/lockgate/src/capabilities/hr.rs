@@ -346,19 +346,20 @@ impl hr::Host for Invocation {
                 "idempotency-key must be 1 to 200 bytes".into(),
             )));
         }
-        if employee.first_name.trim().is_empty() || employee.last_name.trim().is_empty() {
-            return Ok(Err(HostError::InvalidArgument(
-                "first-name and last-name are required".into(),
-            )));
-        }
-        if let Some(start) = &employee.start_date
-            && let Err(e) = check_date("start-date", start)
-        {
-            return Ok(Err(e));
+        // The same shape as the HR data API takes: names required, no
+        // control characters, every text capped, identically on every store.
+        let employee = new_employee(employee);
+        let problems = crate::hr::shape::new_employee_problems(&employee);
+        if !problems.is_empty() {
+            let problems: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field.replace('_', "-"), p.message))
+                .collect();
+            return Ok(Err(HostError::InvalidArgument(problems.join("; "))));
         }
         let result = self
             .store
-            .create_employee(&self.visibility, &new_employee(employee), &idempotency_key)
+            .create_employee(&self.visibility, &employee, &idempotency_key)
             .await
             .map_err(unavailable);
         if let Ok(id) = &result {

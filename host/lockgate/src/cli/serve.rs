@@ -14,14 +14,42 @@ use lockgate::runtime::RuntimeConfig;
 
 use super::{SettingsArgs, build_error, runtime_config, settings};
 
+/// The settings under `serve --help`: every key, its variable and its flag.
+fn settings_help() -> String {
+    let mut out = String::from(
+        "Settings: keys of the --config file, overridden by LOCKGATE_* variables, overridden by flags:\n",
+    );
+    for (key, var) in lockgate::config::SETTINGS {
+        let flag = if lockgate::config::NO_FLAG.contains(key) {
+            "(no flag: it would show in the process list)".to_string()
+        } else {
+            format!("--{key}")
+        };
+        out.push_str(&format!("  {key:<18}{var:<28}{flag}\n"));
+    }
+    out.push_str("An unknown key or LOCKGATE_* variable is an error.");
+    out
+}
+
 #[derive(Args)]
+#[command(after_help = settings_help())]
 pub struct ServeArgs {
     #[command(flatten)]
     settings: SettingsArgs,
     /// Address to listen on (default 127.0.0.1:8080).
     #[arg(long)]
     listen: Option<String>,
-    /// Let connectors use plain HTTP and private addresses for HOST:PORT.
+    /// This host's own folder: copies of connector files (the database
+    /// holds them all) and, without secret-key, the key file (default
+    /// .lockgate).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// Where this host caches compiled connector code (default
+    /// ~/.cache/lockgate/artifacts).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<std::path::PathBuf>,
+    /// Let connectors use plain HTTP and private addresses for HOST:PORT
+    /// (repeat for more).
     #[arg(long = "allow-http", value_name = "HOST:PORT")]
     allow_http: Vec<String>,
     /// Set the host up for a first look: the bundled connectors listed, a
@@ -32,6 +60,14 @@ pub struct ServeArgs {
     /// Jobs run at once (default 2).
     #[arg(long)]
     workers: Option<usize>,
+    /// Seconds a job's lease lasts without renewal; a stopped host's job
+    /// is taken over after it (default 60).
+    #[arg(long, value_name = "SECONDS")]
+    lease_seconds: Option<u64>,
+    /// Seconds runs in flight get to finish on SIGTERM or Ctrl-C before
+    /// their jobs are handed to another host (default 30).
+    #[arg(long, value_name = "SECONDS")]
+    shutdown_grace_seconds: Option<u64>,
     /// Monitoring rows one run may report (default 250000).
     #[arg(long, value_name = "ROWS")]
     max_outcome_rows: Option<u64>,
@@ -47,8 +83,12 @@ pub struct ServeArgs {
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let flags = RawConfig {
         listen: args.listen.clone(),
+        data_dir: args.data_dir.clone(),
+        cache_dir: args.cache_dir.clone(),
         allow_http: (!args.allow_http.is_empty()).then(|| args.allow_http.clone()),
         workers: args.workers,
+        lease_seconds: args.lease_seconds,
+        shutdown_grace_seconds: args.shutdown_grace_seconds,
         max_outcome_rows: args.max_outcome_rows,
         max_row_bytes: args.max_row_bytes,
         max_log_bytes: args.max_log_bytes,
@@ -112,7 +152,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "  curl -s -H \"Authorization: Bearer $ADMIN\" {url}/api/v1/tenants/demo/installs"
         );
     }
-    lockgate::worker::start(
+    let workers = lockgate::worker::start(
         app.clone(),
         lockgate::worker::WorkerConfig {
             workers: config.workers,
@@ -120,7 +160,42 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
     );
+    eprintln!("jobs run as host {}", workers.host());
     println!("lockgate listening on {url}");
-    lockgate::api::serve(listener, app).await?;
+    // A stop is not a crash: stop answering, stop leasing, let runs in
+    // flight finish within the grace period, hand back the rest.
+    lockgate::api::serve_until(listener, app, stop_signal()).await?;
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_seconds);
+    eprintln!(
+        "stopping: runs in flight get {} s to finish",
+        grace.as_secs()
+    );
+    let stopped = workers.stop(grace).await;
+    eprintln!(
+        "stopped: {} run(s) finished, {} job(s) handed back to the queue",
+        stopped.finished, stopped.handed_back
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM (and SIGINT, Ctrl-C).
+async fn stop_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }

@@ -13,7 +13,9 @@ pub struct TokenArgs {
     settings: SettingsArgs,
     #[arg(long, value_parser = ["operator", "partner", "tenant-admin"])]
     role: String,
-    /// The partner a partner token acts for.
+    /// The partner a partner token acts for. Its connectors' manifests
+    /// name it as publisher (letters and digits count: `planner-co`
+    /// publishes as "Planner Co"); `lockgate` is the operator's own.
     #[arg(long)]
     partner: Option<String>,
     /// The tenant a tenant-admin token acts for.

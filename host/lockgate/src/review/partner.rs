@@ -3,7 +3,7 @@
 //! records both sides, or answers `200 {}` itself, so nothing reaches a real
 //! partner. Also the sample configuration a review runs with.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +30,10 @@ pub struct Exchange {
     pub request_bytes: usize,
     /// The start of the body, as text.
     pub request_body: String,
+    /// The vetting tenant's employee ids the whole request carried (path
+    /// and body), for the checks.
+    #[serde(skip)]
+    pub employees: BTreeSet<String>,
     pub response_status: u16,
     /// The start of the answer, as text.
     pub response_body: String,
@@ -39,6 +43,27 @@ pub struct Exchange {
     /// `response_body`), if it carried one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub echoed_secret: Option<String>,
+}
+
+/// Employee ids (as the synthetic tenant writes them) in a text.
+pub fn employee_ids(text: &str) -> BTreeSet<String> {
+    let bytes = text.as_bytes();
+    let mut out = BTreeSet::new();
+    let mut i = 0;
+    while i + 7 <= bytes.len() {
+        if bytes[i] == b'e'
+            && bytes[i + 1] == b'-'
+            && bytes[i + 2..i + 7].iter().all(u8::is_ascii_digit)
+            && bytes.get(i + 7).is_none_or(|b| !b.is_ascii_digit())
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+        {
+            out.insert(text[i..i + 7].to_string());
+            i += 7;
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Credentials the host injects, watched for in every answer the connector
@@ -84,6 +109,9 @@ struct Partner {
     watched: Arc<Mutex<Watched>>,
     /// The partner's sandbox to forward to; `None` answers `200 {}`.
     upstream: Option<String>,
+    /// An employee id whose records are rejected: a request that carries
+    /// it is answered `422` and never forwarded.
+    reject: Arc<Mutex<Option<String>>>,
     client: reqwest::Client,
 }
 
@@ -127,22 +155,42 @@ async fn answer(
     // The host signing in (OAuth2 client credentials): the form may hold
     // the client secret and the answer holds the token; neither is kept.
     let sign_in = bytes.starts_with(b"grant_type=client_credentials");
-    let (status, content_type, answer, answered_by) = match &partner.upstream {
+    let rejected = (!sign_in)
+        .then(|| {
+            partner
+                .reject
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        })
+        .flatten()
+        .filter(|id| {
+            path.contains(id.as_str()) || bytes.windows(id.len()).any(|w| w == id.as_bytes())
+        });
+    let (status, content_type, answer, answered_by) = match (&partner.upstream, rejected) {
+        (_, Some(id)) => (
+            422,
+            "application/json".to_string(),
+            serde_json::json!({ "error": format!("rejected by the review: the record of {id} is incomplete") })
+                .to_string()
+                .into_bytes(),
+            "the review partner".to_string(),
+        ),
         // The host's own OAuth2 token request gets a token, so the
         // connector's calls behind it can be reviewed.
-        None if sign_in => (
+        (None, None) if sign_in => (
             200,
             "application/json".to_string(),
             br#"{"access_token":"review-token","token_type":"Bearer","expires_in":3600}"#.to_vec(),
             "the review partner".to_string(),
         ),
-        None => (
+        (None, None) => (
             200,
             "application/json".to_string(),
             b"{}".to_vec(),
             "the review partner".to_string(),
         ),
-        Some(base) => {
+        (Some(base), None) => {
             let mut forward = partner
                 .client
                 .request(
@@ -202,6 +250,13 @@ async fn answer(
         url: format!("{host}{path}"),
         headers: parts.headers.keys().map(|k| k.to_string()).collect(),
         request_bytes: bytes.len(),
+        employees: if sign_in {
+            BTreeSet::new()
+        } else {
+            let mut ids = employee_ids(&path);
+            ids.extend(employee_ids(&String::from_utf8_lossy(&bytes)));
+            ids
+        },
         request_body: if sign_in {
             WITHHELD.into()
         } else {
@@ -234,6 +289,7 @@ impl ReviewPartner {
             recording: Arc::default(),
             watched: Arc::default(),
             upstream,
+            reject: Arc::default(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(std::time::Duration::from_secs(30))
@@ -276,6 +332,16 @@ impl ReviewPartner {
             .clone()
     }
 
+    /// Rejects every request that carries `employee_id` (in its path or
+    /// body) with `422`, until called again with `None`.
+    pub fn reject(&self, employee_id: Option<&str>) {
+        *self
+            .partner
+            .reject
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = employee_id.map(String::from);
+    }
+
     /// Everything recorded so far, and a fresh start.
     pub fn take(&self) -> Vec<Exchange> {
         self.partner
@@ -312,4 +378,15 @@ pub fn sample_config(manifest: &Manifest, partner: SocketAddr) -> CheckedConfig 
         }
     }
     config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_in_text() {
+        let ids = employee_ids(r#"{"externalId":"e-00012","x":"xe-00013","e-000145"}"#);
+        assert_eq!(ids.into_iter().collect::<Vec<_>>(), vec!["e-00012"]);
+    }
 }

@@ -12,7 +12,9 @@
 //!   tenant excludes a few employees from whichever connector is vetted).
 //! - A live transfer example: one full sync with every exchange recorded.
 //! - Behaviour under limits: memory, time, requests; a second sync sends
-//!   only changes, and an absurdly late cursor sends nothing.
+//!   only changes, and an absurdly late cursor sends nothing; after the
+//!   partner rejects one employee's record, the next sync sends that one
+//!   again and none it accepted.
 //! - Scopes: each attribute group asked for changes what is sent.
 //! - Version upgrade: the new schema accepts the old configurations.
 //! - Injected credentials: no answer the connector received carried one
@@ -27,13 +29,14 @@
 //! sandbox every check runs in; each section of the report has its own
 //! submodule: `static_checks`, `upgrade`, `activation`, `filters`
 //! (department and date filters, and the data rules), `scopes`,
-//! `incremental`, `limits` and `credentials`.
+//! `incremental`, `rejections`, `limits` and `credentials`.
 
 mod activation;
 mod credentials;
 mod filters;
 mod incremental;
 mod limits;
+mod rejections;
 mod scopes;
 mod static_checks;
 mod upgrade;
@@ -186,32 +189,11 @@ pub fn looks_secret(key: &str) -> bool {
         || key.ends_with("token")
 }
 
-/// Employee ids (as the synthetic tenant writes them) in a text.
-fn employee_ids(text: &str) -> BTreeSet<String> {
-    let bytes = text.as_bytes();
-    let mut out = BTreeSet::new();
-    let mut i = 0;
-    while i + 7 <= bytes.len() {
-        if bytes[i] == b'e'
-            && bytes[i + 1] == b'-'
-            && bytes[i + 2..i + 7].iter().all(u8::is_ascii_digit)
-            && bytes.get(i + 7).is_none_or(|b| !b.is_ascii_digit())
-            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
-        {
-            out.insert(text[i..i + 7].to_string());
-            i += 7;
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
 /// The employees a set of exchanges carried to the partner.
 fn sent_ids(exchanges: &[Exchange]) -> BTreeSet<String> {
     exchanges
         .iter()
-        .flat_map(|e| employee_ids(&e.request_body))
+        .flat_map(|e| e.employees.iter().cloned())
         .collect()
 }
 
@@ -262,6 +244,18 @@ impl Sandbox {
         call: Call,
         scopes: Option<Vec<Scope>>,
     ) -> Result<Outcome, VetError> {
+        self.call_as(install, config, call, scopes, None).await
+    }
+
+    /// [`Sandbox::call`], its rows stored for `run_id` when given.
+    async fn call_as(
+        &self,
+        install: &InstallRecord,
+        config: &CheckedConfig,
+        call: Call,
+        scopes: Option<Vec<Scope>>,
+        run_id: Option<String>,
+    ) -> Result<Outcome, VetError> {
         let manifest = &self.plugin.manifest;
         let grant = Grant::resolve(manifest, &config.all(), self.operator.clone())
             .map_err(|p| VetError::Unresolved(p.join("; ")))?;
@@ -282,7 +276,7 @@ impl Sandbox {
             limits: self.limits.clone(),
             config: visible_config(manifest, &config.public),
             state: self.store.state(&install.id).await?,
-            run_id: None,
+            run_id,
         };
         self.partner.take();
         let report = self.runtime.invoke(&self.plugin, setup, call).await;
@@ -297,7 +291,7 @@ impl Sandbox {
         })
     }
 
-    /// Runs `sync` and commits its state as a successful run would.
+    /// Runs `sync` and commits its state as a run that finished would.
     async fn sync(
         &self,
         install: &InstallRecord,
@@ -305,8 +299,20 @@ impl Sandbox {
         trigger: Trigger,
         scopes: Option<Vec<Scope>>,
     ) -> Result<(Outcome, Result<(), String>), VetError> {
+        self.sync_as(install, config, trigger, scopes, None).await
+    }
+
+    /// [`Sandbox::sync`] as the run `run_id`, its rows stored.
+    async fn sync_as(
+        &self,
+        install: &InstallRecord,
+        config: &CheckedConfig,
+        trigger: Trigger,
+        scopes: Option<Vec<Scope>>,
+        run_id: Option<String>,
+    ) -> Result<(Outcome, Result<(), String>), VetError> {
         let outcome = self
-            .call(install, config, Call::Sync(trigger), scopes)
+            .call_as(install, config, Call::Sync(trigger), scopes, run_id)
             .await?;
         let verdict = match &outcome.result {
             Ok(CallResult::Connector(Ok(()))) => Ok(()),
@@ -509,6 +515,7 @@ async fn run_checks(
     if verdict.is_ok() {
         let before = v.checks.len();
         incremental::incremental_checks(v, &sandbox, &base, &sent).await?;
+        rejections::rejection_check(v, &mut sandbox, &sent).await?;
         if !has_partner {
             // Without the partner's sandbox the recorder's `{}` answers
             // stand in for its state; a connector that reads the partner's
@@ -523,12 +530,14 @@ async fn run_checks(
             }
         }
     } else {
-        v.check(
-            "limits",
-            "incremental",
-            Verdict::Warn,
-            "not checked: the first sync failed",
-        );
+        for name in ["incremental", "rejected record"] {
+            v.check(
+                "limits",
+                name,
+                Verdict::Warn,
+                "not checked: the first sync failed",
+            );
+        }
     }
 
     v.step("limits");
@@ -561,11 +570,5 @@ mod tests {
         ] {
             assert!(!looks_secret(key), "{key}");
         }
-    }
-
-    #[test]
-    fn ids_in_text() {
-        let ids = employee_ids(r#"{"externalId":"e-00012","x":"xe-00013","e-000145"}"#);
-        assert_eq!(ids.into_iter().collect::<Vec<_>>(), vec!["e-00012"]);
     }
 }

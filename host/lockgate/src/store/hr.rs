@@ -394,13 +394,47 @@ impl Store {
         let rows = q.fetch_all(&self.pool).await?;
         let employees: Vec<Employee> = rows.iter().map(employee_from).collect::<Result<_, _>>()?;
         let (employees, next) = crate::hr::split_page(employees, limit, |e| &e.id);
-        let mut excluded: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (employee, connector) in self.exclusions(tenant_id).await? {
-            excluded.entry(employee).or_default().push(connector);
-        }
+        Ok((self.employee_views(tenant_id, employees).await?, next))
+    }
+
+    /// One employee as the tenant's views show it (see
+    /// [`Store::employees_page`]), regardless of visibility.
+    pub async fn employee_view(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        let Some(employee) = self.employee(tenant_id, id).await? else {
+            return Ok(None);
+        };
+        Ok(self.employee_views(tenant_id, vec![employee]).await?.pop())
+    }
+
+    /// Employees with the connectors the tenant excluded them from
+    /// (`excluded_from`) and their `custom_attributes`.
+    async fn employee_views(
+        &self,
+        tenant_id: &str,
+        employees: Vec<Employee>,
+    ) -> Result<Vec<serde_json::Value>> {
         let ids: Vec<String> = employees.iter().map(|e| e.id.clone()).collect();
+        let mut excluded: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for chunk in ids.chunks(400) {
+            let mut q = Sql::new(
+                "SELECT employee_id, connector_id FROM employee_exclusions WHERE tenant_id = ",
+            );
+            q.bind(tenant_id.to_string()).push(" AND employee_id IN ");
+            q.list(chunk.iter().cloned());
+            q.push(" ORDER BY connector_id");
+            for r in q.fetch_all(&self.pool).await? {
+                excluded
+                    .entry(r.try_get("employee_id")?)
+                    .or_default()
+                    .push(r.try_get("connector_id")?);
+            }
+        }
         let mut attributes = self.employee_attributes(tenant_id, &ids).await?;
-        let items = employees
+        Ok(employees
             .into_iter()
             .map(|e| {
                 let mut value = serde_json::json!(e);
@@ -410,8 +444,7 @@ impl Store {
                     serde_json::json!(attributes.remove(&e.id).unwrap_or_default());
                 value
             })
-            .collect();
-        Ok((items, next))
+            .collect())
     }
 
     /// A page of a tenant's absences in id order; the cursor is the last id.

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 
 use super::{Result, Store};
 
-use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
+use crate::vocabulary::{InstallStatus, JobKind, RunTrigger, Streak};
 
 const CONNECTED: &str = InstallStatus::Connected.as_str();
 const INACTIVE: &str = InstallStatus::Inactive.as_str();
@@ -212,23 +212,26 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a finished scheduled or manual run: a failure extends the
-    /// streak and, at `limit` failures in a row, makes the install inactive
-    /// with `reason`; anything else ends the streak. Returns whether the
-    /// install was made inactive.
+    /// Counts a finished run towards the install's streak of failures: at
+    /// `limit` failures in a row the install turns inactive with `reason`.
+    /// Returns whether it did.
     pub async fn count_run_outcome(
         &self,
         id: &str,
-        failed: bool,
+        step: Streak,
         limit: i64,
         reason: &str,
     ) -> Result<bool> {
-        if !failed {
-            sqlx::query("UPDATE installs SET failure_streak = 0 WHERE id = $1")
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-            return Ok(false);
+        match step {
+            Streak::Stays => return Ok(false),
+            Streak::Ends => {
+                sqlx::query("UPDATE installs SET failure_streak = 0 WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                return Ok(false);
+            }
+            Streak::Grows => {}
         }
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE installs SET failure_streak = failure_streak + 1 WHERE id = $1")

@@ -246,6 +246,32 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Puts a job `owner` holds back in the queue, due at `due_at`, with
+    /// `reason` as its last error; the lease does not count as an attempt
+    /// (the host was stopped, or could not prepare the job). `false` when
+    /// the job was taken over meanwhile.
+    pub async fn requeue_job(
+        &self,
+        job_id: &str,
+        owner: &str,
+        due_at: &str,
+        reason: &str,
+    ) -> Result<bool> {
+        let n = sqlx::query(&format!(
+            "UPDATE jobs SET status = '{QUEUED}', lease_owner = NULL, lease_until = NULL, \
+             attempts = attempts - 1, due_at = $1, last_error = $2 \
+             WHERE id = $3 AND lease_owner = $4 AND status = '{LEASED}'"
+        ))
+        .bind(due_at)
+        .bind(reason)
+        .bind(job_id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     /// Links the run a job started.
     pub async fn set_job_run(&self, job_id: &str, run_id: &str) -> Result<()> {
         sqlx::query("UPDATE jobs SET run_id = $1 WHERE id = $2")
@@ -279,17 +305,69 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Cancels the queued jobs of an install (it was deactivated or deleted).
+    /// Cancels the queued jobs of an install (it was deactivated or
+    /// deleted). Each was accepted (a delivery answered 202, a "sync now"),
+    /// so each leaves a Not run entry in monitoring saying `reason`.
     pub async fn cancel_queued_jobs(&self, install_id: &str, reason: &str) -> Result<u64> {
-        Ok(sqlx::query(&format!(
-            "UPDATE jobs SET status = '{CANCELLED}', last_error = $1, finished_at = $2 WHERE install_id = $3 AND status = '{QUEUED}'"
+        let now = crate::time::now_text();
+        let mut tx = self.begin_write().await?;
+        let cancelled = sqlx::query(&format!(
+            "UPDATE jobs SET status = '{CANCELLED}', last_error = $1, finished_at = $2 \
+             WHERE install_id = $3 AND status = '{QUEUED}' RETURNING id, kind, run_trigger"
         ))
         .bind(reason)
-        .bind(crate::time::now_text())
+        .bind(&now)
         .bind(install_id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+        .fetch_all(&mut *tx)
+        .await?;
+        for job in &cancelled {
+            let job_id: String = job.try_get("id")?;
+            let kind: String = job.try_get("kind")?;
+            let trigger: String = job.try_get("run_trigger")?;
+            let run_id = super::new_id("run");
+            insert_not_run(
+                &mut tx,
+                &run_id,
+                install_id,
+                (&kind, &trigger),
+                &job_id,
+                reason,
+                &now,
+            )
+            .await?;
+            sqlx::query("UPDATE jobs SET run_id = $1 WHERE id = $2")
+                .bind(&run_id)
+                .bind(&job_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(cancelled.len() as u64)
+    }
+
+    /// Records that a leased job of `install_id` was not run, and why:
+    /// a Not run entry in monitoring, linked to the job.
+    pub async fn record_not_run(&self, job: &Job, reason: &str) -> Result<String> {
+        let now = crate::time::now_text();
+        let run_id = super::new_id("run");
+        let mut tx = self.begin_write().await?;
+        insert_not_run(
+            &mut tx,
+            &run_id,
+            &job.install_id,
+            (job.kind.as_str(), job.trigger.as_str()),
+            &job.id,
+            reason,
+            &now,
+        )
+        .await?;
+        sqlx::query("UPDATE jobs SET run_id = $1 WHERE id = $2")
+            .bind(&run_id)
+            .bind(&job.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(run_id)
     }
 
     /// Marks the runs of a job that were still going when their host
@@ -309,4 +387,32 @@ impl Store {
         .await?
         .rows_affected())
     }
+}
+
+/// A Not run entry for a job of `install_id`, written inside `tx`.
+async fn insert_not_run(
+    tx: &mut Transaction<'static, Any>,
+    run_id: &str,
+    install_id: &str,
+    (kind, trigger): (&str, &str),
+    job_id: &str,
+    reason: &str,
+    now: &str,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO runs ({}) SELECT $1, i.id, i.tenant_id, i.connector_id, i.plugin_version, $2, $3, '{}', \
+         $4, $4, 0, $5, 0, 0, $6, NULL, NULL FROM installs i WHERE i.id = $7",
+        super::runs::RUN_COLUMNS,
+        RunStatus::NotRun.as_str(),
+    ))
+    .bind(run_id)
+    .bind(kind)
+    .bind(trigger)
+    .bind(now)
+    .bind(reason)
+    .bind(job_id)
+    .bind(install_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

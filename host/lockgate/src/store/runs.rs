@@ -12,9 +12,9 @@ use super::{Result, Store, optional_word, word};
 use crate::monitoring::{LogLine, RunRecord, RunRow};
 use crate::vocabulary::{Operation, RowStatus, RunStatus};
 
-const RUN_COLUMNS: &str = "id, install_id, tenant_id, connector_id, plugin_version, kind, \
+pub(super) const RUN_COLUMNS: &str = "id, install_id, tenant_id, connector_id, plugin_version, kind, \
     run_trigger, status, started_at, finished_at, duration_ms, failure_reason, requests, peak_memory, \
-    job_id, failure_kind";
+    job_id, failure_kind, host";
 
 fn run_from(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
     Ok(RunRecord {
@@ -34,13 +34,14 @@ fn run_from(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
         requests: row.try_get("requests")?,
         peak_memory: row.try_get("peak_memory")?,
         job_id: row.try_get("job_id")?,
+        host: row.try_get("host")?,
     })
 }
 
 impl Store {
     pub async fn create_run(&self, run: &RunRecord) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, 0, 0, $10, NULL)"
+            "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, 0, 0, $10, NULL, $11)"
         ))
         .bind(&run.id)
         .bind(&run.install_id)
@@ -52,6 +53,7 @@ impl Store {
         .bind(run.status.as_str())
         .bind(&run.started_at)
         .bind(&run.job_id)
+        .bind(&run.host)
         .execute(&self.pool)
         .await?;
         Ok(())

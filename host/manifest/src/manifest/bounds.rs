@@ -1,7 +1,9 @@
 //! Size bounds of every manifest string and list. A manifest is shown in
 //! the review queue, the marketplace and every configuration form, and is
-//! stored with each version, so nothing in it may be unbounded. Each
-//! problem names the field and the limit; all are reported at once.
+//! stored with each version, so nothing in it may be unbounded, nor hold a
+//! control character or a bidirectional override (only descriptions, help
+//! texts and prices may break lines). Each problem names the field and the
+//! limit; all are reported at once.
 
 use super::{Localized, Manifest};
 
@@ -42,14 +44,40 @@ struct Bounds<'a> {
     out: &'a mut Vec<String>,
 }
 
+/// A character no manifest text may hold: a control character (a line
+/// break only where `lines`) or a bidirectional override or isolate, which
+/// would make a name read as something else.
+fn forbidden(c: char, lines: bool) -> bool {
+    (c.is_control() && !(lines && c == '\n'))
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
 impl Bounds<'_> {
+    /// One line of text.
     fn text(&mut self, field: &str, text: &str, max: usize) {
+        self.texts(field, text, max, false);
+    }
+
+    fn texts(&mut self, field: &str, text: &str, max: usize, lines: bool) {
         // Counting stops early: a 10 MiB string costs no more than needed.
         let chars = text.chars().take(max + 1).count();
         if chars > max {
             let has = text.chars().count();
             self.out
                 .push(format!("{field}: at most {max} characters (has {has})"));
+        }
+        if let Some((at, c)) = text.chars().enumerate().find(|(_, c)| forbidden(*c, lines)) {
+            let what = if c.is_control() {
+                "a control character"
+            } else {
+                "a bidirectional override"
+            };
+            self.out.push(format!(
+                "{field}: contains {what} (U+{:04X}) at character {}; remove it",
+                c as u32,
+                at + 1
+            ));
         }
     }
 
@@ -60,14 +88,15 @@ impl Bounds<'_> {
         }
     }
 
-    fn localized(&mut self, field: &str, texts: &Localized, max: usize) {
+    /// A text per language; `lines` where it may break lines.
+    fn localized(&mut self, field: &str, texts: &Localized, max: usize, lines: bool) {
         self.list(field, texts.len(), MAX_LANGUAGES);
         for (lang, text) in texts {
             if lang.chars().count() > MAX_ID_CHARS {
                 self.text(&format!("{field} language code"), lang, MAX_ID_CHARS);
                 continue;
             }
-            self.text(&format!("{field}.{lang}"), text, max);
+            self.texts(&format!("{field}.{lang}"), text, max, lines);
         }
     }
 
@@ -86,8 +115,8 @@ pub(super) fn bound_problems(m: &Manifest) -> Vec<String> {
     b.text("id", &m.id, MAX_ID_CHARS);
     b.text("version", &m.version, MAX_VERSION_CHARS);
     b.text("publisher", &m.publisher, MAX_PUBLISHER_CHARS);
-    b.localized("name", &m.name, MAX_NAME_CHARS);
-    b.localized("description", &m.description, MAX_DESCRIPTION_CHARS);
+    b.localized("name", &m.name, MAX_NAME_CHARS, false);
+    b.localized("description", &m.description, MAX_DESCRIPTION_CHARS, true);
     b.words("categories", &m.categories, MAX_CATEGORIES, MAX_WORD_CHARS);
     if let Some(schedule) = &m.triggers.schedule {
         b.text("triggers.schedule", schedule, MAX_VALUE_CHARS);
@@ -104,9 +133,9 @@ pub(super) fn bound_problems(m: &Manifest) -> Vec<String> {
             b.text(&format!("config[{i}].key"), &field.key, MAX_ID_CHARS);
             format!("config[{i}]")
         };
-        b.localized(&format!("{at} label"), &field.label, MAX_NAME_CHARS);
+        b.localized(&format!("{at} label"), &field.label, MAX_NAME_CHARS, false);
         if let Some(help) = &field.help {
-            b.localized(&format!("{at} help"), help, MAX_HELP_CHARS);
+            b.localized(&format!("{at} help"), help, MAX_HELP_CHARS, true);
         }
         if let Some(default) = &field.default {
             b.text(&format!("{at} default"), default, MAX_VALUE_CHARS);
@@ -142,7 +171,7 @@ pub(super) fn bound_problems(m: &Manifest) -> Vec<String> {
         b.text("support-url", url, MAX_URL_CHARS);
     }
     if let Some(price) = &m.price {
-        b.localized("price", price, MAX_HELP_CHARS);
+        b.localized("price", price, MAX_HELP_CHARS, true);
     }
     out
 }
@@ -201,6 +230,37 @@ mod tests {
             problems
                 .iter()
                 .all(|p| p.chars().count() <= MAX_PROBLEM_CHARS + 1)
+        );
+    }
+
+    #[test]
+    fn control_characters_and_overrides_are_refused_with_the_field() {
+        let text = GOOD
+            .replace("publisher = \"Acme\"", "publisher = \"Ac\\u202Eme\"")
+            .replace("en = \"A demo\"", "en = \"Line one\\nline two\\u0000\"");
+        let m: Manifest = toml::from_str(&text).unwrap();
+        let problems = m.problems();
+        for expected in [
+            "publisher: contains a bidirectional override (U+202E) at character 3; remove it",
+            "description.en: contains a control character (U+0000) at character 18; remove it",
+        ] {
+            assert!(
+                problems.iter().any(|p| p == expected),
+                "{expected}: {problems:?}"
+            );
+        }
+        // A description may break lines; a publisher may not.
+        let text = GOOD.replace("en = \"A demo\"", "en = \"Line one\\nline two\"");
+        let m: Manifest = toml::from_str(&text).unwrap();
+        assert!(m.problems().is_empty(), "{:?}", m.problems());
+        let text = GOOD.replace("publisher = \"Acme\"", "publisher = \"Ac\\nme\"");
+        let m: Manifest = toml::from_str(&text).unwrap();
+        assert!(
+            m.problems()
+                .iter()
+                .any(|p| p.starts_with("publisher: contains a control")),
+            "{:?}",
+            m.problems()
         );
     }
 

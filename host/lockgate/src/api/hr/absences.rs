@@ -1,21 +1,22 @@
-//! Absences: writing one (checked against the tenant's employees) and
-//! listing them page by page.
+//! Absences: writing one (checked by the rules in [`crate::hr::shape`] and
+//! against the tenant's employees), reading one and listing them page by
+//! page.
 
 use crate::api::JsonBody;
+use crate::api::answers::AbsencePage;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{Page, check_id, invalid, page_params};
+use super::{Page, invalid, next_cursor, no_such, page_params};
 use crate::api::access::tenant_access;
 use crate::api::{ApiError, Caller, FieldProblem};
 use crate::app::App;
 use crate::hr::Absence;
-use lockgate_manifest::manifest::is_date;
 
-#[derive(Deserialize)]
+/// An absence as the API takes it.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AbsenceInput {
     pub employee_id: String,
@@ -40,41 +41,9 @@ pub async fn put_absence(
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
     body: Result<JsonBody<AbsenceInput>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Absence>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
-    check_id(&id)?;
     let JsonBody(input) = body?;
-    let mut problems = Vec::new();
-    let mut bad = |field: &str, message: &str| {
-        problems.push(FieldProblem {
-            field: field.into(),
-            message: message.into(),
-        })
-    };
-    if input.type_name.trim().is_empty() {
-        bad("type_name", "is required");
-    }
-    if !is_date(&input.start_date) {
-        bad("start_date", "give a date, YYYY-MM-DD");
-    }
-    if !is_date(&input.end_date) {
-        bad("end_date", "give a date, YYYY-MM-DD");
-    } else if input.end_date < input.start_date {
-        bad("end_date", "is before the start date");
-    }
-    if !matches!(input.status.as_str(), "approved" | "pending" | "cancelled") {
-        bad("status", "give approved, pending or cancelled");
-    }
-    if !state
-        .store
-        .employee_exists(&tenant, &input.employee_id)
-        .await?
-    {
-        bad("employee_id", "no such employee in this tenant");
-    }
-    if !problems.is_empty() {
-        return Err(invalid(problems));
-    }
     let absence = Absence {
         id,
         employee_id: input.employee_id,
@@ -86,6 +55,21 @@ pub async fn put_absence(
         status: input.status,
         updated_at: crate::time::now_text(),
     };
+    let mut problems = crate::hr::shape::absence_problems(&absence);
+    if !problems.iter().any(|p| p.field == "employee_id")
+        && !state
+            .store
+            .employee_exists(&tenant, &absence.employee_id)
+            .await?
+    {
+        problems.push(FieldProblem::new(
+            "employee_id",
+            "no such employee in this tenant",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(invalid(problems));
+    }
     let before = state.store.absence(&tenant, &absence.id).await?;
     state
         .store
@@ -95,7 +79,20 @@ pub async fn put_absence(
         .into_iter()
         .collect();
     crate::events::publish(&state, &tenant, &events).await?;
-    Ok(Json(json!(absence)))
+    Ok(Json(absence))
+}
+
+/// GET /api/v1/tenants/{tenant}/absences/{id}
+pub async fn get_absence(
+    State(state): State<App>,
+    Caller(caller): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Json<Absence>, ApiError> {
+    tenant_access(&state, &caller, &tenant).await?;
+    match state.store.absence(&tenant, &id).await? {
+        Some(absence) => Ok(Json(absence)),
+        None => Err(no_such("absence", &id)),
+    }
 }
 
 /// GET /api/v1/tenants/{tenant}/absences?cursor=&limit=
@@ -104,12 +101,15 @@ pub async fn list_absences(
     Caller(caller): Caller,
     Path(tenant): Path<String>,
     page: Result<Query<Page>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AbsencePage>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
     let (cursor, limit) = page_params(page)?;
     let (items, next) = state
         .store
         .absences_page(&tenant, cursor.as_deref(), limit)
         .await?;
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+    Ok(Json(AbsencePage {
+        items,
+        next_cursor: next_cursor(next),
+    }))
 }

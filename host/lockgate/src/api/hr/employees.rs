@@ -1,5 +1,6 @@
-//! Employees one at a time: the input shape and its checks (shared with the
-//! CSV import), writing one employee and listing them page by page.
+//! Employees one at a time: the input shape (shared with the CSV import,
+//! checked by the rules in [`crate::hr::shape`]), writing and reading one
+//! employee and listing them page by page.
 
 use crate::api::JsonBody;
 use std::collections::BTreeMap;
@@ -8,17 +9,18 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{Page, check_id, invalid, page_params, unknown_connectors};
+use crate::api::answers::{EmployeeAnswer, EmployeePage};
+
+use super::{Page, invalid, next_cursor, no_such, page_params, unknown_connectors};
 use crate::api::access::tenant_access;
 use crate::api::{ApiError, Caller, FieldProblem};
 use crate::app::App;
 use crate::hr::Employee;
-use lockgate_manifest::manifest::is_date;
 
 /// An employee as the API takes it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmployeeInput {
     pub first_name: String,
@@ -52,9 +54,9 @@ pub struct EmployeeInput {
     pub supervisor_id: Option<String>,
     #[serde(default)]
     pub cost_center: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub salary_minor: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub hourly_wage_minor: Option<i64>,
     #[serde(default)]
     pub currency: Option<String>,
@@ -72,80 +74,24 @@ fn active() -> String {
     "active".into()
 }
 
-impl EmployeeInput {
-    pub(super) fn validate(&self) -> Vec<FieldProblem> {
-        let mut out = Vec::new();
-        let mut bad = |field: &str, message: &str| {
-            out.push(FieldProblem {
-                field: field.into(),
-                message: message.into(),
-            })
-        };
-        if self.first_name.trim().is_empty() {
-            bad("first_name", "is required");
-        }
-        if self.last_name.trim().is_empty() {
-            bad("last_name", "is required");
-        }
-        if !matches!(self.status.as_str(), "active" | "inactive") {
-            bad("status", "give active or inactive");
-        }
-        if !is_date(&self.hire_date) {
-            bad("hire_date", "give a date, YYYY-MM-DD");
-        }
-        for (field, value) in [
-            ("termination_date", &self.termination_date),
-            ("birth_date", &self.birth_date),
-        ] {
-            if value.as_deref().is_some_and(|d| !is_date(d)) {
-                bad(field, "give a date, YYYY-MM-DD");
-            }
-        }
-        if let Some(t) = &self.termination_date
-            && is_date(&self.hire_date)
-            && t.as_str() < self.hire_date.as_str()
-        {
-            bad("termination_date", "is before the hire date");
-        }
-        for (field, value) in [
-            ("work_email", &self.work_email),
-            ("personal_email", &self.personal_email),
-        ] {
-            if value
-                .as_deref()
-                .is_some_and(|e| !e.contains('@') || e.contains(char::is_whitespace))
-            {
-                bad(field, "is not an e-mail address");
-            }
-        }
-        if self
-            .weekly_hours
-            .is_some_and(|h| !(0.0..=80.0).contains(&h))
-        {
-            bad("weekly_hours", "must be between 0 and 80");
-        }
-        if self.salary_minor.is_some_and(|s| s < 0) {
-            bad("salary_minor", "cannot be negative");
-        }
-        if self.hourly_wage_minor.is_some_and(|s| s < 0) {
-            bad("hourly_wage_minor", "cannot be negative");
-        }
-        for (name, value) in self.custom_attributes.iter().flatten() {
-            if name.trim().is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
-                bad(
-                    &format!("custom_attributes.{name}"),
-                    "a name has 1 to 64 characters",
-                );
-            } else if value.len() > 1000 {
-                bad(
-                    &format!("custom_attributes.{name}"),
-                    "at most 1000 characters",
-                );
-            }
-        }
-        out
-    }
+/// An amount in minor units. JSON's integers include `1198.0` (as the
+/// document's `integer` says), so a whole number written with a point is
+/// taken too.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.223_372_036_854_775e18)
+                .map(|f| f as i64)
+        })
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number")))
+}
 
+impl EmployeeInput {
     pub(super) fn into_write(self, id: String) -> crate::store::EmployeeWrite {
         let employee = Employee {
             id,
@@ -180,27 +126,31 @@ impl EmployeeInput {
     }
 }
 
+/// Everything wrong with an employee about to be written, all at once:
+/// the shape rules of [`crate::hr::shape`] (shared with the CSV import).
+pub(super) fn write_problems(write: &crate::store::EmployeeWrite) -> Vec<FieldProblem> {
+    crate::hr::shape::employee_problems(&write.employee, write.attributes.as_ref())
+}
+
 /// PUT /api/v1/tenants/{tenant}/employees/{id}
 pub async fn put_employee(
     State(state): State<App>,
     Caller(caller): Caller,
     Path((tenant, id)): Path<(String, String)>,
     body: Result<JsonBody<EmployeeInput>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EmployeeAnswer>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
-    check_id(&id)?;
     let JsonBody(input) = body?;
-    let mut problems = input.validate();
-    problems.extend(
-        unknown_connectors(&state, input.include_in.keys(), |id| {
-            format!("include_in.{id}")
-        })
-        .await?,
-    );
+    let connectors = unknown_connectors(&state, input.include_in.keys(), |id| {
+        format!("include_in.{id}")
+    })
+    .await?;
+    let write = input.into_write(id);
+    let mut problems = write_problems(&write);
+    problems.extend(connectors);
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
-    let write = input.into_write(id);
     let before = state.store.employee(&tenant, &write.employee.id).await?;
     state
         .store
@@ -210,16 +160,30 @@ pub async fn put_employee(
         .into_iter()
         .collect();
     crate::events::publish(&state, &tenant, &events).await?;
-    let mut value = json!(write.employee);
-    value["custom_attributes"] = json!(
-        state
-            .store
-            .employee_attributes(&tenant, std::slice::from_ref(&write.employee.id))
-            .await?
-            .remove(&write.employee.id)
-            .unwrap_or_default()
-    );
-    Ok(Json(value))
+    let custom_attributes = state
+        .store
+        .employee_attributes(&tenant, std::slice::from_ref(&write.employee.id))
+        .await?
+        .remove(&write.employee.id)
+        .unwrap_or_default();
+    Ok(Json(EmployeeAnswer {
+        employee: write.employee,
+        custom_attributes,
+    }))
+}
+
+/// GET /api/v1/tenants/{tenant}/employees/{id} — one employee as the list
+/// shows it (with `excluded_from` and `custom_attributes`).
+pub async fn get_employee(
+    State(state): State<App>,
+    Caller(caller): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    tenant_access(&state, &caller, &tenant).await?;
+    match state.store.employee_view(&tenant, &id).await? {
+        Some(value) => Ok(Json(value)),
+        None => Err(no_such("employee", &id)),
+    }
 }
 
 /// GET /api/v1/tenants/{tenant}/employees?cursor=&limit=
@@ -228,12 +192,15 @@ pub async fn list_employees(
     Caller(caller): Caller,
     Path(tenant): Path<String>,
     page: Result<Query<Page>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EmployeePage>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
     let (cursor, limit) = page_params(page)?;
     let (items, next) = state
         .store
         .employees_page(&tenant, cursor.as_deref(), limit)
         .await?;
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+    Ok(Json(EmployeePage {
+        items,
+        next_cursor: next_cursor(next),
+    }))
 }
