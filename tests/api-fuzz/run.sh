@@ -22,7 +22,10 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$(sed -n 's/^schemathesis==
     "$venv/bin/pip" install --quiet --require-hashes -r "$here/requirements.txt"
 fi
 (cd "$root" && cargo build --quiet -p lockgate --bin lockgate)
-lockgate="$root/target/debug/lockgate"
+# Wherever cargo builds (CARGO_TARGET_DIR, a config file, or target/).
+target="$(cd "$root" && cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+lockgate="$target/debug/lockgate"
 
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
