@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod inspect;
+pub mod new;
 pub mod run;
 pub mod sandbox;
 pub mod serve;

@@ -49,6 +49,9 @@ enum PluginCommand {
     Inspect(InspectArgs),
     /// Run a connector's sync against a tenant and record the run.
     Run(RunArgs),
+    /// Write a new connector that builds, passes the review and syncs a
+    /// sandbox tenant out of the box.
+    New(cli::new::NewArgs),
     /// The automated quality review: static checks, self-service
     /// activation, filter options, a live transfer example, behaviour under
     /// limits and the version upgrade, each pass / warn / fail.
@@ -100,6 +103,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plugin(PluginCommand::Inspect(args)) => cli::inspect::run(&args),
         Command::Plugin(PluginCommand::Run(args)) => cli::run::run(args).await,
         Command::Plugin(PluginCommand::Vet(args)) => cli::vet::run(args).await,
+        Command::Plugin(PluginCommand::New(args)) => cli::new::run(&args),
         Command::Sandbox(SandboxCommand::Seed(args)) => cli::sandbox::seed(args).await,
         Command::Demo(args) => cli::demo::run(args).await,
         Command::Serve(args) => cli::serve::run(args).await,
