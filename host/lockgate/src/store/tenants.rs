@@ -10,16 +10,11 @@ use crate::hr::{NewEmployee, Visibility};
 
 /// What the host fills in when a connector creates an employee without
 /// it, and how the login is formed (`{first_initial}{last_name}` when unset).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TenantSettings {
-    #[serde(default)]
     pub default_legal_entity: Option<String>,
-    #[serde(default)]
     pub default_department: Option<String>,
-    #[serde(default)]
     pub default_position: Option<String>,
-    #[serde(default)]
     pub login_format: Option<String>,
 }
 
