@@ -6,7 +6,7 @@
 mod generated {
     wit_bindgen::generate!({
         path: "../wit",
-        world: "lockgate:connector/connector",
+        world: "lockgate:connector/connector@0.1.0",
         generate_all,
         pub_export_macro: true,
         export_macro_name: "__lockgate_export_world",
@@ -17,3 +17,7 @@ mod generated {
 }
 
 pub use generated::*;
+
+/// The contract's interfaces, whatever version the generated module names
+/// carry.
+pub use generated::lockgate::connector0_1_0 as contract;

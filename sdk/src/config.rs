@@ -2,7 +2,7 @@
 //! host injects them into requests to the partner.
 
 use crate::Error;
-use crate::bindings::lockgate::connector::config as raw;
+use crate::bindings::contract::config as raw;
 
 /// The value of a non-secret field (or its default).
 pub fn get(key: &str) -> Option<String> {

@@ -1,7 +1,7 @@
 //! The error a connector returns from its entry points.
 
 use crate::bindings::ConnectorError;
-use crate::bindings::lockgate::connector::types::{HostError, PartnerError};
+use crate::bindings::contract::types::{HostError, PartnerError};
 use crate::http::HttpError;
 
 /// Why a connector call failed. Converts from the SDK's other errors with

@@ -53,7 +53,7 @@ pub mod state;
 #[doc(hidden)]
 pub use wit_bindgen as __wit_bindgen;
 
-pub use bindings::lockgate::connector::types::HostError;
+pub use bindings::contract::types::HostError;
 pub use bindings::{Event, FieldError, Trigger, WebhookRequest, WebhookResponse};
 pub use error::Error;
 

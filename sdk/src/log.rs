@@ -1,6 +1,6 @@
 //! The run log the tenant admin and the partner see.
 
-use crate::bindings::lockgate::connector::log::{Level, log};
+use crate::bindings::contract::log::{Level, log};
 
 pub fn debug(message: &str) {
     log(Level::Debug, message);

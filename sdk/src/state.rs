@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::bindings::lockgate::connector::state as raw;
+use crate::bindings::contract::state as raw;
 
 pub fn get() -> Option<String> {
     raw::get()

@@ -493,6 +493,7 @@ async fn created_employees_get_the_tenants_defaults_and_one_per_idempotency_key(
         today: lockgate::time::today(),
         scopes: vec![],
         absence_window: None,
+        attendance_window: None,
     };
     let other = lockgate::Store::open(&app.db_url).await.unwrap();
     let new = lockgate::hr::NewEmployee {

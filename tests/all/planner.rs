@@ -385,6 +385,7 @@ fn validate_setup(
             today: lockgate::time::today(),
             scopes: plugin.manifest.scopes.clone(),
             absence_window: plugin.manifest.absence_window,
+            attendance_window: None,
         },
         grant: std::sync::Arc::new(
             lockgate::policy::Grant::resolve(

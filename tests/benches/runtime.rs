@@ -60,6 +60,7 @@ fn visibility(
         today: lockgate::time::today(),
         scopes,
         absence_window: window,
+        attendance_window: None,
     }
 }
 

@@ -6,7 +6,7 @@
 mod generated {
     wasmtime::component::bindgen!({
         path: "../../wit",
-        world: "lockgate:connector/connector",
+        world: "lockgate:connector/connector@0.1.0",
         imports: { default: async | trappable },
         exports: { default: async },
         require_store_data_send: true,
@@ -21,6 +21,6 @@ mod generated {
     });
 }
 
-pub use generated::lockgate::connector::{config, hr, log, outcomes, state, types};
+pub use generated::lockgate::connector0_1_0::{config, hr, log, outcomes, state, types};
 pub use generated::{Connector, ConnectorPre, Event, Trigger, WebhookRequest, WebhookResponse};
 pub use types::{ConnectorError, FieldError, HostError, PartnerError};

@@ -27,18 +27,21 @@ pub struct HrEvent {
 }
 
 impl HrEvent {
-    /// The contract's form of the event.
-    pub fn to_wit(&self) -> crate::bindings::Event {
+    /// The contract's form of the event, when the contract has one.
+    pub fn to_wit(&self) -> Option<crate::bindings::Event> {
         use crate::bindings::Event;
         let id = self.id.clone();
-        match self.kind {
+        Some(match self.kind {
             EventKind::EmployeeCreated => Event::EmployeeCreated(id),
             EventKind::EmployeeUpdated => Event::EmployeeUpdated(id),
             EventKind::EmployeeTerminated => Event::EmployeeTerminated(id),
             EventKind::AbsenceCreated => Event::AbsenceCreated(id),
             EventKind::AbsenceUpdated => Event::AbsenceUpdated(id),
             EventKind::AbsenceCancelled => Event::AbsenceCancelled(id),
-        }
+            EventKind::AttendanceCreated
+            | EventKind::AttendanceUpdated
+            | EventKind::AttendanceDeleted => return None,
+        })
     }
 
     pub fn name(&self) -> &'static str {
@@ -101,6 +104,7 @@ fn visibility(install: &InstallRecord, manifest: &lockgate_manifest::Manifest) -
         today: crate::time::today(),
         scopes: manifest.scopes.clone(),
         absence_window: manifest.absence_window,
+        attendance_window: manifest.attendance_window,
     }
 }
 

@@ -80,6 +80,7 @@ pub struct Visibility {
     pub today: Date,
     pub scopes: Vec<Scope>,
     pub absence_window: Option<AbsenceWindow>,
+    pub attendance_window: Option<AbsenceWindow>,
 }
 
 impl Visibility {
@@ -98,7 +99,19 @@ impl Visibility {
         if !self.granted(Scope::AbsencesRead) {
             return None;
         }
-        let window = self.absence_window?;
+        self.window_range(self.absence_window?)
+    }
+
+    /// The attendance window as dates, or `None` when the install may
+    /// neither read nor write attendances.
+    pub fn attendance_range(&self) -> Option<(String, String)> {
+        if !self.granted(Scope::AttendancesRead) && !self.granted(Scope::AttendancesWrite) {
+            return None;
+        }
+        self.window_range(self.attendance_window?)
+    }
+
+    fn window_range(&self, window: AbsenceWindow) -> Option<(String, String)> {
         Some((
             crate::time::date_text(crate::time::add_days(
                 self.today,

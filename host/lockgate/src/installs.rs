@@ -28,6 +28,9 @@ pub struct Permissions {
     pub hosts: Vec<String>,
     /// Days of absences before and after today the connector may read.
     pub absence_window: Option<lockgate_manifest::AbsenceWindow>,
+    /// Days of working times before and after today the connector may read
+    /// or write.
+    pub attendance_window: Option<lockgate_manifest::AbsenceWindow>,
     /// How Lockgate signs in to the partner for the connector, if it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<String>,
@@ -158,6 +161,7 @@ pub fn permissions(
             .collect(),
         hosts: grant.hosts.iter().map(ToString::to_string).collect(),
         absence_window: grant.absence_window,
+        attendance_window: grant.attendance_window,
         sign_in: grant.oauth.as_ref().map(|o| {
             format!(
                 "Lockgate signs in at {} with your client ID and secret and sends the access token only to {}; the connector never sees either",

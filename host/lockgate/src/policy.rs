@@ -180,6 +180,7 @@ pub struct Grant {
     pub operator: OperatorPolicy,
     pub scopes: Vec<Scope>,
     pub absence_window: Option<AbsenceWindow>,
+    pub attendance_window: Option<AbsenceWindow>,
     pub secrets: Vec<SecretHeader>,
     pub oauth: Option<Arc<OAuthClient>>,
 }
@@ -306,6 +307,7 @@ impl Grant {
             operator,
             scopes: manifest.scopes.clone(),
             absence_window: manifest.absence_window,
+            attendance_window: manifest.attendance_window,
             secrets,
             oauth,
         })

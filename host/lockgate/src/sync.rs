@@ -158,6 +158,7 @@ pub async fn invocation_setup(
         today: crate::time::today(),
         scopes: grant.scopes.clone(),
         absence_window: grant.absence_window,
+        attendance_window: grant.attendance_window,
     };
     Ok(Ok(InvocationSetup {
         store: store.clone(),

@@ -292,16 +292,23 @@ pub fn event_name(kind: EventKind) -> &'static str {
         EventKind::AbsenceCreated => "absence-created",
         EventKind::AbsenceUpdated => "absence-updated",
         EventKind::AbsenceCancelled => "absence-cancelled",
+        EventKind::AttendanceCreated => "attendance-created",
+        EventKind::AttendanceUpdated => "attendance-updated",
+        EventKind::AttendanceDeleted => "attendance-deleted",
     }
 }
 
-const EVENT_KINDS: [EventKind; 6] = [
+/// Every event kind, in the manifest's order.
+pub const EVENT_KINDS: [EventKind; 9] = [
     EventKind::EmployeeCreated,
     EventKind::EmployeeUpdated,
     EventKind::EmployeeTerminated,
     EventKind::AbsenceCreated,
     EventKind::AbsenceUpdated,
     EventKind::AbsenceCancelled,
+    EventKind::AttendanceCreated,
+    EventKind::AttendanceUpdated,
+    EventKind::AttendanceDeleted,
 ];
 
 impl FromStr for RunTrigger {

@@ -489,10 +489,16 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
                     "the connector may no longer see this record".into(),
                 ));
             }
+            let Some(wit_event) = event.to_wit() else {
+                return Ok(Outcome::NotRun(format!(
+                    "the connector's contract has no {} event",
+                    event.name()
+                )));
+            };
             crate::sync::run_call(
                 &state.runtime,
                 request,
-                crate::runtime::Call::OnEvent(event.to_wit()),
+                crate::runtime::Call::OnEvent(wit_event),
                 JobKind::Event,
                 RunTrigger::Event(event.kind),
                 Some(job_run),

@@ -16,6 +16,9 @@ pub struct Inspection {
     pub manifest: Option<Manifest>,
     pub imports: Vec<String>,
     pub exports: Vec<String>,
+    /// The contract version the component was built against, read from
+    /// its imports (`0.1.0`, `0.2.0`); `None` when it imports none.
+    pub contract: Option<String>,
     /// Every reason the component is unacceptable; empty when it is fine.
     pub problems: Vec<Problem>,
 }
@@ -38,6 +41,9 @@ pub enum Problem {
     MissingManifest,
     /// The manifest section exists but cannot be used; one entry per reason.
     InvalidManifest(String),
+    /// The component's contract imports and its manifest disagree, or it
+    /// imports more than one contract version.
+    Contract(String),
 }
 
 impl std::fmt::Display for Problem {
@@ -56,6 +62,7 @@ impl std::fmt::Display for Problem {
                 "has no manifest (custom section {MANIFEST_SECTION}); build it with lockgate-sdk"
             ),
             Problem::InvalidManifest(why) => write!(f, "manifest: {why}"),
+            Problem::Contract(why) => write!(f, "contract: {why}"),
         }
     }
 }
@@ -88,7 +95,35 @@ const ALLOWED_WASI: &[&str] = &[
     "wasi:http/outgoing-handler",
 ];
 
-const CONTRACT_INTERFACES: &[&str] = &["types", "hr", "outcomes", "config", "state", "log"];
+/// Every released contract version and the interfaces it has, oldest
+/// first. A version only ever adds interfaces.
+pub const CONTRACT_VERSIONS: &[(&str, &[&str])] = &[
+    (
+        "0.1.0",
+        &["types", "hr", "outcomes", "config", "state", "log"],
+    ),
+    (
+        "0.2.0",
+        &[
+            "types",
+            "hr",
+            "attendances",
+            "recruiting",
+            "outcomes",
+            "config",
+            "state",
+            "log",
+        ],
+    ),
+];
+
+/// The contract version an import names, if it is a contract import.
+pub fn contract_version(import: &str) -> Option<&str> {
+    import
+        .strip_prefix("lockgate:connector/")
+        .and_then(|rest| rest.split_once('@'))
+        .map(|(_, version)| version)
+}
 
 /// Functions the host calls on every connector.
 pub const REQUIRED_EXPORTS: &[&str] = &[
@@ -101,10 +136,13 @@ pub const REQUIRED_EXPORTS: &[&str] = &[
 
 /// Whether the host links the import `name`.
 pub fn import_allowed(name: &str) -> bool {
-    if let Some(iface) = name.strip_prefix("lockgate:connector/") {
-        return iface
-            .strip_suffix("@0.1.0")
-            .is_some_and(|i| CONTRACT_INTERFACES.contains(&i));
+    if let Some(rest) = name.strip_prefix("lockgate:connector/") {
+        let Some((iface, version)) = rest.split_once('@') else {
+            return false;
+        };
+        return CONTRACT_VERSIONS
+            .iter()
+            .any(|(v, interfaces)| *v == version && interfaces.contains(&iface));
     }
     let Some((iface, version)) = name.split_once('@') else {
         return false;
@@ -120,6 +158,39 @@ fn wasi_version_supported(version: &str) -> bool {
         return false;
     };
     patch.parse::<u32>().is_ok_and(|p| p <= 12)
+}
+
+/// What a manifest asks for that contract 0.1.0 cannot deliver.
+fn needs_newer_contract(manifest: &Manifest) -> Vec<String> {
+    use crate::manifest::{EventKind, Scope};
+    let mut out = Vec::new();
+    for scope in &manifest.scopes {
+        if matches!(
+            scope,
+            Scope::AttendancesRead | Scope::AttendancesWrite | Scope::RecruitingWrite
+        ) {
+            out.push(format!(
+                "the scope {} needs contract 0.2.0; the component is built against 0.1.0",
+                scope.as_str()
+            ));
+        }
+    }
+    for event in &manifest.triggers.events {
+        if matches!(
+            event,
+            EventKind::AttendanceCreated
+                | EventKind::AttendanceUpdated
+                | EventKind::AttendanceDeleted
+        ) {
+            out.push(format!(
+                "the event {} needs contract 0.2.0; the component is built against 0.1.0",
+                serde_json::to_string(event)
+                    .unwrap_or_default()
+                    .trim_matches('"')
+            ));
+        }
+    }
+    out
 }
 
 /// A parser's message as one line of at most 200 characters: some carry
@@ -141,6 +212,7 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
         manifest: None,
         imports: Vec::new(),
         exports: Vec::new(),
+        contract: None,
         problems: Vec::new(),
     };
 
@@ -205,6 +277,20 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
             out.problems.push(Problem::ForbiddenImport(import.clone()));
         }
     }
+    let versions: std::collections::BTreeSet<&str> = out
+        .imports
+        .iter()
+        .filter_map(|i| contract_version(i))
+        .filter(|v| CONTRACT_VERSIONS.iter().any(|(known, _)| known == v))
+        .collect();
+    match versions.len() {
+        0 => {}
+        1 => out.contract = versions.first().map(|v| v.to_string()),
+        _ => out.problems.push(Problem::Contract(format!(
+            "imports lockgate:connector versions {}; a connector is built against exactly one",
+            versions.into_iter().collect::<Vec<_>>().join(" and ")
+        ))),
+    }
     for export in REQUIRED_EXPORTS {
         if !out.exports.iter().any(|e| e == export) {
             out.problems
@@ -218,6 +304,11 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
             Ok(manifest) => {
                 for problem in manifest.problems() {
                     out.problems.push(Problem::InvalidManifest(problem));
+                }
+                if out.contract.as_deref() == Some("0.1.0") {
+                    for problem in needs_newer_contract(&manifest) {
+                        out.problems.push(Problem::Contract(problem));
+                    }
                 }
                 out.manifest = Some(manifest);
             }
@@ -242,7 +333,10 @@ mod tests {
         assert!(import_allowed("lockgate:connector/hr@0.1.0"));
         assert!(!import_allowed("wasi:sockets/tcp@0.2.12"));
         assert!(!import_allowed("wasi:http/outgoing-handler@0.3.0"));
-        assert!(!import_allowed("lockgate:connector/hr@0.2.0"));
+        assert!(import_allowed("lockgate:connector/hr@0.2.0"));
+        assert!(import_allowed("lockgate:connector/attendances@0.2.0"));
+        assert!(!import_allowed("lockgate:connector/attendances@0.1.0"));
+        assert!(!import_allowed("lockgate:connector/hr@0.3.0"));
         assert!(!import_allowed("evil:backdoor/shell"));
     }
 

@@ -24,4 +24,4 @@ pub use schedule::Schedule;
 pub const MANIFEST_SECTION: &str = "lockgate-manifest";
 
 /// The contract package a connector is built against.
-pub const CONTRACT_PACKAGE: &str = "lockgate:connector@0.1.0";
+pub const CONTRACT_PACKAGE: &str = "lockgate:connector@0.2.0";

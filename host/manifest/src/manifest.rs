@@ -45,6 +45,10 @@ pub struct Manifest {
     /// `absences.read`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub absence_window: Option<AbsenceWindow>,
+    /// How far around today attendance periods are visible and writable;
+    /// required with `attendances.read` or `attendances.write`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendance_window: Option<AbsenceWindow>,
     /// Outbound host patterns, `scheme://host[:port]`, with `{config-key}`
     /// placeholders filled from the install's configuration.
     #[serde(default)]
@@ -168,6 +172,27 @@ pub enum EventKind {
     AbsenceCreated,
     AbsenceUpdated,
     AbsenceCancelled,
+    /// Contract 0.2.0 and later.
+    AttendanceCreated,
+    AttendanceUpdated,
+    AttendanceDeleted,
+}
+
+impl EventKind {
+    /// The scope a connector needs to receive the event.
+    pub fn needs(self) -> Scope {
+        match self {
+            EventKind::EmployeeCreated
+            | EventKind::EmployeeUpdated
+            | EventKind::EmployeeTerminated => Scope::EmployeesBasic,
+            EventKind::AbsenceCreated | EventKind::AbsenceUpdated | EventKind::AbsenceCancelled => {
+                Scope::AbsencesRead
+            }
+            EventKind::AttendanceCreated
+            | EventKind::AttendanceUpdated
+            | EventKind::AttendanceDeleted => Scope::AttendancesRead,
+        }
+    }
 }
 
 /// A data permission. Employee attribute groups are granted one by one.
@@ -185,16 +210,25 @@ pub enum Scope {
     EmployeesCreate,
     #[serde(rename = "absences.read")]
     AbsencesRead,
+    #[serde(rename = "attendances.read")]
+    AttendancesRead,
+    #[serde(rename = "attendances.write")]
+    AttendancesWrite,
+    #[serde(rename = "recruiting.write")]
+    RecruitingWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 9] = [
         Scope::EmployeesBasic,
         Scope::EmployeesContact,
         Scope::EmployeesEmployment,
         Scope::EmployeesCompensation,
         Scope::EmployeesCreate,
         Scope::AbsencesRead,
+        Scope::AttendancesRead,
+        Scope::AttendancesWrite,
+        Scope::RecruitingWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -205,6 +239,9 @@ impl Scope {
             Scope::EmployeesCompensation => "employees.compensation",
             Scope::EmployeesCreate => "employees.create",
             Scope::AbsencesRead => "absences.read",
+            Scope::AttendancesRead => "attendances.read",
+            Scope::AttendancesWrite => "attendances.write",
+            Scope::RecruitingWrite => "recruiting.write",
         }
     }
 
@@ -225,6 +262,11 @@ impl Scope {
             Scope::EmployeesCompensation => "read fixed salary and hourly wage",
             Scope::EmployeesCreate => "create new employees",
             Scope::AbsencesRead => "read absences inside the granted window",
+            Scope::AttendancesRead => "read working times inside the granted window",
+            Scope::AttendancesWrite => {
+                "record, change and remove working times inside the granted window"
+            }
+            Scope::RecruitingWrite => "create job applications for the tenant's positions",
         }
     }
 }

@@ -163,6 +163,7 @@ pub struct PermissionsDoc {
     pub scopes: Vec<ScopeViewDoc>,
     pub hosts: Vec<String>,
     pub absence_window: Option<AbsenceWindowDoc>,
+    pub attendance_window: Option<AbsenceWindowDoc>,
     /// How Lockgate signs in to the partner for the connector, if it does.
     pub sign_in: Option<String>,
 }
@@ -267,7 +268,6 @@ pub struct WebhookSecret {
 impl utoipa::PartialSchema for crate::vocabulary::RunTrigger {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use crate::vocabulary::{RunTrigger, event_name};
-        use lockgate_manifest::manifest::EventKind;
         let mut words = vec![
             RunTrigger::Scheduled.as_str(),
             RunTrigger::Manual.as_str(),
@@ -275,17 +275,7 @@ impl utoipa::PartialSchema for crate::vocabulary::RunTrigger {
             RunTrigger::Webhook.as_str(),
             RunTrigger::WebhookReplay.as_str(),
         ];
-        words.extend(
-            [
-                EventKind::EmployeeCreated,
-                EventKind::EmployeeUpdated,
-                EventKind::EmployeeTerminated,
-                EventKind::AbsenceCreated,
-                EventKind::AbsenceUpdated,
-                EventKind::AbsenceCancelled,
-            ]
-            .map(event_name),
-        );
+        words.extend(crate::vocabulary::EVENT_KINDS.map(event_name));
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .description(Some("What started the run"))

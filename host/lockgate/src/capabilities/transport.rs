@@ -513,6 +513,7 @@ mod tests {
                 operator,
                 scopes: Vec::new(),
                 absence_window: None,
+                attendance_window: None,
                 secrets: Vec::new(),
                 oauth: None,
             }),

@@ -33,6 +33,10 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
         println!("file:    {}", file.display());
         println!("size:    {} bytes", report.size);
         println!("sha256:  {}", report.sha256);
+        match &report.contract {
+            Some(version) => println!("contract: lockgate:connector@{version}"),
+            None => println!("contract: none found (the component imports no contract interface)"),
+        }
         if let Some(m) = &report.manifest {
             println!("id:      {} {} by {}", m.id, m.version, m.publisher);
             for (lang, name) in &m.name {
@@ -47,11 +51,16 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
             for s in &m.scopes {
                 println!("  {:<24} {}", s.as_str(), s.describe());
             }
-            if let Some(w) = m.absence_window {
-                println!(
-                    "absence window: {} days back, {} days ahead",
-                    w.past_days, w.future_days
-                );
+            for (what, window) in [
+                ("absence", m.absence_window),
+                ("attendance", m.attendance_window),
+            ] {
+                if let Some(w) = window {
+                    println!(
+                        "{what} window: {} days back, {} days ahead",
+                        w.past_days, w.future_days
+                    );
+                }
             }
             println!("hosts:   {}", m.hosts.join(", "));
             println!("config:");

@@ -271,6 +271,7 @@ impl Sandbox {
                 today: crate::time::today(),
                 scopes: grant.scopes.clone(),
                 absence_window: grant.absence_window,
+                attendance_window: grant.attendance_window,
             },
             grant: Arc::new(grant),
             limits: self.limits.clone(),

@@ -69,6 +69,32 @@ impl Manifest {
         {
             out.push("absence-window: at most 3660 days each way".into());
         }
+        let attendances = [Scope::AttendancesRead, Scope::AttendancesWrite]
+            .iter()
+            .any(|s| self.scopes.contains(s));
+        if attendances && self.attendance_window.is_none() {
+            out.push(
+                "attendances.read and attendances.write need an attendance-window (past-days, future-days)"
+                    .into(),
+            );
+        }
+        if let Some(window) = self.attendance_window
+            && (window.past_days > 3660 || window.future_days > 3660)
+        {
+            out.push("attendance-window: at most 3660 days each way".into());
+        }
+        for event in &self.triggers.events {
+            let needs = event.needs();
+            if matches!(needs, Scope::AttendancesRead) && !self.scopes.contains(&needs) {
+                out.push(format!(
+                    "triggers.events: {} needs the scope {}",
+                    serde_json::to_string(event)
+                        .unwrap_or_default()
+                        .trim_matches('"'),
+                    needs.as_str()
+                ));
+            }
+        }
 
         let mut keys = BTreeSet::new();
         for field in &self.config {

@@ -92,6 +92,9 @@ pub struct ReviewItem {
     pub scopes: Vec<ScopeAsked>,
     #[schema(value_type = Option<AbsenceWindowDoc>)]
     pub absence_window: Option<lockgate_manifest::AbsenceWindow>,
+    /// Days of working times around today the connector may read or write.
+    #[schema(value_type = Option<AbsenceWindowDoc>)]
+    pub attendance_window: Option<lockgate_manifest::AbsenceWindow>,
     pub hosts: Vec<String>,
     pub secrets_injected: Vec<InjectedSecret>,
     pub oauth2: Option<OAuth2View>,
@@ -119,6 +122,7 @@ pub fn review_view(v: &PluginVersion) -> ReviewItem {
             })
             .collect(),
         absence_window: m.absence_window,
+        attendance_window: m.attendance_window,
         hosts: m.hosts.clone(),
         secrets_injected: m
             .config
@@ -213,6 +217,9 @@ pub struct ListingDetail {
     pub permissions: Vec<&'static str>,
     #[schema(value_type = Option<AbsenceWindowDoc>)]
     pub absence_window: Option<lockgate_manifest::AbsenceWindow>,
+    /// Days of working times around today the connector may read or write.
+    #[schema(value_type = Option<AbsenceWindowDoc>)]
+    pub attendance_window: Option<lockgate_manifest::AbsenceWindow>,
     pub hosts: Vec<String>,
     pub price: Option<String>,
     pub support_url: Option<String>,
@@ -241,6 +248,7 @@ pub fn detail(v: &PluginVersion, lang: &str) -> ListingDetail {
             .collect(),
         permissions: m.scopes.iter().map(|s| s.describe()).collect(),
         absence_window: m.absence_window,
+        attendance_window: m.attendance_window,
         hosts: m.hosts.clone(),
         price: m.price.as_ref().map(|p| localized(p, lang).to_string()),
         support_url: m.support_url.clone(),

@@ -67,7 +67,11 @@ pub(super) async fn scope_checks(
                     );
                 }
             }
-            Scope::EmployeesBasic | Scope::EmployeesCreate => {}
+            Scope::EmployeesBasic
+            | Scope::EmployeesCreate
+            | Scope::AttendancesRead
+            | Scope::AttendancesWrite
+            | Scope::RecruitingWrite => {}
         }
     }
     Ok(())
