@@ -6,7 +6,7 @@
 mod generated {
     wit_bindgen::generate!({
         path: "../wit",
-        world: "lockgate:connector/connector@0.1.0",
+        world: "lockgate:connector/connector@0.2.0",
         generate_all,
         pub_export_macro: true,
         export_macro_name: "__lockgate_export_world",
@@ -20,4 +20,4 @@ pub use generated::*;
 
 /// The contract's interfaces, whatever version the generated module names
 /// carry.
-pub use generated::lockgate::connector0_1_0 as contract;
+pub use generated::lockgate::connector0_2_0 as contract;

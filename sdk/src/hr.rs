@@ -6,8 +6,8 @@
 use crate::bindings::contract::hr as raw;
 pub use crate::bindings::contract::hr::{
     Absence, AbsenceQuery, AbsenceStatus, AttributeGroup, BasicAttributes, CompensationAttributes,
-    ContactAttributes, Employee, EmployeeQuery, EmploymentAttributes, EmploymentStatus, Money,
-    NewEmployee,
+    ContactAttributes, Departure, DepartureQuery, DepartureReason, Employee, EmployeeQuery,
+    EmploymentAttributes, EmploymentStatus, Money, NewEmployee,
 };
 use crate::bindings::contract::types::HostError;
 
@@ -56,6 +56,20 @@ pub fn absences(query: AbsenceQuery) -> Pages<Absence, AbsenceQuery> {
     })
 }
 
+/// Employees who stopped being visible at or after `since` (terminated,
+/// excluded by the tenant, removed), oldest first: whom to remove at the
+/// partner, without remembering every id sent.
+pub fn departures(since: &str) -> Pages<Departure, DepartureQuery> {
+    let query = DepartureQuery {
+        since: since.to_string(),
+        cursor: None,
+        limit: PAGE,
+    };
+    Pages::new(query, |q| {
+        raw::fetch_departures(q).map(|page| (page.items, page.next_cursor))
+    })
+}
+
 /// One visible absence by id, whatever its status.
 pub fn absence(id: &str) -> Result<Absence, HostError> {
     raw::get_absence(id)
@@ -74,21 +88,30 @@ pub fn create_employee(new: &NewEmployee, idempotency_key: &str) -> Result<Strin
 /// Queries that carry a paging cursor.
 pub trait Paged {
     fn set_cursor(&mut self, cursor: Option<String>);
+    fn cursor(&self) -> Option<&str>;
 }
 
-impl Paged for EmployeeQuery {
-    fn set_cursor(&mut self, cursor: Option<String>) {
-        self.cursor = cursor;
-    }
-}
+macro_rules! paged {
+    ($($query:ty),*) => {$(
+        impl Paged for $query {
+            fn set_cursor(&mut self, cursor: Option<String>) {
+                self.cursor = cursor;
+            }
 
-impl Paged for AbsenceQuery {
-    fn set_cursor(&mut self, cursor: Option<String>) {
-        self.cursor = cursor;
-    }
+            fn cursor(&self) -> Option<&str> {
+                self.cursor.as_deref()
+            }
+        }
+    )*};
 }
+paged!(
+    EmployeeQuery,
+    AbsenceQuery,
+    DepartureQuery,
+    crate::attendances::AttendanceQuery
+);
 
-type Fetch<T, Q> = fn(&Q) -> Result<(Vec<T>, Option<String>), HostError>;
+pub(crate) type Fetch<T, Q> = fn(&Q) -> Result<(Vec<T>, Option<String>), HostError>;
 
 /// An iterator over paged results. Yields an error once and stops if a page
 /// cannot be fetched.
@@ -100,13 +123,21 @@ pub struct Pages<T, Q> {
 }
 
 impl<T, Q: Paged> Pages<T, Q> {
-    fn new(query: Q, fetch: Fetch<T, Q>) -> Self {
+    pub(crate) fn new(query: Q, fetch: Fetch<T, Q>) -> Self {
         Pages {
             query,
             fetch,
             buffer: Vec::new().into_iter(),
             done: false,
         }
+    }
+
+    /// The cursor of the page after the ones returned so far by
+    /// [`Pages::next_page`]: what to checkpoint, and to start from again
+    /// (set it as the query's cursor) when a run continues. `None` before
+    /// the first page and after the last.
+    pub fn cursor(&self) -> Option<&str> {
+        if self.done { None } else { self.query.cursor() }
     }
 
     /// The next whole page, for connectors that send pages to the partner.

@@ -33,12 +33,17 @@
 //! lockgate_sdk::export_connector!(Hello);
 //! ```
 //!
-//! Modules: [`hr`] (paged employee and absence reads, creating employees),
-//! [`http`] (outbound requests through the host's filter), [`outcomes`]
-//! (monitoring rows, batched), [`config`], [`state`] and [`log`].
+//! Modules: [`hr`] (paged employee and absence reads, departures,
+//! creating employees), [`attendances`] (working time, read and written
+//! idempotently), [`recruiting`] (job applications), [`http`] (outbound
+//! requests through the host's filter), [`outcomes`] (monitoring rows,
+//! batched), [`config`], [`state`] (kept between runs, and checkpoints
+//! within one) and [`log`]. The SDK targets contract
+//! `lockgate:connector@0.2.0`.
 
 extern crate self as lockgate_sdk;
 
+pub mod attendances;
 #[doc(hidden)]
 pub mod bindings;
 pub mod config;
@@ -48,6 +53,7 @@ pub mod hr;
 pub mod http;
 pub mod log;
 pub mod outcomes;
+pub mod recruiting;
 pub mod state;
 
 #[doc(hidden)]

@@ -119,6 +119,15 @@ impl Outcomes {
         &self.failed
     }
 
+    /// Sends the rows queued so far and commits `state` with them: a run
+    /// cut short after this (the host stopped, a later failure) leaves the
+    /// next run this state and these rows, so it continues rather than
+    /// starting over. See [`crate::state::checkpoint`].
+    pub fn checkpoint(&mut self, state: &str) -> Result<(), Error> {
+        self.flush()?;
+        crate::state::checkpoint(state)
+    }
+
     /// Sends what is left.
     pub fn finish(mut self) -> Result<(), Error> {
         self.flush()

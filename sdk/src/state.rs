@@ -3,6 +3,12 @@
 //! even if the partner rejected some or all of its records: the connector
 //! decides what to keep. A run that returns an error, traps or hits a
 //! limit commits nothing. [`Cursor`] is the usual choice.
+//!
+//! A long run can also [`checkpoint`]: the value is committed at once,
+//! with the rows reported before it, and a run cut short later (the host
+//! stopped, a crash, a later failure) leaves the next run that value to
+//! continue from. With buffered rows, use
+//! [`crate::outcomes::Outcomes::checkpoint`] so they are sent first.
 
 use std::collections::BTreeSet;
 
@@ -18,6 +24,12 @@ pub fn get() -> Option<String> {
 
 pub fn set(value: &str) -> Result<(), Error> {
     raw::set(value).map_err(Error::Host)
+}
+
+/// Commits `value` now, together with every row already reported. At most
+/// 64 KiB.
+pub fn checkpoint(value: &str) -> Result<(), Error> {
+    raw::checkpoint(value).map_err(Error::Host)
 }
 
 /// The saved value as JSON; `None` on the first run. A value that no longer

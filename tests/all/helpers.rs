@@ -175,6 +175,8 @@ pub struct PlannerState {
     pub revoked: bool,
     /// The planner accepts batches but never answers.
     pub stall: bool,
+    /// After this many answered batches, batch calls are never answered.
+    pub stall_after: Option<usize>,
     /// The next this many batch calls get 429 with `Retry-After: 0`.
     pub throttle_next: u32,
     /// After this many answered batches, every batch call gets 429.
@@ -268,7 +270,13 @@ async fn batch(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let stall = state.lock().unwrap().stall;
+    let stall = {
+        let state = state.lock().unwrap();
+        state.stall
+            || state
+                .stall_after
+                .is_some_and(|n| state.batches_answered >= n)
+    };
     if stall {
         tokio::time::sleep(Duration::from_secs(60)).await;
     }

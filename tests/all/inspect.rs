@@ -20,8 +20,9 @@ fn the_planner_export_is_acceptable_and_fully_described() {
     assert!(
         report
             .imports
-            .contains(&"lockgate:connector/hr@0.1.0".to_string())
+            .contains(&"lockgate:connector/hr@0.2.0".to_string())
     );
+    assert_eq!(report.contract.as_deref(), Some("0.2.0"));
     for export in [
         "validate-config",
         "check-connection",
@@ -32,6 +33,22 @@ fn the_planner_export_is_acceptable_and_fully_described() {
         assert!(report.exports.iter().any(|e| e == export), "{export}");
     }
     assert_eq!(report.sha256.len(), 64);
+}
+
+/// A released contract version is frozen: connectors built against it
+/// keep linking only while its text stays exactly as released.
+#[test]
+fn the_released_contract_0_1_0_is_kept_byte_for_byte() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit/deps/connector-0.1.0.wit");
+    let text = std::fs::read(&path).unwrap();
+    assert_eq!(
+        // The inspection's digest is the file's SHA-256, whatever it holds.
+        inspect(&text).sha256,
+        // The digest of wit/connector.wit as 0.1.0 was released.
+        "3b1988c0bb70ec96946b3ec90f8faeb4ccf995dcd3df227abdb9e4e4a4591294",
+        "wit/deps/connector-0.1.0.wit changed; a released contract is never edited, add a new version instead"
+    );
 }
 
 #[test]

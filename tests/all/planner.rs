@@ -402,6 +402,7 @@ fn validate_setup(
         config: Default::default(),
         state: None,
         run_id: None,
+        install: None,
     }
 }
 

@@ -96,7 +96,7 @@ async fn a_clean_stop_hands_a_run_in_flight_to_another_host_at_once() {
         .put(lockgate::demo::PLANNER_EXPORT)
         .await
         .unwrap();
-    let install = planner_install(&first, &planner, "inst-stop").await;
+    let install = planner_install(&first, &planner, "inst-stop", 20).await;
     // A long lease: only a hand-back lets another host take the job soon.
     let workers = |lease| lockgate::worker::WorkerConfig {
         workers: 1,
@@ -157,15 +157,90 @@ async fn a_clean_stop_hands_a_run_in_flight_to_another_host_at_once() {
     assert_ne!(host_a, host_b);
 }
 
+#[tokio::test]
+async fn a_run_taken_over_continues_from_its_last_checkpoint() {
+    // 900 employees go in batches of 200; the planner answers two batches
+    // and then stalls, so the first host is stopped in the middle.
+    let planner = FakePlanner::start().await;
+    planner.state.lock().unwrap().stall_after = Some(2);
+    let dir = lockgate_tests::TempDir::new();
+    let mut config = lockgate_tests::app::test_config(
+        &lockgate_tests::test_database_url(&dir).await,
+        &dir,
+        lockgate::policy::OperatorPolicy::default(),
+    );
+    config.operator.allow(&planner.addr.to_string()).unwrap();
+    let first = lockgate::app::App::build(config.clone()).await.unwrap();
+    first
+        .artifacts
+        .put(lockgate::demo::PLANNER_EXPORT)
+        .await
+        .unwrap();
+    let install = planner_install(&first, &planner, "inst-resume", 900).await;
+    let workers = lockgate::worker::WorkerConfig {
+        workers: 1,
+        lease: std::time::Duration::from_secs(120),
+        poll: std::time::Duration::from_millis(50),
+        ..Default::default()
+    };
+    let job_id = sync_now(&first, &install).await;
+    let running = lockgate::worker::start(first.clone(), workers.clone());
+    eventually("two batches answered and checkpointed", || async {
+        let answered = planner.state.lock().unwrap().batches_answered;
+        let state = first.store.state(&install.id).await.unwrap()?;
+        (answered == 2 && state.contains("sent_through")).then_some(())
+    })
+    .await;
+    let stopped = running.stop(std::time::Duration::from_millis(200)).await;
+    assert_eq!(stopped.handed_back, 1, "{stopped:?}");
+    let sent_before = planner.state.lock().unwrap().attempted.clone();
+    assert_eq!(sent_before.len(), 400);
+
+    planner.state.lock().unwrap().stall_after = None;
+    let second = lockgate::app::App::build(config).await.unwrap();
+    let other = lockgate::worker::start(second.clone(), workers);
+    let (_, run) = finished_job(&second, &job_id).await;
+    other.stop(std::time::Duration::from_secs(5)).await;
+    assert_eq!(run.status, "successful", "{run:?}");
+
+    // Nobody the planner already answered was sent again, and nobody was
+    // left out: the two runs together sent each employee once.
+    let attempted = planner.state.lock().unwrap().attempted.clone();
+    let unique: std::collections::BTreeSet<_> = attempted.iter().collect();
+    assert_eq!(unique.len(), attempted.len(), "sent twice: {attempted:?}");
+    assert!(attempted.len() > 400, "{}", attempted.len());
+    let rows = second
+        .store
+        .run_rows(&run.id, None, None, None, 1000)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), attempted.len() - 400, "the second run's rows");
+    assert!(
+        rows.iter()
+            .all(|r| !sent_before.contains(r.employee_id.as_ref().unwrap()))
+    );
+    let log = second.store.run_logs(&run.id).await.unwrap();
+    assert!(
+        log.iter().any(
+            |l| l.message.contains("400 employee(s)") && l.message.contains("already answered")
+        ),
+        "{log:?}"
+    );
+    // The finished run leaves a plain cursor: the next run is incremental.
+    let state = second.store.state(&install.id).await.unwrap().unwrap();
+    assert!(!state.contains("sent_through"), "{state}");
+}
+
 /// The planner export installed and connected as `id` for a seeded tenant
 /// of its own, sending to `planner`; its file is not stored here.
 async fn planner_install(
     app: &lockgate::app::App,
     planner: &FakePlanner,
     id: &str,
+    employees: u32,
 ) -> lockgate::store::InstallRecord {
     let tenant = format!("t-{id}");
-    lockgate::sandbox::ensure_tenant(&app.store, &tenant, 20, 4)
+    lockgate::sandbox::ensure_tenant(&app.store, &tenant, employees, 4)
         .await
         .unwrap();
     let install = lockgate::store::InstallRecord {

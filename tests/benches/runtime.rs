@@ -86,6 +86,7 @@ fn idle_setup(store: &Store, plugin: &lockgate::runtime::Plugin) -> InvocationSe
         config: BTreeMap::new(),
         state: None,
         run_id: None,
+        install: None,
     }
 }
 

@@ -5,7 +5,9 @@
 //! partner in [`transport`], in that order of use.
 
 pub mod addresses;
+pub mod attendances;
 pub mod config;
+pub mod contract_0_1;
 pub mod host_objects;
 pub mod hr;
 pub mod http;
@@ -14,6 +16,7 @@ pub mod log;
 pub mod oauth;
 pub mod outcomes;
 pub mod recorder;
+pub mod recruiting;
 pub mod state;
 pub mod transport;
 

@@ -27,21 +27,21 @@ pub struct HrEvent {
 }
 
 impl HrEvent {
-    /// The contract's form of the event, when the contract has one.
-    pub fn to_wit(&self) -> Option<crate::bindings::Event> {
+    /// The contract's form of the event.
+    pub fn to_wit(&self) -> crate::bindings::Event {
         use crate::bindings::Event;
         let id = self.id.clone();
-        Some(match self.kind {
+        match self.kind {
             EventKind::EmployeeCreated => Event::EmployeeCreated(id),
             EventKind::EmployeeUpdated => Event::EmployeeUpdated(id),
             EventKind::EmployeeTerminated => Event::EmployeeTerminated(id),
             EventKind::AbsenceCreated => Event::AbsenceCreated(id),
             EventKind::AbsenceUpdated => Event::AbsenceUpdated(id),
             EventKind::AbsenceCancelled => Event::AbsenceCancelled(id),
-            EventKind::AttendanceCreated
-            | EventKind::AttendanceUpdated
-            | EventKind::AttendanceDeleted => return None,
-        })
+            EventKind::AttendanceCreated => Event::AttendanceCreated(id),
+            EventKind::AttendanceUpdated => Event::AttendanceUpdated(id),
+            EventKind::AttendanceDeleted => Event::AttendanceDeleted(id),
+        }
     }
 
     pub fn name(&self) -> &'static str {

@@ -8,6 +8,7 @@
 //! [`InvocationSetup`] and reports what happened as an [`InvocationReport`].
 
 mod compiled;
+mod contract;
 mod invocation;
 
 use std::collections::HashMap;
@@ -16,13 +17,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lockgate_manifest::{Inspection, Manifest};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 pub use crate::capabilities::Invocation;
+pub use contract::CURRENT as CURRENT_CONTRACT;
 pub use invocation::{Call, CallResult, InvocationReport, InvocationSetup, LiveInstance};
 
-use crate::bindings::ConnectorPre;
+use contract::ContractPre;
 
 /// Runtime settings with documented defaults.
 #[derive(Debug, Clone)]
@@ -65,10 +67,17 @@ pub struct Plugin {
     pub sha256: String,
     pub manifest: Manifest,
     pub inspection: Inspection,
-    pub(crate) pre: ConnectorPre<Invocation>,
+    pub(crate) pre: ContractPre,
     /// How the compiled code was obtained: compiled now or read from cache.
     pub from_cache: bool,
     pub compile_time: Duration,
+}
+
+impl Plugin {
+    /// The contract version the build runs under (`0.1.0`, `0.2.0`).
+    pub fn contract(&self) -> &'static str {
+        self.pre.version()
+    }
 }
 
 pub struct Runtime {
@@ -125,14 +134,9 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         crate::capabilities::host_objects::bound_request_strings(&mut linker)?;
-        // The contract's own interfaces; the world's WASI imports are above.
-        use crate::bindings::{config, hr, log, outcomes, state, types};
-        types::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
-        hr::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
-        outcomes::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
-        config::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
-        state::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
-        log::add_to_linker::<_, HasSelf<Invocation>>(&mut linker, |s| s)?;
+        // The contract's own interfaces, every version; the world's WASI
+        // imports are above.
+        contract::link(&mut linker)?;
 
         let stop_ticker = Arc::new(std::sync::atomic::AtomicBool::new(false));
         {
@@ -205,7 +209,7 @@ impl Runtime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Refused(vec![format!("cannot be linked: {e}")]))?;
-        let pre = ConnectorPre::new(instance_pre).map_err(|e| {
+        let pre = ContractPre::new(instance_pre, inspection.contract.as_deref()).map_err(|e| {
             LoadError::Refused(vec![format!("does not match the connector world: {e}")])
         })?;
         let plugin = Arc::new(Plugin {

@@ -38,6 +38,9 @@ pub struct RunSummary {
     pub denials: Vec<String>,
     /// Refused requests past those, counted ("… and N more").
     pub denials_more: u64,
+    /// HR events the connector's writes caused; whoever ran it publishes
+    /// them.
+    pub events: Vec<crate::events::HrEvent>,
 }
 
 impl RunSummary {
@@ -168,6 +171,10 @@ pub async fn invocation_setup(
         config: visible_config(manifest, &install.config),
         state: store.state(&install.id).await?,
         run_id,
+        install: Some(crate::capabilities::invocation::InstallRef {
+            id: install.id.clone(),
+            connected_at: install.created_at.clone(),
+        }),
     }))
 }
 
@@ -342,13 +349,15 @@ pub async fn run_call(
     req.store.insert_logs(&run.id, &report.log).await?;
     req.store.insert_audit(&run, &report.audit.entries).await?;
     req.store.finish_run(&run).await?;
-    summarize(
+    let mut summary = summarize(
         req.store,
         run,
         report.log,
         (report.denials, report.denials_more),
     )
-    .await
+    .await?;
+    summary.events = report.events;
+    Ok(summary)
 }
 
 async fn summarize(
@@ -374,5 +383,6 @@ async fn summarize(
         log,
         denials,
         denials_more,
+        events: Vec::new(),
     })
 }

@@ -19,9 +19,9 @@
 //! `2026-03-28T23:59:59.000000Z`), however late a worker runs the job. A
 //! header of that name sent by the caller is dropped. This is how a
 //! connector dates what the delivery reports, such as a hire whose start
-//! date the tracker left open, without a change to the contract (the
-//! `webhook-request` record of `lockgate:connector@0.1.0` has no such
-//! field).
+//! date the tracker left open. Contract 0.2.0 also carries it as the
+//! request's `received-at`; the header stays for 0.1.0 connectors, whose
+//! `webhook-request` has no such field.
 
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
@@ -76,6 +76,12 @@ impl Delivery {
             path: self.path.clone(),
             headers,
             body: hex::decode(&self.body).unwrap_or_default(),
+            // A delivery queued before hosts recorded the receipt is dated
+            // by its run, as it always was.
+            received_at: self
+                .received_at
+                .clone()
+                .unwrap_or_else(crate::time::now_text),
         }
     }
 }

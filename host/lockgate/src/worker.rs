@@ -489,16 +489,10 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
                     "the connector may no longer see this record".into(),
                 ));
             }
-            let Some(wit_event) = event.to_wit() else {
-                return Ok(Outcome::NotRun(format!(
-                    "the connector's contract has no {} event",
-                    event.name()
-                )));
-            };
             crate::sync::run_call(
                 &state.runtime,
                 request,
-                crate::runtime::Call::OnEvent(wit_event),
+                crate::runtime::Call::OnEvent(event.to_wit()),
                 JobKind::Event,
                 RunTrigger::Event(event.kind),
                 Some(job_run),
@@ -508,6 +502,9 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
     };
     state.store.set_job_run(&job.id, &summary.run.id).await?;
     streak(state, &install.id, &summary.run).await?;
+    // What the connector wrote (attendances) reaches the tenant's other
+    // installs like any other change.
+    crate::events::publish(state, &install.tenant_id, &summary.events).await?;
     Ok(Outcome::Ran {
         failure: summary.run.failure(),
     })

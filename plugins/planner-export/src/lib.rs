@@ -4,7 +4,10 @@
 //! The first run sends everyone in scope; later runs send only employees whose
 //! record or absences changed since the previous run, whose absences entered
 //! the six-month window since then, or whom the planner rejected last time.
-//! The planner API is described in this crate's README.
+//! After each answered batch the run checkpoints, so a run cut short (the
+//! host stopped or crashed) is continued by the next one after the last
+//! answered batch instead of sending everyone again. The planner API is
+//! described in this crate's README.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,14 +25,30 @@ const BATCH: usize = 200;
 struct PlannerExport;
 
 /// What the connector remembers between runs.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Cursor {
     /// Start of the last successful run: changes from then on are sent next.
+    /// Empty before the first run finished.
     since: String,
     /// Last day of the window the last run covered.
     window_end: String,
     /// Employees the planner rejected; sent again next run.
     #[serde(default)]
+    retry: BTreeSet<String>,
+    /// A run that was cut short, as far as it got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    progress: Option<Progress>,
+}
+
+/// How far an unfinished run got: employees are sent in id order, so
+/// everyone up to `sent_through` was answered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Progress {
+    started: String,
+    window_start: String,
+    window_end: String,
+    sent_through: String,
+    /// Employees the planner rejected in the batches answered so far.
     retry: BTreeSet<String>,
 }
 
@@ -130,10 +149,23 @@ impl Connector for PlannerExport {
         let base = base_url()?;
         let department = config::get("base-department").filter(|d| !d.trim().is_empty());
         let include_pending = config::get("include-pending").as_deref() == Some("true");
-        let started = dates::now();
         let today = dates::today();
-        let window_end = dates::add_days(&today, WINDOW_DAYS).unwrap_or_else(|| today.clone());
-        let previous: Option<Cursor> = state::load();
+        // The last finished run's cursor, and how far a run cut short since
+        // then got: it is continued, not started over.
+        let (previous, resumed) = match state::load::<Cursor>() {
+            None => (None, None),
+            Some(mut cursor) => {
+                let progress = cursor.progress.take();
+                ((!cursor.since.is_empty()).then_some(cursor), progress)
+            }
+        };
+        let started = resumed
+            .as_ref()
+            .map_or_else(dates::now, |p| p.started.clone());
+        let window_end = match &resumed {
+            Some(p) => p.window_end.clone(),
+            None => dates::add_days(&today, WINDOW_DAYS).unwrap_or_else(|| today.clone()),
+        };
 
         let statuses = if include_pending {
             vec![AbsenceStatus::Approved, AbsenceStatus::Pending]
@@ -143,9 +175,10 @@ impl Connector for PlannerExport {
 
         // Who to send, with their department.
         let mut targets: BTreeMap<String, Option<String>> = BTreeMap::new();
-        let window_start = match &previous {
-            None => config::get("initial-sync-from").unwrap_or_else(|| today.clone()),
-            Some(_) => today.clone(),
+        let window_start = match (&resumed, &previous) {
+            (Some(p), _) => p.window_start.clone(),
+            (None, None) => config::get("initial-sync-from").unwrap_or_else(|| today.clone()),
+            (None, Some(_)) => today.clone(),
         };
         match &previous {
             None => {
@@ -234,13 +267,24 @@ impl Connector for PlannerExport {
             }
         }
 
+        let mut retry = BTreeSet::new();
+        if let Some(p) = &resumed {
+            let before = targets.len();
+            targets.retain(|id, _| id.as_str() > p.sent_through.as_str());
+            retry.extend(p.retry.iter().cloned());
+            log::info(&format!(
+                "continuing the run started at {}: {} employee(s) up to {} were already answered",
+                p.started,
+                before - targets.len(),
+                p.sent_through
+            ));
+        }
         log::info(&format!(
             "sending {} employee(s) with absences {window_start} to {window_end}",
             targets.len()
         ));
 
         let mut rows = Outcomes::new();
-        let mut retry = BTreeSet::new();
         let resources: Vec<Resource> = targets
             .into_iter()
             .map(|(id, department)| Resource {
@@ -271,8 +315,20 @@ impl Connector for PlannerExport {
                 ));
                 break;
             }
-            // Each answered batch is in monitoring before the next is sent.
-            rows.flush()?;
+            // Each answered batch is in monitoring, and the run can be
+            // continued after it, before the next is sent.
+            let mut checkpoint = previous.clone().unwrap_or_default();
+            checkpoint.progress = Some(Progress {
+                started: started.clone(),
+                window_start: window_start.clone(),
+                window_end: window_end.clone(),
+                sent_through: batch
+                    .last()
+                    .map(|r| r.external_id.clone())
+                    .unwrap_or_default(),
+                retry: retry.clone(),
+            });
+            rows.checkpoint(&serde_json::to_string(&checkpoint)?)?;
         }
         rows.finish()?;
 
@@ -280,6 +336,7 @@ impl Connector for PlannerExport {
             since: started,
             window_end,
             retry,
+            progress: None,
         })?;
         Ok(())
     }

@@ -7,8 +7,8 @@ use lockgate_manifest::Scope;
 
 use crate::bindings::hr::{
     self, AbsencePage, AbsenceQuery, AbsenceStatus, BasicAttributes, CompensationAttributes,
-    ContactAttributes, EmployeePage, EmployeeQuery, EmploymentAttributes, EmploymentStatus, Money,
-    NewEmployee,
+    ContactAttributes, Departure, DeparturePage, DepartureQuery, DepartureReason, EmployeePage,
+    EmployeeQuery, EmploymentAttributes, EmploymentStatus, Money, NewEmployee,
 };
 use crate::bindings::types::HostError;
 use crate::capabilities::Invocation;
@@ -24,7 +24,7 @@ const EMPLOYEE_SCOPES: [Scope; 4] = [
     Scope::EmployeesCompensation,
 ];
 
-fn unavailable(e: impl std::fmt::Display) -> HostError {
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> HostError {
     tracing::error!("HR store: {e}");
     HostError::Unavailable("the HR data store is unavailable; try again later".into())
 }
@@ -48,7 +48,7 @@ fn absence_status_text(s: AbsenceStatus) -> &'static str {
     }
 }
 
-fn check_date(what: &str, value: &str) -> Result<(), HostError> {
+pub(crate) fn check_date(what: &str, value: &str) -> Result<(), HostError> {
     if lockgate_manifest::manifest::is_date(value) {
         Ok(())
     } else {
@@ -58,7 +58,7 @@ fn check_date(what: &str, value: &str) -> Result<(), HostError> {
     }
 }
 
-fn canonical_since(since: Option<String>) -> Result<Option<String>, HostError> {
+pub(crate) fn canonical_since(since: Option<String>) -> Result<Option<String>, HostError> {
     since
         .map(|s| {
             crate::time::canonical_instant(&s).ok_or_else(|| {
@@ -233,7 +233,70 @@ impl Invocation {
     }
 }
 
+impl Invocation {
+    async fn departures(&mut self, query: DepartureQuery) -> Result<DeparturePage, HostError> {
+        self.require_employee_scope()?;
+        let Some(since) = crate::time::canonical_instant(&query.since) else {
+            return Err(HostError::InvalidArgument(format!(
+                "since {:?} is not an RFC 3339 instant",
+                query.since
+            )));
+        };
+        let limit = page_limit(query.limit);
+        // Nothing from before the tenant connected the install.
+        let not_before = self
+            .install
+            .as_ref()
+            .map(|i| i.connected_at.clone())
+            .unwrap_or_default();
+        let rows = self
+            .store
+            .departures(
+                &self.visibility,
+                &not_before,
+                &since,
+                query.cursor,
+                limit + 1,
+            )
+            .await
+            .map_err(unavailable)?;
+        let (rows, next_cursor) = crate::hr::split_departures(rows, limit);
+        self.audit.departures_read += rows.len() as u64;
+        self.audit_entry(
+            "read",
+            "departures",
+            rows.iter().map(|d| d.employee_id.clone()).collect(),
+            Vec::new(),
+        );
+        Ok(DeparturePage {
+            items: rows
+                .into_iter()
+                .map(|d| Departure {
+                    employee_id: d.employee_id,
+                    left_at: d.left_at,
+                    reason: match d.reason {
+                        crate::hr::DepartureReason::Terminated => DepartureReason::Terminated,
+                        crate::hr::DepartureReason::Excluded => DepartureReason::Excluded,
+                        crate::hr::DepartureReason::OutOfScope => DepartureReason::OutOfScope,
+                    },
+                })
+                .collect(),
+            next_cursor,
+        })
+    }
+}
+
 impl hr::Host for Invocation {
+    async fn fetch_departures(
+        &mut self,
+        query: DepartureQuery,
+    ) -> wasmtime::Result<Result<DeparturePage, HostError>> {
+        if let Err(e) = self.refuse_after_fatal() {
+            return Ok(Err(e));
+        }
+        Ok(self.departures(query).await)
+    }
+
     async fn fetch_employees(
         &mut self,
         query: EmployeeQuery,
@@ -384,6 +447,10 @@ pub struct Audit {
     pub employees_read: u64,
     pub absences_read: u64,
     pub employees_created: u64,
+    pub departures_read: u64,
+    pub attendances_read: u64,
+    pub attendances_written: u64,
+    pub applications_created: u64,
     #[serde(skip)]
     pub entries: Vec<AuditEntry>,
 }
@@ -407,7 +474,7 @@ fn new_employee(e: NewEmployee) -> crate::hr::NewEmployee {
 }
 
 impl Invocation {
-    fn audit_entry(
+    pub(crate) fn audit_entry(
         &mut self,
         action: &'static str,
         what: &'static str,

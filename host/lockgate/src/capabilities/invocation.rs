@@ -32,6 +32,17 @@ pub struct Invocation {
     pub(crate) outcomes: OutcomeSink,
     pub(crate) recorder: Recorder,
     pub(crate) audit: Audit,
+    pub(crate) install: Option<InstallRef>,
+    /// HR events the connector's writes caused, published after the run.
+    pub(crate) events: Vec<crate::events::HrEvent>,
+}
+
+/// The install an invocation runs for.
+#[derive(Debug, Clone)]
+pub struct InstallRef {
+    pub id: String,
+    /// When the tenant connected it: departures before it are not told.
+    pub connected_at: String,
 }
 
 impl Invocation {

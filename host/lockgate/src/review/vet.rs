@@ -278,6 +278,10 @@ impl Sandbox {
             config: visible_config(manifest, &config.public),
             state: self.store.state(&install.id).await?,
             run_id,
+            install: Some(crate::capabilities::invocation::InstallRef {
+                id: install.id.clone(),
+                connected_at: install.created_at.clone(),
+            }),
         };
         self.partner.take();
         let report = self.runtime.invoke(&self.plugin, setup, call).await;

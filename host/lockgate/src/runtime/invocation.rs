@@ -18,6 +18,7 @@ use crate::bindings::{
 use crate::capabilities::host_objects::{FIELD_SIZE_LIMIT, explain_trap, max_host_objects};
 use crate::capabilities::hr::Audit;
 use crate::capabilities::http::Egress;
+use crate::capabilities::invocation::InstallRef;
 use crate::capabilities::invocation::{Invocation, MemoryLimiter};
 use crate::capabilities::log::CapturedOutput;
 use crate::capabilities::outcomes::OutcomeSink;
@@ -42,6 +43,9 @@ pub struct InvocationSetup {
     pub state: Option<String>,
     /// The run rows are written to; `None` for calls that are not runs.
     pub run_id: Option<String>,
+    /// The install the invocation runs for, when it runs for one: where a
+    /// checkpoint is committed, and since when departures are told.
+    pub install: Option<InstallRef>,
 }
 
 /// The export to call.
@@ -74,7 +78,7 @@ struct Prepared {
 /// An instantiated, idle connector.
 pub struct LiveInstance {
     _store: Store<Invocation>,
-    _connector: crate::bindings::Connector,
+    _connector: super::contract::ContractInstance,
 }
 
 /// Everything an invocation produced.
@@ -101,6 +105,8 @@ pub struct InvocationReport {
     pub requests: u32,
     pub peak_memory: u64,
     pub audit: Audit,
+    /// HR events the connector's writes caused, for the caller to publish.
+    pub events: Vec<crate::events::HrEvent>,
     pub duration: Duration,
 }
 
@@ -150,7 +156,10 @@ impl Runtime {
             state: StateSlot {
                 saved: setup.state,
                 staged: None,
+                checkpointed: None,
             },
+            install: setup.install,
+            events: Vec::new(),
             outcomes: OutcomeSink::new(target, &limits),
             recorder: recorder.clone(),
             audit: Audit::default(),
@@ -203,8 +212,8 @@ impl Runtime {
         &self,
         plugin: &Plugin,
         store: &mut Store<Invocation>,
-    ) -> Result<crate::bindings::Connector, wasmtime::Error> {
-        let result = plugin.pre.instantiate_async(store).await;
+    ) -> Result<super::contract::ContractInstance, wasmtime::Error> {
+        let result = plugin.pre.instantiate(store).await;
         let counter = match &result {
             Ok(_) => &self.counters.instantiations,
             Err(_) => &self.counters.instantiation_failures,
@@ -264,24 +273,7 @@ impl Runtime {
 
         let run = async {
             let connector = self.instantiate(plugin, &mut store).await?;
-            let result = match call {
-                Call::ValidateConfig(config) => CallResult::ValidateConfig(
-                    connector.call_validate_config(&mut store, &config).await?,
-                ),
-                Call::CheckConnection => {
-                    CallResult::Connector(connector.call_check_connection(&mut store).await?)
-                }
-                Call::Sync(trigger) => {
-                    CallResult::Connector(connector.call_sync(&mut store, trigger).await?)
-                }
-                Call::OnEvent(event) => {
-                    CallResult::Connector(connector.call_on_event(&mut store, &event).await?)
-                }
-                Call::Webhook(request) => {
-                    CallResult::Webhook(connector.call_handle_webhook(&mut store, &request).await?)
-                }
-            };
-            Ok::<_, wasmtime::Error>(result)
+            connector.call(&mut store, call).await
         };
         // Epochs cannot interrupt a host call (a slow partner, a slow
         // store), so the whole invocation also runs under a timer.
@@ -339,6 +331,7 @@ impl Runtime {
             requests: recorder.requests(),
             peak_memory: data.limiter.peak,
             audit: data.audit,
+            events: data.events,
             duration: started.elapsed(),
         }
     }

@@ -19,6 +19,9 @@ impl Connector for Events {
             Event::AbsenceCreated(id) => ("absence-created", id),
             Event::AbsenceUpdated(id) => ("absence-updated", id),
             Event::AbsenceCancelled(id) => ("absence-cancelled", id),
+            Event::AttendanceCreated(id) => ("attendance-created", id),
+            Event::AttendanceUpdated(id) => ("attendance-updated", id),
+            Event::AttendanceDeleted(id) => ("attendance-deleted", id),
         };
         let base = config::require("partner-url")?;
         let res = http::post(&format!("{}/events", base.trim_end_matches('/')))
