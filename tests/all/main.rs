@@ -14,6 +14,7 @@ mod artifacts;
 mod audit;
 mod clock;
 mod connectors;
+mod contract_0_1;
 mod events;
 mod helpers;
 mod hostile;
