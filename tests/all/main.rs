@@ -6,6 +6,7 @@
 mod api_auth;
 mod api_catalog;
 mod api_hr;
+mod api_hr_attendances;
 mod api_hr_csv;
 mod api_hr_shape;
 mod api_openapi;

@@ -2,9 +2,15 @@
 //! connector may see of it. The rules live here, not in the connectors:
 //! employment window, the tenant's per-connector inclusion flag, attribute
 //! groups by scope, and the absence window. What a tenant may write (ids,
-//! texts, records) is in [`shape`].
+//! texts, records) is in [`shape`]; working time and its rules in
+//! [`attendance`].
 
+pub mod attendance;
 pub mod shape;
+
+pub use attendance::{
+    Attendance, AttendanceFilter, AttendancePeriod, AttendanceRefusal, AttendanceWrite, WriteMode,
+};
 
 use serde::{Deserialize, Serialize};
 use time::Date;

@@ -7,6 +7,7 @@
 //! the connector by the tenant's inclusion flag.
 //!
 //! One file per concept: `hr` (employees, absences, inclusion flags),
+//! `attendances` (working time, the tenant's and connectors' periods),
 //! `tenants` (tenants, settings, employees connectors create),
 //! [`installs`] and their `state`, [`jobs`] (the durable queue), `runs`
 //! (runs, rows, logs), `audit`, `tokens`, [`catalog`] (plugins, versions,
@@ -16,6 +17,7 @@
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
+mod attendances;
 mod audit;
 pub mod catalog;
 mod hr;

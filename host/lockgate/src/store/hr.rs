@@ -63,7 +63,7 @@ fn absence_from(row: &AnyRow) -> Result<Absence, sqlx::Error> {
 }
 
 /// Appends the visibility conditions for employees aliased `e`.
-fn push_visible(q: &mut Sql, vis: &Visibility) {
+pub(super) fn push_visible(q: &mut Sql, vis: &Visibility) {
     let today = crate::time::date_text(vis.today);
     q.push(" e.tenant_id = ").bind(vis.tenant_id.clone());
     q.push(" AND e.hire_date <= ").bind(today.clone());
