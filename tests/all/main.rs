@@ -14,6 +14,7 @@ mod artifacts;
 mod audit;
 mod clock;
 mod connectors;
+mod departures;
 mod events;
 mod helpers;
 mod hostile;

@@ -76,6 +76,7 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         // The tenant has no employee or absence `e-matrix` (the PUTs were refused).
         ("get", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
         ("get", "/api/v1/tenants/{tenant}/absences/{id}") => 404,
+        ("delete", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
         // `{}` is not a CSV file with an id column.
         ("post", "/api/v1/tenants/{tenant}/employees/import") => 422,
         // No newer approved version to move to.

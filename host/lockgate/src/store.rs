@@ -7,6 +7,7 @@
 //! the connector by the tenant's inclusion flag.
 //!
 //! One file per concept: `hr` (employees, absences, inclusion flags),
+//! `departures` (removing employees, who left a connector's sight),
 //! `tenants` (tenants, settings, employees connectors create),
 //! [`installs`] and their `state`, [`jobs`] (the durable queue), `runs`
 //! (runs, rows, logs), `audit`, `tokens`, [`catalog`] (plugins, versions,
@@ -18,6 +19,7 @@ use sqlx::{AnyPool, Executor, Row};
 
 mod audit;
 pub mod catalog;
+mod departures;
 mod hr;
 pub mod installs;
 pub mod jobs;

@@ -21,7 +21,7 @@ use serde::Deserialize;
 pub(super) use absences::AbsenceInput;
 pub use absences::{get_absence, list_absences, put_absence};
 pub(super) use employees::EmployeeInput;
-pub use employees::{get_employee, list_employees, put_employee};
+pub use employees::{delete_employee, get_employee, list_employees, put_employee};
 pub use import::{MAX_IMPORT_BYTES, import_employees};
 pub(super) use import::{NUMBER_COLUMNS, REQUIRED_COLUMNS, TEXT_COLUMNS};
 pub(super) use tenants::{NewTenant, TenantSettingsInput};
