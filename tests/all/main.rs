@@ -16,6 +16,7 @@ mod audit;
 mod clock;
 mod connectors;
 mod contract_0_1;
+mod departures;
 mod events;
 mod helpers;
 mod hostile;

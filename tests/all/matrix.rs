@@ -82,6 +82,7 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         ("get", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
         ("get", "/api/v1/tenants/{tenant}/absences/{id}") => 404,
         ("get" | "delete", "/api/v1/tenants/{tenant}/attendances/{id}") => 404,
+        ("delete", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
         // `{}` is not a CSV file with an id column.
         ("post", "/api/v1/tenants/{tenant}/employees/import") => 422,
         ("post", "/api/v1/tenants/{tenant}/attendances/import") => 422,

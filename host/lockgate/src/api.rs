@@ -235,7 +235,9 @@ pub fn router(state: App) -> Router {
         )
         .route(
             "/api/v1/tenants/{tenant}/employees/{id}",
-            axum::routing::put(hr::put_employee).get(hr::get_employee),
+            axum::routing::put(hr::put_employee)
+                .get(hr::get_employee)
+                .delete(hr::delete_employee),
         )
         .route(
             "/api/v1/tenants/{tenant}/employees/import",

@@ -31,7 +31,7 @@ pub(super) use attendances::AttendanceInput;
 pub use attendances::{delete_attendance, get_attendance, list_attendances, put_attendance};
 pub use csv::MAX_IMPORT_BYTES;
 pub(super) use employees::EmployeeInput;
-pub use employees::{get_employee, list_employees, put_employee};
+pub use employees::{delete_employee, get_employee, list_employees, put_employee};
 pub use import::import_employees;
 pub(super) use import::{NUMBER_COLUMNS, REQUIRED_COLUMNS, TEXT_COLUMNS};
 pub(super) use tenants::{NewTenant, TenantSettingsInput};

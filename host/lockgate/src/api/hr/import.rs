@@ -255,7 +255,10 @@ pub async fn import_employees(
     }
     let ids: Vec<String> = writes.iter().map(|w| w.employee.id.clone()).collect();
     let mut before = state.store.employees_by_id(&tenant, &ids).await?;
-    state.store.write_employees(&tenant, &writes).await?;
+    state
+        .store
+        .write_employees(&tenant, &writes, &state.clock.now_text())
+        .await?;
     let events: Vec<_> = writes
         .iter()
         .filter_map(|w| {
