@@ -2,9 +2,16 @@
 //! connector may see of it. The rules live here, not in the connectors:
 //! employment window, the tenant's per-connector inclusion flag, attribute
 //! groups by scope, and the absence window. What a tenant may write (ids,
-//! texts, records) is in [`shape`].
+//! texts, records) is in [`shape`]; job positions and applications in
+//! [`recruiting`].
 
+pub mod recruiting;
 pub mod shape;
+
+pub use recruiting::{
+    Application, ApplicationFilter, ApplicationRefusal, Attachment, AttachmentInfo, NewApplication,
+    Position, PositionInput,
+};
 
 use serde::{Deserialize, Serialize};
 use time::Date;

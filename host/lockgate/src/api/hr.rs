@@ -3,7 +3,8 @@
 //! usable without the sandbox seeder. Another tenant's data is a 404.
 //!
 //! One file per resource: [`tenants`] (opening a tenant, its settings),
-//! [`employees`], [`import`] (employees from a CSV file) and [`absences`].
+//! [`employees`], [`import`] (employees from a CSV file), [`absences`] and
+//! [`recruiting`] (job positions, applications and their files).
 //! This file holds what they share: page parameters, inclusion answers and
 //! the "fields need fixing" error; the access rules are in
 //! [`super::access`], the shape of ids and texts in [`crate::hr::shape`].
@@ -11,6 +12,7 @@
 mod absences;
 mod employees;
 mod import;
+mod recruiting;
 mod tenants;
 
 use axum::extract::Query;
@@ -24,6 +26,9 @@ pub(super) use employees::EmployeeInput;
 pub use employees::{get_employee, list_employees, put_employee};
 pub use import::{MAX_IMPORT_BYTES, import_employees};
 pub(super) use import::{NUMBER_COLUMNS, REQUIRED_COLUMNS, TEXT_COLUMNS};
+pub use recruiting::{
+    get_application, get_attachment, get_position, list_applications, list_positions, put_position,
+};
 pub(super) use tenants::{NewTenant, TenantSettingsInput};
 pub use tenants::{create_tenant, get_settings, put_settings};
 
