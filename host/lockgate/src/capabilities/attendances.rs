@@ -12,7 +12,9 @@ use crate::bindings::attendances::{
 };
 use crate::bindings::types::HostError;
 use crate::capabilities::Invocation;
-use crate::capabilities::hr::{MAX_PAGE, canonical_since, check_date, paging_error, unavailable};
+use crate::capabilities::hr::{
+    MAX_PAGE, canonical_since, check_date, invalid_fields, paging_error, unavailable,
+};
 use crate::hr::attendance::split_attendance_page;
 use crate::hr::{AttendanceFilter, AttendancePeriod, AttendanceRefusal, WriteMode};
 
@@ -147,11 +149,7 @@ impl Invocation {
         let period = period(input);
         let problems = period.problems();
         if !problems.is_empty() {
-            let problems: Vec<String> = problems
-                .iter()
-                .map(|(field, message)| format!("{}: {message}", field.replace('_', "-")))
-                .collect();
-            return Err(HostError::InvalidArgument(problems.join("; ")));
+            return Err(invalid_fields(problems));
         }
         let write = self
             .store

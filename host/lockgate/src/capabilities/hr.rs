@@ -33,6 +33,18 @@ pub(crate) fn paging_error(e: crate::store::StoreError) -> HostError {
     }
 }
 
+/// Field problems as one `invalid-argument`, fields named as the contract
+/// spells them (`start-time`).
+pub(crate) fn invalid_fields<F: AsRef<str>>(
+    problems: impl IntoIterator<Item = (F, String)>,
+) -> HostError {
+    let problems: Vec<String> = problems
+        .into_iter()
+        .map(|(field, message)| format!("{}: {message}", field.as_ref().replace('_', "-")))
+        .collect();
+    HostError::InvalidArgument(problems.join("; "))
+}
+
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> HostError {
     tracing::error!("HR store: {e}");
     HostError::Unavailable("the HR data store is unavailable; try again later".into())
@@ -419,11 +431,9 @@ impl hr::Host for Invocation {
         let employee = new_employee(employee);
         let problems = crate::hr::shape::new_employee_problems(&employee);
         if !problems.is_empty() {
-            let problems: Vec<String> = problems
-                .iter()
-                .map(|p| format!("{}: {}", p.field.replace('_', "-"), p.message))
-                .collect();
-            return Ok(Err(HostError::InvalidArgument(problems.join("; "))));
+            return Ok(Err(invalid_fields(
+                problems.into_iter().map(|p| (p.field, p.message)),
+            )));
         }
         let result = self
             .store

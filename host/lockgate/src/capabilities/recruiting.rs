@@ -9,7 +9,7 @@ use lockgate_manifest::Scope;
 use crate::bindings::recruiting::{Host, NewApplication};
 use crate::bindings::types::HostError;
 use crate::capabilities::Invocation;
-use crate::capabilities::hr::unavailable;
+use crate::capabilities::hr::{invalid_fields, unavailable};
 use crate::hr::{ApplicationRefusal, Attachment};
 
 fn application(a: NewApplication) -> crate::hr::NewApplication {
@@ -52,11 +52,7 @@ impl Invocation {
         let new = application(new);
         let problems = new.problems();
         if !problems.is_empty() {
-            let problems: Vec<String> = problems
-                .iter()
-                .map(|(field, message)| format!("{}: {message}", field.replace('_', "-")))
-                .collect();
-            return Err(HostError::InvalidArgument(problems.join("; ")));
+            return Err(invalid_fields(problems));
         }
         let (id, created) = self
             .store

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::attendances::{period_problems, refusal_problem};
-use super::csv::{CsvFile, bad_csv, import_problem};
+use super::csv::{CsvFile, MAX_PROBLEMS, bad_csv, import_problem};
 use super::invalid;
 use crate::api::access::tenant_access;
 use crate::api::answers::ImportAnswer;
@@ -158,26 +158,14 @@ pub async fn import_attendances(
     }
     let mut rows = Vec::new();
     let mut seen = BTreeSet::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| bad_csv(format!("unreadable CSV: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
-        // Spreadsheets export rows left empty as a line of delimiters.
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if record.len() != header.len() {
-            problems.push(import_problem(
-                line,
-                "row",
-                format!(
-                    "has {} fields, the header has {}; the file is read as separated by {}",
-                    record.len(),
-                    header.len(),
-                    file.delimiter_name()
-                ),
-            ));
-            continue;
-        }
+    for row in file.rows(&mut reader, header.len())? {
+        let (line, record) = match row {
+            Ok(row) => row,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
         let row = period_of(line, &columns, &record, &mut problems);
         let row_problems = period_problems(&row.id, &row.period);
         let id_ok = !row_problems.iter().any(|p| p.field == "id");
@@ -192,7 +180,7 @@ pub async fn import_attendances(
             ));
         }
         rows.push(row);
-        if problems.len() >= 200 {
+        if problems.len() >= MAX_PROBLEMS {
             break;
         }
     }

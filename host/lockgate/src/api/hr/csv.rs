@@ -12,6 +12,10 @@ use crate::api::{ApiError, FieldProblem};
 /// The largest CSV file an import takes.
 pub const MAX_IMPORT_BYTES: usize = 10 << 20;
 
+/// An import stops reading after this many problems: enough to fix a file
+/// in a few rounds, and a bounded answer.
+pub(super) const MAX_PROBLEMS: usize = 200;
+
 /// An import file, decoded.
 pub(super) struct CsvFile {
     /// The text, with every line break a `\n`.
@@ -67,6 +71,39 @@ impl CsvFile {
     /// The delimiter as the answers name it.
     pub fn delimiter_name(&self) -> &'static str {
         delimiter_name(self.delimiter)
+    }
+
+    /// The data rows left in `reader` (after its header), in file order,
+    /// each with its line number. Empty lines, which spreadsheets write for
+    /// rows left blank, are skipped; a row with another number of cells
+    /// than the header's `columns` comes as the problem to report.
+    pub fn rows(
+        &self,
+        reader: &mut csv::Reader<&[u8]>,
+        columns: usize,
+    ) -> Result<Vec<Result<(u64, csv::StringRecord), FieldProblem>>, ApiError> {
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| bad_csv(format!("unreadable CSV: {e}")))?;
+            let line = record.position().map_or(0, |p| p.line());
+            if record.iter().all(str::is_empty) {
+                continue;
+            }
+            rows.push(if record.len() == columns {
+                Ok((line, record))
+            } else {
+                Err(import_problem(
+                    line,
+                    "row",
+                    format!(
+                        "has {} fields, the header has {columns}; the file is read as separated by {}",
+                        record.len(),
+                        self.delimiter_name()
+                    ),
+                ))
+            });
+        }
+        Ok(rows)
     }
 }
 

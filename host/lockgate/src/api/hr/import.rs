@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::csv::{CsvFile, bad_csv, delimiter_name, import_problem, number};
+use super::csv::{CsvFile, MAX_PROBLEMS, bad_csv, delimiter_name, import_problem, number};
 use super::employees::EmployeeInput;
 use super::employees::write_problems;
 use super::{invalid, unknown_connectors};
@@ -140,26 +140,14 @@ pub async fn import_employees(
     }
     let mut writes = Vec::new();
     let mut seen = BTreeSet::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| bad_csv(format!("unreadable CSV: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
-        // Spreadsheets export rows left empty as a line of delimiters.
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if record.len() != header.len() {
-            problems.push(import_problem(
-                line,
-                "row",
-                format!(
-                    "has {} fields, the header has {}; the file is read as separated by {}",
-                    record.len(),
-                    header.len(),
-                    delimiter_name(delimiter)
-                ),
-            ));
-            continue;
-        }
+    for row in file.rows(&mut reader, header.len())? {
+        let (line, record) = match row {
+            Ok(row) => row,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
         let mut fields = serde_json::Map::new();
         let mut id = String::new();
         let mut include_in = BTreeMap::new();
@@ -239,7 +227,7 @@ pub async fn import_employees(
             ));
         }
         writes.push(write);
-        if problems.len() >= 200 {
+        if problems.len() >= MAX_PROBLEMS {
             break;
         }
     }
