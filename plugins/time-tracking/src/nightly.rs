@@ -3,7 +3,8 @@
 //! connector wrote on those days for entries the tool no longer lists are
 //! followed to where the entry went, or removed when the tool deleted it.
 //! Periods the tenant entered by hand carry no external id and are never
-//! touched.
+//! touched; writes and removals by external id only ever reach this
+//! connector's own periods.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,10 +71,11 @@ pub fn reconcile(base: &str) -> Result<(), Error> {
             continue;
         }
         match tool::entry(base, external)? {
-            // Moved to a day this run does not cover: the period follows.
+            // Moved to a day this run does not cover: the period follows
+            // (it differs from the entry by its day, so it is written).
             Some(entry) => {
                 let found = people.find(entry.employee_number.as_deref(), entry.email.as_deref());
-                rows.push(periods::put(&entry, &found, Some(period)).row)?;
+                rows.push(periods::put(&entry, &found, None).row)?;
             }
             None => {
                 let gone = EntryRef {
@@ -82,6 +84,11 @@ pub fn reconcile(base: &str) -> Result<(), Error> {
                 };
                 let applied =
                     periods::remove(&gone, Some(&period.employee_id), "deleted in the tool");
+                // Nothing removed: the period is another connector's (reads
+                // show every writer's external ids; writes only touch ours).
+                if applied.row.operation == Operation::Skip {
+                    continue;
+                }
                 removed += 1;
                 rows.push(applied.row)?;
             }
