@@ -46,7 +46,10 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         (_, p) if p.starts_with("/api/v1/marketplace") => BROWSE,
         ("post", "/api/v1/tenants") => REVIEW,
         (_, p)
-            if p.contains("/employees") || p.contains("/absences") || p.ends_with("/settings") =>
+            if p.contains("/employees")
+                || p.contains("/absences")
+                || p.contains("/attendances")
+                || p.ends_with("/settings") =>
         {
             HR
         }
@@ -71,13 +74,18 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         ("post", "/api/v1/tenants") => 400,
         ("put", "/api/v1/tenants/{tenant}/employees/{id}") => 400,
         ("put", "/api/v1/tenants/{tenant}/absences/{id}") => 400,
+        ("put", "/api/v1/tenants/{tenant}/attendances/{id}") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs/preview") => 400,
-        // The tenant has no employee or absence `e-matrix` (the PUTs were refused).
+        // The tenant has no employee, absence or attendance period
+        // `e-matrix` (the PUTs were refused).
         ("get", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
         ("get", "/api/v1/tenants/{tenant}/absences/{id}") => 404,
+        ("get" | "delete", "/api/v1/tenants/{tenant}/attendances/{id}") => 404,
+        ("delete", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
         // `{}` is not a CSV file with an id column.
         ("post", "/api/v1/tenants/{tenant}/employees/import") => 422,
+        ("post", "/api/v1/tenants/{tenant}/attendances/import") => 422,
         // No newer approved version to move to.
         ("post", "/api/v1/tenants/{tenant}/installs/{id}/upgrade") => 409,
         // The planner export takes no webhooks.
