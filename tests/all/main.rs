@@ -8,6 +8,7 @@ mod api_catalog;
 mod api_hr;
 mod api_hr_attendances;
 mod api_hr_csv;
+mod api_hr_recruiting;
 mod api_hr_shape;
 mod api_openapi;
 mod api_service;

@@ -49,6 +49,8 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
             if p.contains("/employees")
                 || p.contains("/absences")
                 || p.contains("/attendances")
+                || p.contains("/positions")
+                || p.contains("/applications")
                 || p.ends_with("/settings") =>
         {
             HR
@@ -75,6 +77,7 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         ("put", "/api/v1/tenants/{tenant}/employees/{id}") => 400,
         ("put", "/api/v1/tenants/{tenant}/absences/{id}") => 400,
         ("put", "/api/v1/tenants/{tenant}/attendances/{id}") => 400,
+        ("put", "/api/v1/tenants/{tenant}/positions/{id}") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs/preview") => 400,
         // The tenant has no employee, absence or attendance period
@@ -83,6 +86,10 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         ("get", "/api/v1/tenants/{tenant}/absences/{id}") => 404,
         ("get" | "delete", "/api/v1/tenants/{tenant}/attendances/{id}") => 404,
         ("delete", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
+        // Nor a position or an application `e-matrix`.
+        ("get", "/api/v1/tenants/{tenant}/positions/{id}") => 404,
+        ("get", "/api/v1/tenants/{tenant}/applications/{id}") => 404,
+        ("get", "/api/v1/tenants/{tenant}/applications/{id}/attachments/{seq}") => 404,
         // `{}` is not a CSV file with an id column.
         ("post", "/api/v1/tenants/{tenant}/employees/import") => 422,
         ("post", "/api/v1/tenants/{tenant}/attendances/import") => 422,
@@ -194,6 +201,7 @@ async fn every_operation_against_every_caller() {
                     .replace("{plugin}", "planner-export")
                     .replace("{version}", "0.1.0")
                     .replace("{run}", &run_id)
+                    .replace("{seq}", "1")
                     .replace(
                         "{id}",
                         if path.contains("/installs/") {

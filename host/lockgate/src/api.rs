@@ -269,6 +269,26 @@ pub fn router(state: App) -> Router {
                 .delete(hr::delete_attendance),
         )
         .route(
+            "/api/v1/tenants/{tenant}/positions",
+            get(hr::list_positions),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/positions/{id}",
+            axum::routing::put(hr::put_position).get(hr::get_position),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/applications",
+            get(hr::list_applications),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/applications/{id}",
+            get(hr::get_application),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/applications/{id}/attachments/{seq}",
+            get(hr::get_attachment),
+        )
+        .route(
             "/api/v1/tenants/{tenant}/installs",
             get(installs::list).post(installs::connect),
         )

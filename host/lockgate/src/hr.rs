@@ -3,13 +3,18 @@
 //! employment window, the tenant's per-connector inclusion flag, attribute
 //! groups by scope, and the absence window. What a tenant may write (ids,
 //! texts, records) is in [`shape`]; working time and its rules in
-//! [`attendance`].
+//! [`attendance`]; job positions and applications in [`recruiting`].
 
 pub mod attendance;
+pub mod recruiting;
 pub mod shape;
 
 pub use attendance::{
     Attendance, AttendanceFilter, AttendancePeriod, AttendanceRefusal, AttendanceWrite, WriteMode,
+};
+pub use recruiting::{
+    Application, ApplicationFilter, ApplicationRefusal, Attachment, AttachmentInfo, NewApplication,
+    Position, PositionInput,
 };
 
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::hr::{Absence, Attendance, Employee};
+use crate::hr::{Absence, Application, Attendance, Employee, Position};
 use crate::monitoring::{LogLine, RunRecord, RunRow};
 use crate::vocabulary::{InstallStatus, JobKind, JobStatus, Operation, RowStatus, RunStatus};
 
@@ -80,6 +80,21 @@ pub struct AbsencePage {
 #[derive(Serialize, ToSchema)]
 pub struct AttendancePage {
     pub items: Vec<Attendance>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of job positions; `next_cursor` is there when more follow.
+#[derive(Serialize, ToSchema)]
+pub struct PositionPage {
+    pub items: Vec<Position>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of applications, newest first; `next_cursor` is there when more
+/// follow.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationPage {
+    pub items: Vec<Application>,
     pub next_cursor: Option<String>,
 }
 

@@ -4,8 +4,9 @@
 //!
 //! One file per resource: [`tenants`] (opening a tenant, its settings),
 //! [`employees`], [`import`] (employees from a CSV file), [`absences`],
-//! [`attendances`] (working time) and [`attendance_import`] (working time
-//! from a CSV file); [`csv`] reads the files both imports take.
+//! [`attendances`] (working time), [`attendance_import`] (working time
+//! from a CSV file) and [`recruiting`] (job positions, applications and
+//! their files); [`csv`] reads the files both imports take.
 //! This file holds what they share: page parameters, inclusion answers and
 //! the "fields need fixing" error; the access rules are in
 //! [`super::access`], the shape of ids and texts in [`crate::hr::shape`].
@@ -16,6 +17,7 @@ mod attendances;
 mod csv;
 mod employees;
 mod import;
+mod recruiting;
 mod tenants;
 
 use axum::extract::Query;
@@ -34,6 +36,9 @@ pub(super) use employees::EmployeeInput;
 pub use employees::{delete_employee, get_employee, list_employees, put_employee};
 pub use import::import_employees;
 pub(super) use import::{NUMBER_COLUMNS, REQUIRED_COLUMNS, TEXT_COLUMNS};
+pub use recruiting::{
+    get_application, get_attachment, get_position, list_applications, list_positions, put_position,
+};
 pub(super) use tenants::{NewTenant, TenantSettingsInput};
 pub use tenants::{create_tenant, get_settings, put_settings};
 

@@ -16,9 +16,9 @@ use utoipa::openapi::schema::Schema;
 
 use super::FieldProblem;
 use super::answers::{
-    AbsencePage, AttendancePage, DeliveryAnswer, EmployeeAnswer, EmployeePage, EmployeeViewDoc,
-    Health, ImportAnswer, InstallList, InstallView, Preview, Queued, RowPage, RunPage, RunView,
-    Tenant, TenantSettingsView, WebhookSecret,
+    AbsencePage, ApplicationPage, AttendancePage, DeliveryAnswer, EmployeeAnswer, EmployeePage,
+    EmployeeViewDoc, Health, ImportAnswer, InstallList, InstallView, PositionPage, Preview, Queued,
+    RowPage, RunPage, RunView, Tenant, TenantSettingsView, WebhookSecret,
 };
 use super::catalog::ReviewBody;
 use super::catalog::views::{
@@ -26,7 +26,7 @@ use super::catalog::views::{
 };
 use super::hr::{AbsenceInput, AttendanceInput, EmployeeInput, NewTenant, TenantSettingsInput};
 use super::installs::{ConnectInput, ReconfigureInput, UpgradeInput};
-use crate::hr::{Absence, Attendance};
+use crate::hr::{Absence, Application, Attendance, Position, PositionInput};
 use crate::principal::Principal;
 
 /// The hand-written part: paths, parameters, summaries and descriptions.
@@ -104,6 +104,7 @@ fn bodies(doc: &mut Doc) {
     doc.request::<AbsenceInput>("put", &format!("{T}/absences/{{id}}"));
     doc.request::<AttendanceInput>("put", &format!("{T}/attendances/{{id}}"));
     doc.request::<TenantSettingsInput>("put", &format!("{T}/settings"));
+    doc.request::<PositionInput>("put", &format!("{T}/positions/{{id}}"));
     doc.request::<ConnectInput>("post", &format!("{T}/installs"));
     doc.request::<ConnectInput>("post", &format!("{T}/installs/preview"));
     doc.request::<ReconfigureInput>("patch", &format!("{T}/installs/{{id}}"));
@@ -135,6 +136,11 @@ fn bodies(doc: &mut Doc) {
     doc.response::<Attendance>("put", &format!("{T}/attendances/{{id}}"), 200);
     doc.response::<Attendance>("get", &format!("{T}/attendances/{{id}}"), 200);
     doc.response::<ImportAnswer>("post", &format!("{T}/attendances/import"), 200);
+    doc.response::<PositionPage>("get", &format!("{T}/positions"), 200);
+    doc.response::<Position>("put", &format!("{T}/positions/{{id}}"), 200);
+    doc.response::<Position>("get", &format!("{T}/positions/{{id}}"), 200);
+    doc.response::<ApplicationPage>("get", &format!("{T}/applications"), 200);
+    doc.response::<Application>("get", &format!("{T}/applications/{{id}}"), 200);
     doc.response::<InstallList>("get", &format!("{T}/installs"), 200);
     doc.response::<InstallView>("post", &format!("{T}/installs"), 201);
     doc.response::<Preview>("post", &format!("{T}/installs/preview"), 200);

@@ -57,6 +57,7 @@ impl Store {
              SELECT tenant_id, employee_id, connector_id, excluded_at FROM employee_exclusions \
              WHERE tenant_id = $1 AND employee_id = $2",
             "DELETE FROM absences WHERE tenant_id = $1 AND employee_id = $2",
+            "DELETE FROM attendances WHERE tenant_id = $1 AND employee_id = $2",
             "DELETE FROM employee_attributes WHERE tenant_id = $1 AND employee_id = $2",
             "DELETE FROM employee_exclusions WHERE tenant_id = $1 AND employee_id = $2",
             "DELETE FROM employee_inclusions WHERE tenant_id = $1 AND employee_id = $2",

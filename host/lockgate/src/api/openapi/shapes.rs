@@ -281,6 +281,10 @@ pub fn bodies(schemas: &mut Value) {
         }),
     );
 
+    let p = "PositionInput";
+    set(schemas, p, "name", trimmed_required(MAX_TEXT_CHARS));
+    set(schemas, p, "department", trimmed(MAX_TEXT_CHARS));
+
     for name in ["ConnectInput", "ReconfigureInput"] {
         set(schemas, name, "schedule", schedule());
     }
@@ -306,26 +310,40 @@ pub fn parameters(doc: &mut Value) {
     let employee = format!("{T}/employees/{{id}}");
     let absence = format!("{T}/absences/{{id}}");
     let attendance = format!("{T}/attendances/{{id}}");
+    let position = format!("{T}/positions/{{id}}");
     for method in ["get", "put"] {
         parameter(doc, &employee, method, "id", employee_id());
         parameter(doc, &absence, method, "id", id());
+        parameter(doc, &position, method, "id", id());
     }
     // `import` is the import's path beside the periods, as beside the
     // employees.
     for method in ["get", "put", "delete"] {
         parameter(doc, &attendance, method, "id", employee_id());
     }
+    parameter(doc, &format!("{T}/applications/{{id}}"), "get", "id", id());
+    let attachment = format!("{T}/applications/{{id}}/attachments/{{seq}}");
+    parameter(doc, &attachment, "get", "id", id());
+    parameter(
+        doc,
+        &format!("{T}/applications"),
+        "get",
+        "position_id",
+        id(),
+    );
     let limit = |max: u32| json!({ "type": "integer", "minimum": 0, "maximum": max });
     let lists = [
         format!("{T}/employees"),
         format!("{T}/absences"),
         format!("{T}/attendances"),
+        format!("{T}/positions"),
+        format!("{T}/applications"),
     ];
     for path in &lists {
         parameter(doc, path, "get", "limit", limit(u32::MAX));
     }
     // A cursor is the next_cursor of the previous page: hex of printable
-    // ASCII (a run list's holds a '|').
+    // ASCII (a run list's and the applications' hold a '|').
     let cursor = json!({ "type": "string", "pattern": "^([2-7][0-9a-fA-F])+$" });
     for path in &lists {
         parameter(doc, path, "get", "cursor", cursor.clone());
