@@ -8,6 +8,7 @@ const BUNDLED: &[(&str, &str)] = &[
     ("ats-hire", "BUNDLED_ATS_HIRE_WASM"),
     ("account-provisioning", "BUNDLED_ACCOUNT_PROVISIONING_WASM"),
     ("absence-mirror", "BUNDLED_ABSENCE_MIRROR_WASM"),
+    ("time-tracking", "BUNDLED_TIME_TRACKING_WASM"),
 ];
 
 fn main() {

@@ -36,4 +36,6 @@ mod queue;
 mod records;
 mod runtime;
 mod streaks;
+mod time_tracking;
+mod time_tracking_tool;
 mod vet;
