@@ -16,6 +16,8 @@ const PROGRAMS: &[&str] = &[
     "test-flawed-no-en",
     "test-events",
     "test-oauth-probe",
+    "test-data-probe",
+    "test-data-probe-readonly",
     "test-contract-0-1",
     "account-provisioning",
 ];

@@ -17,6 +17,7 @@ mod audit;
 mod clock;
 mod connectors;
 mod contract_0_1;
+mod contract_0_2;
 mod departures;
 mod events;
 mod helpers;

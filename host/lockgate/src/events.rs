@@ -12,126 +12,28 @@
 //! to the install that made it.
 
 use lockgate_manifest::manifest::EventKind;
-use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::hr::{Absence, Attendance, Employee, EmployeeFilter, Visibility};
+pub use crate::hr::change::{HrEvent, absence_event, attendance_event, employee_event};
+use crate::hr::{EmployeeFilter, Visibility};
 use crate::store::{InstallRecord, NewJob, StoreError};
 use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
 
-/// One change, about one record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HrEvent {
-    pub kind: EventKind,
-    /// The employee's or the absence's id.
-    pub id: String,
-    /// The employee the change is about.
-    pub employee_id: String,
-    /// The day of an attendance period, so the granted window can be
-    /// checked for a period that is gone (a deletion).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
-    /// The install whose connector made the change; it is not told of it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-}
-
-impl HrEvent {
-    /// The contract's form of the event.
-    pub fn to_wit(&self) -> crate::bindings::Event {
-        use crate::bindings::Event;
-        let id = self.id.clone();
-        match self.kind {
-            EventKind::EmployeeCreated => Event::EmployeeCreated(id),
-            EventKind::EmployeeUpdated => Event::EmployeeUpdated(id),
-            EventKind::EmployeeTerminated => Event::EmployeeTerminated(id),
-            EventKind::AbsenceCreated => Event::AbsenceCreated(id),
-            EventKind::AbsenceUpdated => Event::AbsenceUpdated(id),
-            EventKind::AbsenceCancelled => Event::AbsenceCancelled(id),
-            EventKind::AttendanceCreated => Event::AttendanceCreated(id),
-            EventKind::AttendanceUpdated => Event::AttendanceUpdated(id),
-            EventKind::AttendanceDeleted => Event::AttendanceDeleted(id),
-        }
+/// The contract's form of an event.
+pub fn to_wit(event: &HrEvent) -> crate::bindings::Event {
+    use crate::bindings::Event;
+    let id = event.id.clone();
+    match event.kind {
+        EventKind::EmployeeCreated => Event::EmployeeCreated(id),
+        EventKind::EmployeeUpdated => Event::EmployeeUpdated(id),
+        EventKind::EmployeeTerminated => Event::EmployeeTerminated(id),
+        EventKind::AbsenceCreated => Event::AbsenceCreated(id),
+        EventKind::AbsenceUpdated => Event::AbsenceUpdated(id),
+        EventKind::AbsenceCancelled => Event::AbsenceCancelled(id),
+        EventKind::AttendanceCreated => Event::AttendanceCreated(id),
+        EventKind::AttendanceUpdated => Event::AttendanceUpdated(id),
+        EventKind::AttendanceDeleted => Event::AttendanceDeleted(id),
     }
-
-    pub fn name(&self) -> &'static str {
-        crate::vocabulary::event_name(self.kind)
-    }
-}
-
-/// What changed between an employee as stored and as written.
-pub fn employee_event(before: Option<&Employee>, after: &Employee) -> Option<HrEvent> {
-    let kind = match before {
-        None => EventKind::EmployeeCreated,
-        Some(b)
-            if b.termination_date != after.termination_date && after.termination_date.is_some() =>
-        {
-            EventKind::EmployeeTerminated
-        }
-        Some(b) => {
-            let mut same = b.clone();
-            same.updated_at = after.updated_at.clone();
-            if same == *after {
-                return None;
-            }
-            EventKind::EmployeeUpdated
-        }
-    };
-    Some(HrEvent {
-        kind,
-        id: after.id.clone(),
-        employee_id: after.id.clone(),
-        date: None,
-        origin: None,
-    })
-}
-
-/// What changed between an absence as stored and as written.
-pub fn absence_event(before: Option<&Absence>, after: &Absence) -> Option<HrEvent> {
-    let cancelled = after.status == "cancelled";
-    let kind = match before {
-        None if cancelled => return None,
-        None => EventKind::AbsenceCreated,
-        Some(b) if cancelled && b.status != "cancelled" => EventKind::AbsenceCancelled,
-        Some(b) => {
-            let mut same = b.clone();
-            same.updated_at = after.updated_at.clone();
-            if same == *after {
-                return None;
-            }
-            EventKind::AbsenceUpdated
-        }
-    };
-    Some(HrEvent {
-        kind,
-        id: after.id.clone(),
-        employee_id: after.employee_id.clone(),
-        date: None,
-        origin: None,
-    })
-}
-
-/// What changed about an attendance period: created (`before` is `None`),
-/// updated (only when a value other than `updated_at` changed) or deleted
-/// (`after` is `None`). The event's `origin` is for the caller to set when
-/// a connector made the change.
-pub fn attendance_event(
-    before: Option<&Attendance>,
-    after: Option<&Attendance>,
-) -> Option<HrEvent> {
-    let (kind, period) = match (before, after) {
-        (None, Some(a)) => (EventKind::AttendanceCreated, a),
-        (Some(b), Some(a)) if !b.same_values(a) => (EventKind::AttendanceUpdated, a),
-        (Some(b), None) => (EventKind::AttendanceDeleted, b),
-        _ => return None,
-    };
-    Some(HrEvent {
-        kind,
-        id: period.id.clone(),
-        employee_id: period.employee_id.clone(),
-        date: Some(period.date.clone()),
-        origin: None,
-    })
 }
 
 fn visibility(install: &InstallRecord, manifest: &lockgate_manifest::Manifest) -> Visibility {

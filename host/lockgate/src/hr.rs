@@ -6,6 +6,7 @@
 //! [`attendance`]; job positions and applications in [`recruiting`].
 
 pub mod attendance;
+pub mod change;
 pub mod recruiting;
 pub mod shape;
 

@@ -40,7 +40,7 @@ pub struct RunSummary {
     pub denials_more: u64,
     /// HR events the connector's writes caused; whoever ran it publishes
     /// them.
-    pub events: Vec<crate::events::HrEvent>,
+    pub events: Vec<crate::hr::change::HrEvent>,
 }
 
 impl RunSummary {

@@ -495,7 +495,7 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
             crate::sync::run_call(
                 &state.runtime,
                 request,
-                crate::runtime::Call::OnEvent(event.to_wit()),
+                crate::runtime::Call::OnEvent(crate::events::to_wit(&event)),
                 JobKind::Event,
                 RunTrigger::Event(event.kind),
                 Some(job_run),

@@ -159,13 +159,17 @@ impl Invocation {
             .await
             .map_err(unavailable)?
             .map_err(refusal)?;
-        let event = crate::events::attendance_event(write.before.as_ref(), Some(&write.after));
+        let event = crate::hr::change::attendance_event(write.before.as_ref(), Some(&write.after));
         self.attendance_written(write.after.employee_id.clone(), event);
         Ok(to_wit(write.after, &self.visibility.connector_id))
     }
 
     /// Audit and events for a write that went through.
-    fn attendance_written(&mut self, employee_id: String, event: Option<crate::events::HrEvent>) {
+    fn attendance_written(
+        &mut self,
+        employee_id: String,
+        event: Option<crate::hr::change::HrEvent>,
+    ) {
         self.audit.attendances_written += 1;
         self.audit_entry(
             "write",
@@ -264,7 +268,7 @@ impl Host for Invocation {
         };
         Ok(Ok(match deleted {
             Some(gone) => {
-                let event = crate::events::attendance_event(Some(&gone), None);
+                let event = crate::hr::change::attendance_event(Some(&gone), None);
                 self.attendance_written(gone.employee_id, event);
                 true
             }

@@ -257,7 +257,8 @@ impl Invocation {
             .install
             .as_ref()
             .map(|i| i.connected_at.clone())
-            .unwrap_or_default();
+            .filter(|at| !at.is_empty())
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
         let rows = self
             .store
             .departures(&self.visibility, &not_before, &since, query.cursor, limit)

@@ -34,7 +34,7 @@ pub struct Invocation {
     pub(crate) audit: Audit,
     pub(crate) install: Option<InstallRef>,
     /// HR events the connector's writes caused, published after the run.
-    pub(crate) events: Vec<crate::events::HrEvent>,
+    pub(crate) events: Vec<crate::hr::change::HrEvent>,
 }
 
 /// The install an invocation runs for.

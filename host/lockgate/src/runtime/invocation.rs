@@ -87,7 +87,7 @@ pub struct InvocationReport {
     pub peak_memory: u64,
     pub audit: Audit,
     /// HR events the connector's writes caused, for the caller to publish.
-    pub events: Vec<crate::events::HrEvent>,
+    pub events: Vec<crate::hr::change::HrEvent>,
     pub duration: Duration,
 }
 
