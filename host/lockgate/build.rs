@@ -9,6 +9,7 @@ const BUNDLED: &[(&str, &str)] = &[
     ("account-provisioning", "BUNDLED_ACCOUNT_PROVISIONING_WASM"),
     ("absence-mirror", "BUNDLED_ABSENCE_MIRROR_WASM"),
     ("time-tracking", "BUNDLED_TIME_TRACKING_WASM"),
+    ("payroll-export", "BUNDLED_PAYROLL_EXPORT_WASM"),
 ];
 
 fn main() {

@@ -30,6 +30,8 @@ mod matrix;
 mod mirror;
 mod mirror_oauth;
 mod mirror_tool;
+mod payroll;
+mod payroll_partner;
 mod planner;
 mod platform;
 mod queue;

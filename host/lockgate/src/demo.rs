@@ -25,6 +25,8 @@ pub const ABSENCE_MIRROR: &[u8] = include_bytes!(env!("BUNDLED_ABSENCE_MIRROR_WA
 
 /// The bundled time-tracking connector (clock entries become working times).
 pub const TIME_TRACKING: &[u8] = include_bytes!(env!("BUNDLED_TIME_TRACKING_WASM"));
+/// The bundled monthly payroll export connector.
+pub const PAYROLL_EXPORT: &[u8] = include_bytes!(env!("BUNDLED_PAYROLL_EXPORT_WASM"));
 
 /// The API key the demo planner accepts.
 pub const DEMO_API_KEY: &str = "demo-planner-key";
@@ -147,6 +149,7 @@ pub fn bundled() -> Vec<&'static [u8]> {
         ACCOUNT_PROVISIONING,
         ABSENCE_MIRROR,
         TIME_TRACKING,
+        PAYROLL_EXPORT,
     ]
 }
 

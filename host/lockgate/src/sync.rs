@@ -184,8 +184,9 @@ pub struct JobRun<'a> {
     pub job_id: &'a str,
     pub host: &'a str,
     /// The day the job's work happened, when it is not the day it runs: a
-    /// delivery's receipt. The connector sees the HR data as of that day
-    /// (who is employed; the default start date of a hire).
+    /// delivery's receipt, or the app clock's day for a sync. The
+    /// connector sees the HR data as of that day (who is employed; the
+    /// default start date of a hire), and its wall clock shows that day.
     pub as_of: Option<time::Date>,
 }
 

@@ -461,6 +461,9 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
     };
     let summary = match work {
         Work::Sync(trigger) => {
+            // A sync sees the day by the app's clock, as its schedule
+            // does: a monthly export's closing day follows a moved clock.
+            job_run.as_of = Some(state.clock.today());
             let request = RunRequest { trigger, ..request };
             run_sync_job(&state.runtime, request, Some(job_run)).await?
         }

@@ -306,8 +306,10 @@ pub async fn connect(
         config: config.public.clone(),
         status: InstallStatus::Pending,
         schedule: input.schedule.clone(),
-        // Stored as given, so the answer shows the stored time.
-        created_at: crate::time::now_text(),
+        // Stored as given, so the answer shows the stored time. By the
+        // app's clock: who left since the install was connected is judged
+        // against HR dates, on the day the connector sees them.
+        created_at: state.clock.now_text(),
         ..Default::default()
     };
     let problems = service::guest_validate(&state, &plugin, &install, &config)

@@ -100,13 +100,15 @@ impl Runtime {
         let stdout = CapturedOutput::new(MAX_STDIO_BYTES);
         let stderr = CapturedOutput::new(MAX_STDIO_BYTES);
 
-        // No files, environment, arguments or sockets.
+        // No files, environment, arguments or sockets; the wall clock on
+        // the day the invocation sees the HR data as of.
         let wasi = WasiCtx::builder()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            .wall_clock(AsOfClock::on(setup.visibility.today))
             .build();
 
         let target = setup.run_id.map(|run_id| (setup.store.clone(), run_id));
@@ -352,4 +354,39 @@ fn trap_reason(trap: &wasmtime::Error) -> String {
         };
     }
     format!("the connector failed: {trap}")
+}
+
+/// The connector's wall clock: the system's, moved by whole days onto the
+/// day its HR data is seen as of ([`Visibility::today`]), so the date a
+/// connector decides by and the data it reads agree: a delivery handled
+/// after midnight is still on the day it was received, and a run the app's
+/// [`Clock`](crate::time::Clock) started is on the clock's day.
+struct AsOfClock {
+    shift_secs: i64,
+}
+
+impl AsOfClock {
+    fn on(day: time::Date) -> AsOfClock {
+        AsOfClock {
+            shift_secs: (day - crate::time::today()).whole_seconds(),
+        }
+    }
+}
+
+impl wasmtime_wasi::HostWallClock for AsOfClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_nanos(1)
+    }
+
+    fn now(&self) -> Duration {
+        let system = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let shift = Duration::from_secs(self.shift_secs.unsigned_abs());
+        if self.shift_secs >= 0 {
+            system.saturating_add(shift)
+        } else {
+            system.saturating_sub(shift)
+        }
+    }
 }
