@@ -8,6 +8,7 @@ const BUNDLED: &[(&str, &str)] = &[
     ("ats-hire", "BUNDLED_ATS_HIRE_WASM"),
     ("account-provisioning", "BUNDLED_ACCOUNT_PROVISIONING_WASM"),
     ("absence-mirror", "BUNDLED_ABSENCE_MIRROR_WASM"),
+    ("job-board", "BUNDLED_JOB_BOARD_WASM"),
 ];
 
 fn main() {

@@ -23,6 +23,9 @@ pub const ATS_HIRE: &[u8] = include_bytes!(env!("BUNDLED_ATS_HIRE_WASM"));
 pub const ACCOUNT_PROVISIONING: &[u8] = include_bytes!(env!("BUNDLED_ACCOUNT_PROVISIONING_WASM"));
 pub const ABSENCE_MIRROR: &[u8] = include_bytes!(env!("BUNDLED_ABSENCE_MIRROR_WASM"));
 
+/// The bundled job board connector: applications from a job board.
+pub const JOB_BOARD: &[u8] = include_bytes!(env!("BUNDLED_JOB_BOARD_WASM"));
+
 /// The API key the demo planner accepts.
 pub const DEMO_API_KEY: &str = "demo-planner-key";
 
@@ -143,6 +146,7 @@ pub fn bundled() -> Vec<&'static [u8]> {
         ATS_HIRE,
         ACCOUNT_PROVISIONING,
         ABSENCE_MIRROR,
+        JOB_BOARD,
     ]
 }
 
