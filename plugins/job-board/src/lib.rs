@@ -8,6 +8,8 @@
 mod backstop;
 mod board;
 
+use std::collections::BTreeSet;
+
 use lockgate_sdk::prelude::*;
 use lockgate_sdk::recruiting;
 use serde_json::json;
@@ -187,64 +189,8 @@ impl Connector for JobBoard {
         let started = backstop::now();
         let since = state.read_from(days);
         let mut rows = Outcomes::new();
-        let mut seen = std::collections::BTreeSet::new();
-        let mut n = 1;
-        loop {
-            let page = board::page(&base, &since, n)?;
-            for value in page.applications {
-                match Application::parse(value) {
-                    Ok(app) => {
-                        seen.insert(app.id.clone());
-                        take(&app, &mut state, &mut rows)?;
-                    }
-                    Err(why) => rows.push(row(OutcomeStatus::Failed, why))?,
-                }
-            }
-            match page.next_page {
-                Some(next) if next > n => n = next,
-                _ => break,
-            }
-        }
-        let waiting: Vec<(String, String)> = state
-            .waiting
-            .iter()
-            .filter(|(id, _)| !seen.contains(*id))
-            .map(|(id, at)| (id.clone(), at.clone()))
-            .collect();
-        for (id, first_failed) in waiting {
-            if Backstop::expired(&first_failed) {
-                state.waiting.remove(&id);
-                rows.push(row(
-                    OutcomeStatus::Failed,
-                    format!(
-                        "board application {id} waited {RETRY_DAYS} days for its position since {first_failed} and is not tried again; the board still has it"
-                    ),
-                ))?;
-                continue;
-            }
-            // One application the board cannot hand over now stays
-            // waiting; it does not stop the others.
-            match board::one(&base, &id) {
-                Err(e) => rows.push(row(
-                    OutcomeStatus::Failed,
-                    format!("board application {id} waits for its position, and the board could not hand it over now: {e}"),
-                ))?,
-                Ok(None) => {
-                    state.waiting.remove(&id);
-                    rows.push(row(
-                        OutcomeStatus::Skipped,
-                        format!("board application {id} was waiting for its position; the board no longer has it"),
-                    ))?;
-                }
-                Ok(Some(value)) => match Application::parse(value) {
-                    Ok(app) => take(&app, &mut state, &mut rows)?,
-                    Err(why) => {
-                        state.waiting.remove(&id);
-                        rows.push(row(OutcomeStatus::Failed, why))?;
-                    }
-                },
-            }
-        }
+        let seen = read_list(&base, &since, &mut state, &mut rows)?;
+        retry_waiting(&base, &seen, &mut state, &mut rows)?;
         if !state.waiting.is_empty() {
             log::info(&format!(
                 "{} application(s) wait for their position; they are tried again every sync",
@@ -348,6 +294,86 @@ impl Connector for JobBoard {
         let _ = lockgate_sdk::outcomes::report(&outcome);
         response
     }
+}
+
+/// Records every application the board received since `since`; returns
+/// the board ids read.
+fn read_list(
+    base: &str,
+    since: &str,
+    state: &mut Backstop,
+    rows: &mut Outcomes,
+) -> Result<BTreeSet<String>, Error> {
+    let mut seen = BTreeSet::new();
+    let mut n = 1;
+    loop {
+        let page = board::page(base, since, n)?;
+        for value in page.applications {
+            match Application::parse(value) {
+                Ok(app) => {
+                    seen.insert(app.id.clone());
+                    take(&app, state, rows)?;
+                }
+                Err(why) => rows.push(row(OutcomeStatus::Failed, why))?,
+            }
+        }
+        match page.next_page {
+            Some(next) if next > n => n = next,
+            _ => break,
+        }
+    }
+    Ok(seen)
+}
+
+/// Tries again the applications waiting for their position that the list
+/// did not bring: asks the board for each, gives up after [`RETRY_DAYS`].
+fn retry_waiting(
+    base: &str,
+    seen: &BTreeSet<String>,
+    state: &mut Backstop,
+    rows: &mut Outcomes,
+) -> Result<(), Error> {
+    let waiting: Vec<(String, String)> = state
+        .waiting
+        .iter()
+        .filter(|(id, _)| !seen.contains(*id))
+        .map(|(id, at)| (id.clone(), at.clone()))
+        .collect();
+    for (id, first_failed) in waiting {
+        if Backstop::expired(&first_failed) {
+            state.waiting.remove(&id);
+            rows.push(row(
+                OutcomeStatus::Failed,
+                format!(
+                    "board application {id} waited {RETRY_DAYS} days for its position since {first_failed} and is not tried again; the board still has it"
+                ),
+            ))?;
+            continue;
+        }
+        // One application the board cannot hand over now stays
+        // waiting; it does not stop the others.
+        match board::one(base, &id) {
+            Err(e) => rows.push(row(
+                OutcomeStatus::Failed,
+                format!("board application {id} waits for its position, and the board could not hand it over now: {e}"),
+            ))?,
+            Ok(None) => {
+                state.waiting.remove(&id);
+                rows.push(row(
+                    OutcomeStatus::Skipped,
+                    format!("board application {id} was waiting for its position; the board no longer has it"),
+                ))?;
+            }
+            Ok(Some(value)) => match Application::parse(value) {
+                Ok(app) => take(&app, state, rows)?,
+                Err(why) => {
+                    state.waiting.remove(&id);
+                    rows.push(row(OutcomeStatus::Failed, why))?;
+                }
+            },
+        }
+    }
+    Ok(())
 }
 
 /// Records one application the sync read, with its row. An application
