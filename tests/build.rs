@@ -16,6 +16,7 @@ const PROGRAMS: &[&str] = &[
     "test-flawed-no-en",
     "test-events",
     "test-oauth-probe",
+    "test-contract-0-1",
     "account-provisioning",
 ];
 

@@ -102,7 +102,7 @@ fn every_json_request_body_names_its_fields() {
             }
         }
     }
-    assert_eq!(bodies, 9, "the JSON bodies the API takes");
+    assert_eq!(bodies, 10, "the JSON bodies the API takes");
     let employee = &doc["components"]["schemas"]["EmployeeInput"];
     let required: Vec<&str> = employee["required"]
         .as_array()
@@ -241,6 +241,18 @@ async fn the_main_flows_answer_as_the_document_says() {
     assert_eq!(status, 200, "{body}");
     let (status, body) = get(&app, &admin, &format!("{t}/absences/a-tour"), None).await;
     assert_eq!(status, 200, "{body}");
+    let attendance = r#"{"employee_id": "e-tour", "date": "2026-12-01",
+        "start_time": "22:00", "end_time": "06:00", "break_minutes": 30}"#;
+    let (status, body) =
+        put_json(&app, &admin, &format!("{t}/attendances/w-tour"), attendance).await;
+    assert_eq!(status, 200, "{body}");
+    for path in [
+        format!("{t}/attendances/w-tour"),
+        format!("{t}/attendances?limit=1&from=2026-12-01"),
+    ] {
+        let (status, body) = get(&app, &admin, &path, None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
     let (status, body) = put_json(
         &app,
         &admin,
@@ -258,6 +270,19 @@ async fn the_main_flows_answer_as_the_document_says() {
         .bearer_auth(&admin)
         .header("content-type", "text/csv")
         .body("id;first_name;last_name;hire_date\ne-csv;Zoë;Gruber;2021-03-01\n")
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    lockgate_tests::openapi::check_answer("post", &import, status, &body);
+    let import = format!("{t}/attendances/import");
+    let res = client
+        .post(format!("{}{import}", app.url))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body("id;employee_id;date;duration_minutes\nw-csv;e-tour;2026-12-02;90\n")
         .send()
         .await
         .unwrap();
@@ -323,6 +348,10 @@ async fn the_main_flows_answer_as_the_document_says() {
         ("put", "/api/v1/tenants/{tenant}/settings", 200),
         ("get", "/api/v1/me", 200),
         ("post", "/api/v1/tenants/{tenant}/employees/import", 200),
+        ("get", "/api/v1/tenants/{tenant}/attendances", 200),
+        ("put", "/api/v1/tenants/{tenant}/attendances/{id}", 200),
+        ("get", "/api/v1/tenants/{tenant}/attendances/{id}", 200),
+        ("post", "/api/v1/tenants/{tenant}/attendances/import", 200),
         ("get", "/healthz", 200),
         ("get", "/api/v1/me", 401),
         ("get", "/api/v1/tenants/{tenant}/employees/{id}", 404),

@@ -354,19 +354,26 @@ async fn redirect() -> Response {
 /// The employees the data rules let `connector` see today, computed here
 /// from the raw data (not by the host's queries, which are under test).
 pub async fn visible_employees(tenant: &Tenant, connector: &str) -> Vec<lockgate::hr::Employee> {
+    visible_in(&tenant.store, TENANT, connector).await
+}
+
+/// [`visible_employees`] of any tenant in any store.
+pub async fn visible_in(
+    store: &Store,
+    tenant: &str,
+    connector: &str,
+) -> Vec<lockgate::hr::Employee> {
     let today = today();
-    let excluded: BTreeSet<String> = tenant
-        .store
-        .exclusions(TENANT)
+    let excluded: BTreeSet<String> = store
+        .exclusions(tenant)
         .await
         .unwrap()
         .into_iter()
         .filter(|(_, c)| c == connector)
         .map(|(e, _)| e)
         .collect();
-    tenant
-        .store
-        .all_employees(TENANT)
+    store
+        .all_employees(tenant)
         .await
         .unwrap()
         .into_iter()
@@ -417,4 +424,23 @@ pub fn with_manifest(component: &[u8], edit: impl FnOnce(&str) -> String) -> Vec
     leb(section.len(), &mut out);
     out.extend_from_slice(&section);
     out
+}
+
+/// Lists `component` in the marketplace as `partner`'s, approved.
+pub async fn publish(app: &lockgate::app::App, partner: &str, component: &[u8]) {
+    let found = lockgate_manifest::inspect(component);
+    let manifest = found.manifest.as_ref().expect("a manifest");
+    let sha = app.artifacts.put(component).await.unwrap();
+    app.store
+        .submit_version(partner, false, manifest, &sha, found.size, &found.imports)
+        .await
+        .unwrap();
+    let approve = lockgate::store::catalog::Decision::Approve {
+        tier: "select".into(),
+        note: None,
+    };
+    app.store
+        .review(&manifest.id, &manifest.version, approve)
+        .await
+        .unwrap();
 }

@@ -6,7 +6,9 @@
 mod api_auth;
 mod api_catalog;
 mod api_hr;
+mod api_hr_attendances;
 mod api_hr_csv;
+mod api_hr_recruiting;
 mod api_hr_shape;
 mod api_openapi;
 mod api_service;
@@ -14,6 +16,8 @@ mod artifacts;
 mod audit;
 mod clock;
 mod connectors;
+mod contract_0_1;
+mod departures;
 mod events;
 mod helpers;
 mod hostile;

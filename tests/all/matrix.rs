@@ -46,7 +46,12 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         (_, p) if p.starts_with("/api/v1/marketplace") => BROWSE,
         ("post", "/api/v1/tenants") => REVIEW,
         (_, p)
-            if p.contains("/employees") || p.contains("/absences") || p.ends_with("/settings") =>
+            if p.contains("/employees")
+                || p.contains("/absences")
+                || p.contains("/attendances")
+                || p.contains("/positions")
+                || p.contains("/applications")
+                || p.ends_with("/settings") =>
         {
             HR
         }
@@ -71,13 +76,23 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         ("post", "/api/v1/tenants") => 400,
         ("put", "/api/v1/tenants/{tenant}/employees/{id}") => 400,
         ("put", "/api/v1/tenants/{tenant}/absences/{id}") => 400,
+        ("put", "/api/v1/tenants/{tenant}/attendances/{id}") => 400,
+        ("put", "/api/v1/tenants/{tenant}/positions/{id}") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs/preview") => 400,
-        // The tenant has no employee or absence `e-matrix` (the PUTs were refused).
+        // The tenant has no employee, absence or attendance period
+        // `e-matrix` (the PUTs were refused).
         ("get", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
         ("get", "/api/v1/tenants/{tenant}/absences/{id}") => 404,
+        ("get" | "delete", "/api/v1/tenants/{tenant}/attendances/{id}") => 404,
+        ("delete", "/api/v1/tenants/{tenant}/employees/{id}") => 404,
+        // Nor a position or an application `e-matrix`.
+        ("get", "/api/v1/tenants/{tenant}/positions/{id}") => 404,
+        ("get", "/api/v1/tenants/{tenant}/applications/{id}") => 404,
+        ("get", "/api/v1/tenants/{tenant}/applications/{id}/attachments/{seq}") => 404,
         // `{}` is not a CSV file with an id column.
         ("post", "/api/v1/tenants/{tenant}/employees/import") => 422,
+        ("post", "/api/v1/tenants/{tenant}/attendances/import") => 422,
         // No newer approved version to move to.
         ("post", "/api/v1/tenants/{tenant}/installs/{id}/upgrade") => 409,
         // The planner export takes no webhooks.
@@ -186,6 +201,7 @@ async fn every_operation_against_every_caller() {
                     .replace("{plugin}", "planner-export")
                     .replace("{version}", "0.1.0")
                     .replace("{run}", &run_id)
+                    .replace("{seq}", "1")
                     .replace(
                         "{id}",
                         if path.contains("/installs/") {

@@ -237,7 +237,7 @@ async fn planner_install(
     app: &lockgate::app::App,
     planner: &FakePlanner,
     id: &str,
-    employees: u32,
+    employees: usize,
 ) -> lockgate::store::InstallRecord {
     let tenant = format!("t-{id}");
     lockgate::sandbox::ensure_tenant(&app.store, &tenant, employees, 4)
@@ -304,7 +304,7 @@ async fn a_job_whose_build_this_host_cannot_read_waits_and_then_runs() {
     operator.allow(&planner.addr.to_string()).unwrap();
     let app = lockgate_tests::spawn_app_with(operator).await;
     // The install's build is not in the database (yet).
-    let install = planner_install(&app, &planner, "inst-later").await;
+    let install = planner_install(&app, &planner, "inst-later", 20).await;
     let job_id = sync_now(&app, &install).await;
     let waiting = eventually("the job to be put back", || async {
         let job = app.store.job(&job_id).await.unwrap().unwrap();

@@ -235,7 +235,9 @@ pub fn router(state: App) -> Router {
         )
         .route(
             "/api/v1/tenants/{tenant}/employees/{id}",
-            axum::routing::put(hr::put_employee).get(hr::get_employee),
+            axum::routing::put(hr::put_employee)
+                .get(hr::get_employee)
+                .delete(hr::delete_employee),
         )
         .route(
             "/api/v1/tenants/{tenant}/employees/import",
@@ -250,6 +252,41 @@ pub fn router(state: App) -> Router {
         .route(
             "/api/v1/tenants/{tenant}/absences/{id}",
             axum::routing::put(hr::put_absence).get(hr::get_absence),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/attendances",
+            get(hr::list_attendances),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/attendances/import",
+            post(hr::import_attendances)
+                .layer(axum::extract::DefaultBodyLimit::max(hr::MAX_IMPORT_BYTES)),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/attendances/{id}",
+            axum::routing::put(hr::put_attendance)
+                .get(hr::get_attendance)
+                .delete(hr::delete_attendance),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/positions",
+            get(hr::list_positions),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/positions/{id}",
+            axum::routing::put(hr::put_position).get(hr::get_position),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/applications",
+            get(hr::list_applications),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/applications/{id}",
+            get(hr::get_application),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/applications/{id}/attachments/{seq}",
+            get(hr::get_attachment),
         )
         .route(
             "/api/v1/tenants/{tenant}/installs",

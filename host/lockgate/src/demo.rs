@@ -210,9 +210,10 @@ pub async fn publish_bundled(state: &crate::app::App) -> Result<(), DemoError> {
 }
 
 /// Prepares a serving host for a first look: the bundled connectors
-/// listed, a sandbox tenant `demo`, the planner export connected to the
-/// demo planner at `planner_url` (the address changes every start, so an
-/// existing install is pointed at it again), and a token per role.
+/// listed, a sandbox tenant `demo` with open job positions, the planner
+/// export connected to the demo planner at `planner_url` (the address
+/// changes every start, so an existing install is pointed at it again),
+/// and a token per role.
 pub async fn bootstrap(
     state: &crate::app::App,
     planner_url: &str,
@@ -221,7 +222,13 @@ pub async fn bootstrap(
 ) -> Result<DemoAccess, DemoError> {
     use crate::auth::{NewToken, Role, create_token};
     publish_bundled(state).await?;
-    crate::sandbox::ensure_tenant(&state.store, "demo", employees, seed).await?;
+    let created = crate::sandbox::ensure_tenant(&state.store, "demo", employees, seed).await?;
+    // A demo tenant seeded before positions existed gets them once, so a
+    // job board connector has something to apply to.
+    if !created && state.store.positions("demo").await?.is_empty() {
+        let openings = crate::sandbox::openings(crate::time::today());
+        state.store.upsert_positions("demo", &openings).await?;
+    }
 
     let version = state
         .store

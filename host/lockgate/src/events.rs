@@ -6,13 +6,16 @@
 //! data rules are checked when the event is queued and again when it is
 //! delivered: an employee the connector may not see (outside the
 //! employment window, excluded by the tenant, or an absence outside the
-//! granted window or without the absence scope) is never delivered.
+//! granted window or without the absence scope) is never delivered; nor is
+//! an attendance period without `attendances.read` or on a day outside the
+//! granted attendance window. A change a connector made is not told back
+//! to the install that made it.
 
 use lockgate_manifest::manifest::EventKind;
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::hr::{Absence, Employee, EmployeeFilter, Visibility};
+use crate::hr::{Absence, Attendance, Employee, EmployeeFilter, Visibility};
 use crate::store::{InstallRecord, NewJob, StoreError};
 use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
 
@@ -24,6 +27,13 @@ pub struct HrEvent {
     pub id: String,
     /// The employee the change is about.
     pub employee_id: String,
+    /// The day of an attendance period, so the granted window can be
+    /// checked for a period that is gone (a deletion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The install whose connector made the change; it is not told of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl HrEvent {
@@ -71,6 +81,8 @@ pub fn employee_event(before: Option<&Employee>, after: &Employee) -> Option<HrE
         kind,
         id: after.id.clone(),
         employee_id: after.id.clone(),
+        date: None,
+        origin: None,
     })
 }
 
@@ -94,6 +106,31 @@ pub fn absence_event(before: Option<&Absence>, after: &Absence) -> Option<HrEven
         kind,
         id: after.id.clone(),
         employee_id: after.employee_id.clone(),
+        date: None,
+        origin: None,
+    })
+}
+
+/// What changed about an attendance period: created (`before` is `None`),
+/// updated (only when a value other than `updated_at` changed) or deleted
+/// (`after` is `None`). The event's `origin` is for the caller to set when
+/// a connector made the change.
+pub fn attendance_event(
+    before: Option<&Attendance>,
+    after: Option<&Attendance>,
+) -> Option<HrEvent> {
+    let (kind, period) = match (before, after) {
+        (None, Some(a)) => (EventKind::AttendanceCreated, a),
+        (Some(b), Some(a)) if !b.same_values(a) => (EventKind::AttendanceUpdated, a),
+        (Some(b), None) => (EventKind::AttendanceDeleted, b),
+        _ => return None,
+    };
+    Some(HrEvent {
+        kind,
+        id: period.id.clone(),
+        employee_id: period.employee_id.clone(),
+        date: Some(period.date.clone()),
+        origin: None,
     })
 }
 
@@ -156,12 +193,46 @@ pub async fn may_see(
                 .await?
                 .is_some_and(|a| a.start_date <= to && a.end_date >= from))
         }
+        EventKind::AttendanceCreated | EventKind::AttendanceUpdated => {
+            // The period as it is now: one moved out of the window since,
+            // or gone, is not told.
+            let Some((from, to)) = attendance_range(&vis) else {
+                return Ok(false);
+            };
+            Ok(state
+                .store
+                .attendance(&install.tenant_id, &event.id)
+                .await?
+                .is_some_and(|a| {
+                    a.employee_id == event.employee_id && a.date >= from && a.date <= to
+                }))
+        }
+        EventKind::AttendanceDeleted => {
+            // A deleted period cannot be looked up: the day it had travels
+            // in the event (and its employee was checked above).
+            let Some((from, to)) = attendance_range(&vis) else {
+                return Ok(false);
+            };
+            Ok(event
+                .date
+                .as_deref()
+                .is_some_and(|d| d >= from.as_str() && d <= to.as_str()))
+        }
         _ => Ok(true),
     }
 }
 
+/// The attendance window of an install that may read attendances.
+fn attendance_range(vis: &Visibility) -> Option<(String, String)> {
+    if !vis.granted(lockgate_manifest::Scope::AttendancesRead) {
+        return None;
+    }
+    vis.attendance_range()
+}
+
 /// Queues `events` for every Connected install of the tenant that
-/// subscribed to them and may see them; returns how many jobs were queued.
+/// subscribed to them, may see them and did not cause them (an event's
+/// `origin`); returns how many jobs were queued.
 pub async fn publish(state: &App, tenant: &str, events: &[HrEvent]) -> Result<usize, StoreError> {
     if events.is_empty() {
         return Ok(0);
@@ -178,27 +249,38 @@ pub async fn publish(state: &App, tenant: &str, events: &[HrEvent]) -> Result<us
                 continue;
             }
         };
-        let manifest = &plugin.manifest;
-        for event in events
-            .iter()
-            .filter(|e| manifest.triggers.events.contains(&e.kind))
-        {
-            if !may_see(state, &install, manifest, event).await? {
-                continue;
-            }
-            state
-                .enqueue(&NewJob {
-                    install_id: install.id.clone(),
-                    tenant_id: install.tenant_id.clone(),
-                    kind: JobKind::Event,
-                    trigger: RunTrigger::Event(event.kind),
-                    payload: serde_json::to_string(event).ok(),
-                    dedupe_key: None,
-                    due_at: crate::time::now_text(),
-                })
-                .await?;
-            queued += 1;
+        queued += queue_for(state, &install, &plugin.manifest, events).await?;
+    }
+    Ok(queued)
+}
+
+/// Queues for one install, whose connector has `manifest`, the events it
+/// subscribed to, may see, and did not cause; returns how many.
+pub async fn queue_for(
+    state: &App,
+    install: &InstallRecord,
+    manifest: &lockgate_manifest::Manifest,
+    events: &[HrEvent],
+) -> Result<usize, StoreError> {
+    let mut queued = 0;
+    for event in events.iter().filter(|e| {
+        manifest.triggers.events.contains(&e.kind) && e.origin.as_deref() != Some(&install.id)
+    }) {
+        if !may_see(state, install, manifest, event).await? {
+            continue;
         }
+        state
+            .enqueue(&NewJob {
+                install_id: install.id.clone(),
+                tenant_id: install.tenant_id.clone(),
+                kind: JobKind::Event,
+                trigger: RunTrigger::Event(event.kind),
+                payload: serde_json::to_string(event).ok(),
+                dedupe_key: None,
+                due_at: crate::time::now_text(),
+            })
+            .await?;
+        queued += 1;
     }
     Ok(queued)
 }

@@ -2,9 +2,20 @@
 //! connector may see of it. The rules live here, not in the connectors:
 //! employment window, the tenant's per-connector inclusion flag, attribute
 //! groups by scope, and the absence window. What a tenant may write (ids,
-//! texts, records) is in [`shape`].
+//! texts, records) is in [`shape`]; working time and its rules in
+//! [`attendance`]; job positions and applications in [`recruiting`].
 
+pub mod attendance;
+pub mod recruiting;
 pub mod shape;
+
+pub use attendance::{
+    Attendance, AttendanceFilter, AttendancePeriod, AttendanceRefusal, AttendanceWrite, WriteMode,
+};
+pub use recruiting::{
+    Application, ApplicationFilter, ApplicationRefusal, Attachment, AttachmentInfo, NewApplication,
+    Position, PositionInput,
+};
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -152,19 +163,87 @@ pub struct AbsenceFilter {
     pub updated_since: Option<String>,
 }
 
+/// Why an employee a connector could see is no longer visible to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DepartureReason {
+    /// The termination date has passed.
+    Terminated,
+    /// The tenant set "include in transfer" to No for this connector.
+    Excluded,
+    /// The tenant removed the record.
+    OutOfScope,
+}
+
+impl DepartureReason {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DepartureReason::Terminated => "terminated",
+            DepartureReason::Excluded => "excluded",
+            DepartureReason::OutOfScope => "out_of_scope",
+        }
+    }
+}
+
+/// An employee a connector could see and no longer can: the id only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Departure {
+    pub employee_id: String,
+    /// The first instant (canonical) the employee was no longer visible.
+    pub left_at: String,
+    pub reason: DepartureReason,
+}
+
+impl Departure {
+    /// The paging key: departures are listed by `(left_at, employee_id)`,
+    /// and the page after this one starts behind this key. Plain text
+    /// (`{left_at}/{employee_id}`); the layer that hands it out encodes it.
+    pub fn cursor(&self) -> String {
+        format!("{}/{}", self.left_at, self.employee_id)
+    }
+
+    /// The `(left_at, employee_id)` of a [`Departure::cursor`], or why it
+    /// is none.
+    pub fn parse_cursor(cursor: &str) -> Result<(String, String), String> {
+        let problem = || {
+            format!(
+                "cursor {:?} is not one this host handed out; ask again without a cursor",
+                shape::shown(cursor)
+            )
+        };
+        let (left_at, id) = cursor.split_once('/').ok_or_else(problem)?;
+        if crate::time::canonical_instant(left_at).as_deref() != Some(left_at)
+            || shape::id_problem(id).is_some()
+        {
+            return Err(problem());
+        }
+        Ok((left_at.to_string(), id.to_string()))
+    }
+}
+
 /// Cuts rows fetched with one extra beyond `limit` down to a page; the
 /// cursor (the last id kept) is there only when more rows exist.
 pub fn split_page<T>(
-    mut rows: Vec<T>,
+    rows: Vec<T>,
     limit: u32,
     id: impl Fn(&T) -> &str,
+) -> (Vec<T>, Option<String>) {
+    split_page_by(rows, limit, |r| id(r).to_string())
+}
+
+/// [`split_page`] for rows whose cursor is made from more than an id
+/// (such as [`Departure::cursor`]).
+pub fn split_page_by<T>(
+    mut rows: Vec<T>,
+    limit: u32,
+    cursor: impl Fn(&T) -> String,
 ) -> (Vec<T>, Option<String>) {
     if rows.len() <= limit as usize {
         return (rows, None);
     }
     rows.truncate(limit as usize);
-    let cursor = rows.last().map(|r| id(r).to_string());
-    (rows, cursor)
+    let next = rows.last().map(cursor);
+    (rows, next)
 }
 
 /// Lower-case ASCII for names in e-mail addresses and logins: umlauts

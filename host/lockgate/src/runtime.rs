@@ -22,7 +22,8 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 pub use crate::capabilities::Invocation;
 pub use contract::CURRENT as CURRENT_CONTRACT;
-pub use invocation::{Call, CallResult, InvocationReport, InvocationSetup, LiveInstance};
+pub use contract::{Call, CallResult};
+pub use invocation::{InvocationReport, InvocationSetup, LiveInstance};
 
 use contract::ContractPre;
 

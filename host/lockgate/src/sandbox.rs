@@ -6,12 +6,14 @@
 //!
 //! [`generate`] here drives the pass over employees (`people`, placed in
 //! `departments` and named from `names`) and then over their absences
-//! (`absences`); `seed` writes the result into the store. This file also
-//! holds the random helpers every part shares.
+//! (`absences`), and adds the tenant's job positions (`openings`); `seed`
+//! writes the result into the store. This file also holds the random
+//! helpers every part shares.
 
 mod absences;
 mod departments;
 mod names;
+mod openings;
 mod people;
 mod seed;
 
@@ -19,9 +21,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use time::{Date, Duration};
 
+pub use openings::openings;
 pub use seed::ensure_tenant;
 
-use crate::hr::{Absence, Employee};
+use crate::hr::{Absence, Employee, Position};
 use crate::time::instant;
 use departments::DEPARTMENTS;
 use names::UniqueNames;
@@ -42,6 +45,8 @@ pub struct SandboxTenant {
     pub absences: Vec<Absence>,
     /// (employee id, connector id): the tenant answered No to "include in transfer to <connector>?".
     pub exclusions: Vec<(String, String)>,
+    /// Job positions, most of them open for applications.
+    pub positions: Vec<Position>,
 }
 
 /// Connector ids the generator sets inclusion flags for.
@@ -106,6 +111,7 @@ pub fn generate(options: &SandboxOptions) -> SandboxTenant {
         employees,
         absences,
         exclusions,
+        positions: openings(today),
     }
 }
 

@@ -7,20 +7,26 @@
 //! the connector by the tenant's inclusion flag.
 //!
 //! One file per concept: `hr` (employees, absences, inclusion flags),
+//! `attendances` (working time, the tenant's and connectors' periods),
+//! `departures` (removing employees, who left a connector's sight),
 //! `tenants` (tenants, settings, employees connectors create),
 //! [`installs`] and their `state`, [`jobs`] (the durable queue), `runs`
 //! (runs, rows, logs), `audit`, `tokens`, [`catalog`] (plugins, versions,
-//! reviews) and `shared` (connector files by digest, settings every
-//! replica must agree on). The store takes and returns domain types only.
+//! reviews), `recruiting` (job positions, applications and their files)
+//! and `shared` (connector files by digest, settings every replica must
+//! agree on). The store takes and returns domain types only.
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
+mod attendances;
 mod audit;
 pub mod catalog;
+mod departures;
 mod hr;
 pub mod installs;
 pub mod jobs;
+mod recruiting;
 mod runs;
 mod shared;
 mod sql;

@@ -111,6 +111,23 @@ pub fn add_days(date: Date, days: i64) -> Date {
     date.saturating_add(Duration::days(days))
 }
 
+/// The instant a day starts, in the canonical form.
+pub fn day_start(date: Date) -> String {
+    format!("{}T00:00:00.000000Z", date_text(date))
+}
+
+/// The first day that starts at or after the instant `at` (any RFC 3339
+/// form): the day of `at` when `at` is its very start, else the next day.
+pub fn first_day_from(at: &str) -> Option<Date> {
+    let at = parse_instant(at)?.to_offset(UtcOffset::UTC);
+    let day = at.date();
+    Some(if instant(at) == day_start(day) {
+        day
+    } else {
+        add_days(day, 1)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +140,28 @@ mod tests {
         );
         assert_eq!(canonical_instant("2026-11-23"), None);
         assert_eq!(date_text(parse_date("2026-02-03").unwrap()), "2026-02-03");
+    }
+
+    #[test]
+    fn days_start_at_midnight_utc() {
+        let day = parse_date("2026-02-03").unwrap();
+        assert_eq!(day_start(day), "2026-02-03T00:00:00.000000Z");
+        assert_eq!(first_day_from("2026-02-03T00:00:00Z"), Some(day));
+        assert_eq!(
+            first_day_from("2026-02-02T23:59:59.5Z"),
+            Some(day),
+            "a moment before midnight"
+        );
+        assert_eq!(
+            first_day_from("2026-02-03T01:00:00+01:00"),
+            Some(day),
+            "midnight UTC in another offset"
+        );
+        assert_eq!(
+            first_day_from("2026-02-03T00:00:01Z"),
+            Some(add_days(day, 1))
+        );
+        assert_eq!(first_day_from("yesterday"), None);
     }
 
     #[test]

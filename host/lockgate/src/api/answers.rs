@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::hr::{Absence, Employee};
+use crate::hr::{Absence, Application, Attendance, Employee, Position};
 use crate::monitoring::{LogLine, RunRecord, RunRow};
 use crate::vocabulary::{InstallStatus, JobKind, JobStatus, Operation, RowStatus, RunStatus};
 
@@ -75,10 +75,33 @@ pub struct AbsencePage {
     pub next_cursor: Option<String>,
 }
 
+/// A page of attendance periods in (date, id) order; `next_cursor` is
+/// there when more follow.
+#[derive(Serialize, ToSchema)]
+pub struct AttendancePage {
+    pub items: Vec<Attendance>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of job positions; `next_cursor` is there when more follow.
+#[derive(Serialize, ToSchema)]
+pub struct PositionPage {
+    pub items: Vec<Position>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of applications, newest first; `next_cursor` is there when more
+/// follow.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationPage {
+    pub items: Vec<Application>,
+    pub next_cursor: Option<String>,
+}
+
 /// What an import read and stored.
 #[derive(Serialize, ToSchema)]
 pub struct ImportAnswer {
-    /// Employees written.
+    /// Records written: employees, or attendance periods.
     pub imported: usize,
     /// HR data events queued for the installs that may see them.
     pub events: usize,

@@ -3,14 +3,21 @@
 //! usable without the sandbox seeder. Another tenant's data is a 404.
 //!
 //! One file per resource: [`tenants`] (opening a tenant, its settings),
-//! [`employees`], [`import`] (employees from a CSV file) and [`absences`].
+//! [`employees`], [`import`] (employees from a CSV file), [`absences`],
+//! [`attendances`] (working time), [`attendance_import`] (working time
+//! from a CSV file) and [`recruiting`] (job positions, applications and
+//! their files); [`csv`] reads the files both imports take.
 //! This file holds what they share: page parameters, inclusion answers and
 //! the "fields need fixing" error; the access rules are in
 //! [`super::access`], the shape of ids and texts in [`crate::hr::shape`].
 
 mod absences;
+mod attendance_import;
+mod attendances;
+mod csv;
 mod employees;
 mod import;
+mod recruiting;
 mod tenants;
 
 use axum::extract::Query;
@@ -20,10 +27,18 @@ use serde::Deserialize;
 
 pub(super) use absences::AbsenceInput;
 pub use absences::{get_absence, list_absences, put_absence};
+pub use attendance_import::import_attendances;
+pub(super) use attendance_import::{ATTENDANCE_COLUMNS, REQUIRED_ATTENDANCE_COLUMNS};
+pub(super) use attendances::AttendanceInput;
+pub use attendances::{delete_attendance, get_attendance, list_attendances, put_attendance};
+pub use csv::MAX_IMPORT_BYTES;
 pub(super) use employees::EmployeeInput;
-pub use employees::{get_employee, list_employees, put_employee};
-pub use import::{MAX_IMPORT_BYTES, import_employees};
+pub use employees::{delete_employee, get_employee, list_employees, put_employee};
+pub use import::import_employees;
 pub(super) use import::{NUMBER_COLUMNS, REQUIRED_COLUMNS, TEXT_COLUMNS};
+pub use recruiting::{
+    get_application, get_attachment, get_position, list_applications, list_positions, put_position,
+};
 pub(super) use tenants::{NewTenant, TenantSettingsInput};
 pub use tenants::{create_tenant, get_settings, put_settings};
 

@@ -48,12 +48,13 @@ pub(super) fn encode_cursor(key: &str) -> String {
 }
 
 /// The key in a cursor from [`encode_cursor`]; anything else is
-/// `400 bad_cursor`.
+/// `400 bad_cursor`. No key holds a control character (the document's
+/// pattern excludes them too), and PostgreSQL text cannot hold a NUL.
 pub(super) fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
     hex::decode(cursor)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .filter(|key| !key.is_empty())
+        .filter(|key| !key.is_empty() && !key.bytes().any(|b| b < 0x20))
         .ok_or_else(bad_cursor)
 }
 

@@ -16,17 +16,17 @@ use utoipa::openapi::schema::Schema;
 
 use super::FieldProblem;
 use super::answers::{
-    AbsencePage, DeliveryAnswer, EmployeeAnswer, EmployeePage, EmployeeViewDoc, Health,
-    ImportAnswer, InstallList, InstallView, Preview, Queued, RowPage, RunPage, RunView, Tenant,
-    TenantSettingsView, WebhookSecret,
+    AbsencePage, ApplicationPage, AttendancePage, DeliveryAnswer, EmployeeAnswer, EmployeePage,
+    EmployeeViewDoc, Health, ImportAnswer, InstallList, InstallView, PositionPage, Preview, Queued,
+    RowPage, RunPage, RunView, Tenant, TenantSettingsView, WebhookSecret,
 };
 use super::catalog::ReviewBody;
 use super::catalog::views::{
     ListingDetail, Listings, ReviewItem, ReviewQueue, Submission, Submissions,
 };
-use super::hr::{AbsenceInput, EmployeeInput, NewTenant, TenantSettingsInput};
+use super::hr::{AbsenceInput, AttendanceInput, EmployeeInput, NewTenant, TenantSettingsInput};
 use super::installs::{ConnectInput, ReconfigureInput, UpgradeInput};
-use crate::hr::Absence;
+use crate::hr::{Absence, Application, Attendance, Position, PositionInput};
 use crate::principal::Principal;
 
 /// The hand-written part: paths, parameters, summaries and descriptions.
@@ -102,12 +102,15 @@ fn bodies(doc: &mut Doc) {
     doc.request::<NewTenant>("post", "/api/v1/tenants");
     doc.request::<EmployeeInput>("put", &format!("{T}/employees/{{id}}"));
     doc.request::<AbsenceInput>("put", &format!("{T}/absences/{{id}}"));
+    doc.request::<AttendanceInput>("put", &format!("{T}/attendances/{{id}}"));
     doc.request::<TenantSettingsInput>("put", &format!("{T}/settings"));
+    doc.request::<PositionInput>("put", &format!("{T}/positions/{{id}}"));
     doc.request::<ConnectInput>("post", &format!("{T}/installs"));
     doc.request::<ConnectInput>("post", &format!("{T}/installs/preview"));
     doc.request::<ReconfigureInput>("patch", &format!("{T}/installs/{{id}}"));
     doc.request::<UpgradeInput>("post", &format!("{T}/installs/{{id}}/upgrade"));
     csv_columns(doc, &format!("{T}/employees/import"));
+    attendance_csv_columns(doc, &format!("{T}/attendances/import"));
 
     doc.response::<Health>("get", "/healthz", 200);
     doc.response::<Health>("get", "/healthz", 503);
@@ -129,6 +132,15 @@ fn bodies(doc: &mut Doc) {
     doc.response::<AbsencePage>("get", &format!("{T}/absences"), 200);
     doc.response::<Absence>("put", &format!("{T}/absences/{{id}}"), 200);
     doc.response::<Absence>("get", &format!("{T}/absences/{{id}}"), 200);
+    doc.response::<AttendancePage>("get", &format!("{T}/attendances"), 200);
+    doc.response::<Attendance>("put", &format!("{T}/attendances/{{id}}"), 200);
+    doc.response::<Attendance>("get", &format!("{T}/attendances/{{id}}"), 200);
+    doc.response::<ImportAnswer>("post", &format!("{T}/attendances/import"), 200);
+    doc.response::<PositionPage>("get", &format!("{T}/positions"), 200);
+    doc.response::<Position>("put", &format!("{T}/positions/{{id}}"), 200);
+    doc.response::<Position>("get", &format!("{T}/positions/{{id}}"), 200);
+    doc.response::<ApplicationPage>("get", &format!("{T}/applications"), 200);
+    doc.response::<Application>("get", &format!("{T}/applications/{{id}}"), 200);
     doc.response::<InstallList>("get", &format!("{T}/installs"), 200);
     doc.response::<InstallView>("post", &format!("{T}/installs"), 201);
     doc.response::<Preview>("post", &format!("{T}/installs/preview"), 200);
@@ -188,6 +200,42 @@ fn csv_columns(doc: &mut Doc, path: &str) {
         "A CSV file with a header line: UTF-8 (with or without a byte order mark), UTF-16 with a byte order mark, or Windows-1252; separated by `,`, `;` or tabs, as the header line shows. Its columns are those of EmployeeCsvRow."
     );
     doc.doc["components"]["schemas"]["EmployeeCsvRow"] = row;
+}
+
+/// The attendance import's columns, from the list the import reads them by.
+fn attendance_csv_columns(doc: &mut Doc, path: &str) {
+    use super::hr::{ATTENDANCE_COLUMNS, REQUIRED_ATTENDANCE_COLUMNS};
+    let mut properties = serde_json::Map::new();
+    for column in ATTENDANCE_COLUMNS {
+        let description = match *column {
+            "id" => "The period's id",
+            "start_time" | "end_time" => "HH:MM; both or neither",
+            "duration_minutes" => "Whole minutes worked; required without times",
+            "break_minutes" => "Whole minutes; empty is 0",
+            "status" => "confirmed (also when empty) or pending",
+            _ => "",
+        };
+        let mut property = json!({ "type": "string" });
+        if !description.is_empty() {
+            property["description"] = json!(description);
+        }
+        properties.insert((*column).into(), property);
+    }
+    let row = json!({
+        "type": "object",
+        "description": "One line of the attendance import file, by column (header) name. Cells are trimmed; an empty cell is no value.",
+        "required": REQUIRED_ATTENDANCE_COLUMNS,
+        "properties": properties,
+        "additionalProperties": false
+    });
+    let op = doc.op("post", path);
+    let csv = &mut op["requestBody"]["content"]["text/csv"]["schema"];
+    csv["type"] = json!("string");
+    csv["x-csv-row"] = json!({ "$ref": "#/components/schemas/AttendanceCsvRow" });
+    csv["description"] = json!(
+        "A CSV file with a header line, read like the employee import. Its columns are those of AttendanceCsvRow."
+    );
+    doc.doc["components"]["schemas"]["AttendanceCsvRow"] = row;
 }
 
 /// Fields an answer leaves out when they are empty

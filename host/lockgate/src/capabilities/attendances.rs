@@ -12,22 +12,26 @@ use crate::bindings::attendances::{
 };
 use crate::bindings::types::HostError;
 use crate::capabilities::Invocation;
-use crate::capabilities::hr::{MAX_PAGE, canonical_since, check_date, unavailable};
-use crate::hr::{AttendanceFilter, AttendancePeriod, AttendanceRefusal, WriteMode, split_page};
+use crate::capabilities::hr::{MAX_PAGE, canonical_since, check_date, paging_error, unavailable};
+use crate::hr::attendance::split_attendance_page;
+use crate::hr::{AttendanceFilter, AttendancePeriod, AttendanceRefusal, WriteMode};
 
 /// The longest external id a connector may give a period.
 pub const MAX_EXTERNAL_ID_BYTES: usize = 200;
 
 type Answer<T> = wasmtime::Result<Result<T, HostError>>;
 
-fn to_wit(a: crate::hr::Attendance) -> Attendance {
+/// The period as a connector sees it: the external id only when this
+/// connector wrote the period (another connector's ids are its own).
+fn to_wit(a: crate::hr::Attendance, connector_id: &str) -> Attendance {
+    let own = a.source.as_deref() == Some(connector_id);
     Attendance {
         status: match a.status.as_str() {
             "pending" => AttendanceStatus::Pending,
             _ => AttendanceStatus::Confirmed,
         },
         id: a.id,
-        external_id: a.external_id,
+        external_id: a.external_id.filter(|_| own),
         employee_id: a.employee_id,
         date: a.date,
         start_time: a.start_time,
@@ -106,7 +110,7 @@ impl Invocation {
         }
         let filter = AttendanceFilter {
             after: query.cursor,
-            limit: limit + 1,
+            limit,
             from: Some(from),
             to: Some(to),
             employee_id: query.employee_id,
@@ -116,15 +120,18 @@ impl Invocation {
             .store
             .visible_attendances(&self.visibility, &filter)
             .await
-            .map_err(unavailable)?;
-        let (rows, next_cursor) = split_page(rows, limit, |a| &a.id);
+            .map_err(paging_error)?;
+        let (rows, next_cursor) = split_attendance_page(rows, limit);
         self.audit.attendances_read += rows.len() as u64;
         let mut ids: Vec<String> = rows.iter().map(|a| a.employee_id.clone()).collect();
         ids.sort();
         ids.dedup();
         self.audit_entry("read", "attendances", ids, vec!["attendances.read".into()]);
         Ok(AttendancePage {
-            items: rows.into_iter().map(to_wit).collect(),
+            items: rows
+                .into_iter()
+                .map(|a| to_wit(a, &self.visibility.connector_id))
+                .collect(),
             next_cursor,
         })
     }
@@ -154,7 +161,7 @@ impl Invocation {
             .map_err(refusal)?;
         let event = crate::events::attendance_event(write.before.as_ref(), Some(&write.after));
         self.attendance_written(write.after.employee_id.clone(), event);
-        Ok(to_wit(write.after))
+        Ok(to_wit(write.after, &self.visibility.connector_id))
     }
 
     /// Audit and events for a write that went through.
@@ -202,7 +209,7 @@ impl Host for Invocation {
                     vec![a.employee_id.clone()],
                     vec!["attendances.read".into()],
                 );
-                Ok(to_wit(a))
+                Ok(to_wit(a, &self.visibility.connector_id))
             }
             None => Err(HostError::NotFound(format!(
                 "no visible attendance {}",

@@ -60,10 +60,10 @@ macro_rules! record {
 
 /// Enums with the same cases in both versions.
 macro_rules! cases {
-    ($from:ty => $($to:ident)::+ { $($case:ident),* $(,)? }) => {
-        impl Adapt<$($to)::+> for $from {
-            fn adapt(self) -> $($to)::+ {
-                match self { $(<$from>::$case => $($to)::+::$case),* }
+    ($from:ty => $to:ty { $($case:ident),* $(,)? }) => {
+        impl Adapt<$to> for $from {
+            fn adapt(self) -> $to {
+                match self { $(<$from>::$case => <$to>::$case),* }
             }
         }
     };

@@ -24,6 +24,15 @@ const EMPLOYEE_SCOPES: [Scope; 4] = [
     Scope::EmployeesCompensation,
 ];
 
+/// A paged read's store error: a cursor this host never handed out is the
+/// connector's mistake; anything else is the store's.
+pub(crate) fn paging_error(e: crate::store::StoreError) -> HostError {
+    match e {
+        crate::store::StoreError::Invalid(why) => HostError::InvalidArgument(why),
+        e => unavailable(e),
+    }
+}
+
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> HostError {
     tracing::error!("HR store: {e}");
     HostError::Unavailable("the HR data store is unavailable; try again later".into())
@@ -251,16 +260,11 @@ impl Invocation {
             .unwrap_or_default();
         let rows = self
             .store
-            .departures(
-                &self.visibility,
-                &not_before,
-                &since,
-                query.cursor,
-                limit + 1,
-            )
+            .departures(&self.visibility, &not_before, &since, query.cursor, limit)
             .await
-            .map_err(unavailable)?;
-        let (rows, next_cursor) = crate::hr::split_departures(rows, limit);
+            .map_err(paging_error)?;
+        let (rows, next_cursor) =
+            crate::hr::split_page_by(rows, limit, crate::hr::Departure::cursor);
         self.audit.departures_read += rows.len() as u64;
         self.audit_entry(
             "read",

@@ -12,7 +12,7 @@
 //!   line breaks, C1) and no bidirectional override or isolate (U+202A to
 //!   U+202E, U+2066 to U+2069), and a length cap in characters: names 200,
 //!   e-mail addresses 254, every other text 200, custom attribute names 64
-//!   and values 1000.
+//!   and values 1000, an attendance period's comment 1000.
 
 use std::collections::BTreeMap;
 
@@ -34,6 +34,8 @@ pub const MAX_TEXT_CHARS: usize = 200;
 pub const MAX_ATTRIBUTE_NAME_CHARS: usize = 64;
 /// The longest custom attribute value.
 pub const MAX_ATTRIBUTE_VALUE_CHARS: usize = 1000;
+/// The longest comment on an attendance period.
+pub const MAX_COMMENT_CHARS: usize = 1000;
 
 const ID_RULE: &str = "use 1 to 64 characters: letters A-Z a-z, digits, '.', '_' and '-', starting with a letter or digit";
 const TENANT_ID_RULE: &str =

@@ -9,8 +9,9 @@
 use wasmtime::Store;
 use wasmtime::component::{HasSelf, InstancePre, Linker};
 
-use super::invocation::{Call, CallResult};
-use crate::bindings::{self, v0_1};
+use crate::bindings::{
+    self, ConnectorError, Event, FieldError, Trigger, WebhookRequest, WebhookResponse, v0_1,
+};
 use crate::capabilities::Invocation;
 use crate::capabilities::contract_0_1::{self as adapt, Adapt};
 
@@ -24,6 +25,7 @@ pub fn link(linker: &mut Linker<Invocation>) -> wasmtime::Result<()> {
     hr::add_to_linker::<_, HasSelf<Invocation>>(linker, |s| s)?;
     attendances::add_to_linker::<_, HasSelf<Invocation>>(linker, |s| s)?;
     recruiting::add_to_linker::<_, HasSelf<Invocation>>(linker, |s| s)?;
+
     outcomes::add_to_linker::<_, HasSelf<Invocation>>(linker, |s| s)?;
     config::add_to_linker::<_, HasSelf<Invocation>>(linker, |s| s)?;
     state::add_to_linker::<_, HasSelf<Invocation>>(linker, |s| s)?;
@@ -38,6 +40,23 @@ pub fn link(linker: &mut Linker<Invocation>) -> wasmtime::Result<()> {
     v0_1::state::add_to_linker::<_, HasSelf<Invocation>>(linker, |s| s)?;
     v0_1::log::add_to_linker::<_, HasSelf<Invocation>>(linker, |s| s)?;
     Ok(())
+}
+
+/// The export to call.
+pub enum Call {
+    ValidateConfig(Vec<(String, String)>),
+    CheckConnection,
+    Sync(Trigger),
+    OnEvent(Event),
+    Webhook(WebhookRequest),
+}
+
+/// What the export returned.
+#[derive(Debug)]
+pub enum CallResult {
+    ValidateConfig(Result<(), Vec<FieldError>>),
+    Connector(Result<(), ConnectorError>),
+    Webhook(WebhookResponse),
 }
 
 /// A plugin build prepared against the contract version it was built for.

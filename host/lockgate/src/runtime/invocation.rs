@@ -11,10 +11,8 @@ use wasmtime::{Store, UpdateDeadline};
 use wasmtime_wasi::{I32Exit, ResourceTable, WasiCtx};
 use wasmtime_wasi_http::WasiHttpCtx;
 
+use super::contract::{Call, CallResult};
 use super::{Plugin, Runtime};
-use crate::bindings::{
-    ConnectorError, Event, FieldError, Trigger, WebhookRequest, WebhookResponse,
-};
 use crate::capabilities::host_objects::{FIELD_SIZE_LIMIT, explain_trap, max_host_objects};
 use crate::capabilities::hr::Audit;
 use crate::capabilities::http::Egress;
@@ -46,23 +44,6 @@ pub struct InvocationSetup {
     /// The install the invocation runs for, when it runs for one: where a
     /// checkpoint is committed, and since when departures are told.
     pub install: Option<InstallRef>,
-}
-
-/// The export to call.
-pub enum Call {
-    ValidateConfig(Vec<(String, String)>),
-    CheckConnection,
-    Sync(Trigger),
-    OnEvent(Event),
-    Webhook(WebhookRequest),
-}
-
-/// What the export returned.
-#[derive(Debug)]
-pub enum CallResult {
-    ValidateConfig(Result<(), Vec<FieldError>>),
-    Connector(Result<(), ConnectorError>),
-    Webhook(WebhookResponse),
 }
 
 struct Prepared {

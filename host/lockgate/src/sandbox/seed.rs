@@ -23,5 +23,6 @@ pub async fn ensure_tenant(
     store.upsert_employees(tenant, &data.employees).await?;
     store.upsert_absences(tenant, &data.absences).await?;
     store.set_exclusions(tenant, &data.exclusions).await?;
+    store.upsert_positions(tenant, &data.positions).await?;
     Ok(true)
 }

@@ -9,7 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::sql::Sql;
-use super::{Result, Store};
+use super::{Result, Store, StoreError};
 use crate::hr::{Absence, AbsenceFilter, Employee, EmployeeFilter, Visibility};
 
 pub(super) const EMPLOYEE_COLUMNS: &str = "id, first_name, last_name, preferred_name, department, position, \
@@ -63,7 +63,7 @@ fn absence_from(row: &AnyRow) -> Result<Absence, sqlx::Error> {
 }
 
 /// Appends the visibility conditions for employees aliased `e`.
-fn push_visible(q: &mut Sql, vis: &Visibility) {
+pub(super) fn push_visible(q: &mut Sql, vis: &Visibility) {
     let today = crate::time::date_text(vis.today);
     q.push(" e.tenant_id = ").bind(vis.tenant_id.clone());
     q.push(" AND e.hire_date <= ").bind(today.clone());
@@ -73,6 +73,29 @@ fn push_visible(q: &mut Sql, vis: &Visibility) {
         .push(" AND x.employee_id = e.id AND x.connector_id = ")
         .bind(vis.connector_id.clone())
         .push(")");
+}
+
+/// Appends "changed at or after `since`, or visible only since then" for
+/// employees aliased `e`: hired on a day that started at or after `since`
+/// (visible from the start of the hire date; [`push_visible`] keeps the
+/// hire date on or before today), or included again for the connector at
+/// or after `since`. Their `updated_at` says neither.
+fn push_visible_since(q: &mut Sql, vis: &Visibility, since: &str) -> Result<()> {
+    let first_hire_day = crate::time::first_day_from(since).ok_or_else(|| {
+        StoreError::Invalid(format!(
+            "updated_since {since:?} is not an RFC 3339 instant"
+        ))
+    })?;
+    q.push(" AND (e.updated_at >= ").bind(since.to_string());
+    q.push(" OR e.hire_date >= ")
+        .bind(crate::time::date_text(first_hire_day));
+    q.push(" OR EXISTS (SELECT 1 FROM employee_inclusions i WHERE i.tenant_id = e.tenant_id")
+        .push(" AND i.employee_id = e.id AND i.connector_id = ")
+        .bind(vis.connector_id.clone())
+        .push(" AND i.included_at >= ")
+        .bind(since.to_string())
+        .push("))");
+    Ok(())
 }
 
 impl Store {
@@ -85,31 +108,20 @@ impl Store {
     }
 
     /// Writes employees with their inclusion answers and (when given)
-    /// their custom attributes, all or nothing.
-    pub async fn write_employees(&self, tenant_id: &str, writes: &[EmployeeWrite]) -> Result<()> {
+    /// their custom attributes, all or nothing. `at` is when the answers
+    /// were given (see [`set_inclusion`]).
+    pub async fn write_employees(
+        &self,
+        tenant_id: &str,
+        writes: &[EmployeeWrite],
+        at: &str,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let employees: Vec<Employee> = writes.iter().map(|w| w.employee.clone()).collect();
         insert_employees(&mut tx, tenant_id, &employees).await?;
         for w in writes {
             for (connector, included) in &w.include_in {
-                sqlx::query(
-                    "DELETE FROM employee_exclusions WHERE tenant_id = $1 AND employee_id = $2 AND connector_id = $3",
-                )
-                .bind(tenant_id)
-                .bind(&w.employee.id)
-                .bind(connector)
-                .execute(&mut *tx)
-                .await?;
-                if !included {
-                    sqlx::query(
-                        "INSERT INTO employee_exclusions (tenant_id, employee_id, connector_id) VALUES ($1, $2, $3)",
-                    )
-                    .bind(tenant_id)
-                    .bind(&w.employee.id)
-                    .bind(connector)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                set_inclusion(&mut tx, tenant_id, &w.employee.id, connector, *included, at).await?;
             }
             if let Some(attributes) = &w.attributes {
                 sqlx::query(
@@ -169,6 +181,56 @@ pub struct EmployeeWrite {
     pub attributes: Option<BTreeMap<String, String>>,
 }
 
+/// Records one "include in transfer to `connector_id`?" answer given at
+/// `at`. An exclusion keeps the instant it started (a repeated No does not
+/// move it: the connector lost sight of the person then); a Yes that ends
+/// an exclusion records when the person became visible again.
+async fn set_inclusion(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant_id: &str,
+    employee_id: &str,
+    connector_id: &str,
+    included: bool,
+    at: &str,
+) -> Result<()> {
+    if !included {
+        sqlx::query(
+            "INSERT INTO employee_exclusions (tenant_id, employee_id, connector_id, excluded_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, employee_id, connector_id) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(employee_id)
+        .bind(connector_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(());
+    }
+    let ended = sqlx::query(
+        "DELETE FROM employee_exclusions WHERE tenant_id = $1 AND employee_id = $2 AND connector_id = $3",
+    )
+    .bind(tenant_id)
+    .bind(employee_id)
+    .bind(connector_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if ended > 0 {
+        sqlx::query(
+            "INSERT INTO employee_inclusions (tenant_id, employee_id, connector_id, included_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, employee_id, connector_id) \
+             DO UPDATE SET included_at = excluded.included_at",
+        )
+        .bind(tenant_id)
+        .bind(employee_id)
+        .bind(connector_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 async fn insert_employees(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     tenant_id: &str,
@@ -176,10 +238,19 @@ async fn insert_employees(
 ) -> Result<()> {
     {
         for chunk in employees.chunks(400) {
-            let mut del = Sql::new("DELETE FROM employees WHERE tenant_id = ");
-            del.bind(tenant_id.to_string()).push(" AND id IN ");
-            del.list(chunk.iter().map(|e| e.id.clone()));
-            del.execute(&mut **tx).await?;
+            // An employee written again after a removal is a record again:
+            // the removal no longer stands.
+            for (table, id_column) in [
+                ("employees", "id"),
+                ("employee_removals", "employee_id"),
+                ("employee_removal_exclusions", "employee_id"),
+            ] {
+                let mut del = Sql::new(format!("DELETE FROM {table} WHERE tenant_id = "));
+                del.bind(tenant_id.to_string())
+                    .push(&format!(" AND {id_column} IN "));
+                del.list(chunk.iter().map(|e| e.id.clone()));
+                del.execute(&mut **tx).await?;
+            }
 
             let mut q = Sql::new(format!(
                 "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}) "
@@ -246,7 +317,8 @@ impl Store {
         Ok(())
     }
 
-    /// Sets the tenant's "include in transfer to `connector_id`?" answer.
+    /// Sets the tenant's "include in transfer to `connector_id`?" answer,
+    /// given now.
     pub async fn set_included(
         &self,
         tenant_id: &str,
@@ -254,36 +326,39 @@ impl Store {
         connector_id: &str,
         included: bool,
     ) -> Result<()> {
-        sqlx::query(
-            "DELETE FROM employee_exclusions WHERE tenant_id = $1 AND employee_id = $2 AND connector_id = $3",
-        )
-        .bind(tenant_id)
-        .bind(employee_id)
-        .bind(connector_id)
-        .execute(&self.pool)
-        .await?;
-        if !included {
-            sqlx::query(
-                "INSERT INTO employee_exclusions (tenant_id, employee_id, connector_id) VALUES ($1, $2, $3)",
-            )
-            .bind(tenant_id)
-            .bind(employee_id)
-            .bind(connector_id)
-            .execute(&self.pool)
-            .await?;
-        }
+        let at = crate::time::now_text();
+        self.set_included_at(tenant_id, employee_id, connector_id, included, &at)
+            .await
+    }
+
+    /// [`Store::set_included`] with the answer given at `at` (canonical
+    /// instant; see [`set_inclusion`]).
+    pub async fn set_included_at(
+        &self,
+        tenant_id: &str,
+        employee_id: &str,
+        connector_id: &str,
+        included: bool,
+        at: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        set_inclusion(&mut tx, tenant_id, employee_id, connector_id, included, at).await?;
+        tx.commit().await?;
         Ok(())
     }
 
+    /// Excludes each `(employee, connector)` pair, now, all or nothing.
     pub async fn set_exclusions(
         &self,
         tenant_id: &str,
         exclusions: &[(String, String)],
     ) -> Result<()> {
+        let at = crate::time::now_text();
+        let mut tx = self.begin_write().await?;
         for (employee_id, connector_id) in exclusions {
-            self.set_included(tenant_id, employee_id, connector_id, false)
-                .await?;
+            set_inclusion(&mut tx, tenant_id, employee_id, connector_id, false, &at).await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -467,7 +542,9 @@ impl Store {
         Ok(crate::hr::split_page(absences, limit, |a| &a.id))
     }
 
-    /// Employees the connector may see, in id order.
+    /// Employees the connector may see, in id order. With `updated_since`,
+    /// those changed since then or who became visible since then (see
+    /// [`push_visible_since`]).
     pub async fn visible_employees(
         &self,
         vis: &Visibility,
@@ -485,7 +562,7 @@ impl Store {
             q.push(" AND e.department = ").bind(dept.clone());
         }
         if let Some(since) = &filter.updated_since {
-            q.push(" AND e.updated_at >= ").bind(since.clone());
+            push_visible_since(&mut q, vis, since)?;
         }
         if let Some(status) = &filter.status {
             q.push(" AND e.status = ").bind(status.clone());

@@ -1,6 +1,6 @@
-//! Paging cursors: employees, absences, an install's runs and a run's rows,
-//! on the demo tenant (the planner export connected to the demo planner,
-//! three runs). Any cursor is answered with a page or `400 bad_cursor`
+//! Paging cursors: employees, absences, job positions, applications, an
+//! install's runs and a run's rows, on the demo tenant (the planner export
+//! connected to the demo planner, three runs, four applications). Any cursor is answered with a page or `400 bad_cursor`
 //! naming the parameter; following `next_cursor` visits every item once.
 
 use lockgate::policy::OperatorPolicy;
@@ -33,6 +33,27 @@ fn demo() -> Demo {
             .await
             .expect("the demo is set up");
         lockgate_tests::jobs_settled(&app.store, &access.install_id).await;
+        for (n, position) in [
+            "pos-recruiter",
+            "Software Engineer",
+            "account executive",
+            "pos-recruiter",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let application = lockgate::hr::NewApplication {
+                first_name: format!("Kandidat {n}"),
+                last_name: "Beispiel".into(),
+                position: position.into(),
+                ..Default::default()
+            };
+            app.store
+                .create_application("demo", "jobboard", &format!("k-{n}"), &application)
+                .await
+                .unwrap()
+                .expect("the demo has these positions open");
+        }
         (access.tenant_admin, access.install_id)
     });
     // Two more runs, one at a time.
@@ -56,6 +77,8 @@ fn demo() -> Demo {
         lists: vec![
             ("/api/v1/tenants/demo/employees".into(), "id"),
             ("/api/v1/tenants/demo/absences".into(), "id"),
+            ("/api/v1/tenants/demo/positions".into(), "id"),
+            ("/api/v1/tenants/demo/applications".into(), "id"),
             (runs, "id"),
             (format!("/api/v1/tenants/demo/runs/{run}/rows"), "seq"),
         ],

@@ -1,6 +1,6 @@
 //! Employees one at a time: the input shape (shared with the CSV import,
-//! checked by the rules in [`crate::hr::shape`]), writing and reading one
-//! employee and listing them page by page.
+//! checked by the rules in [`crate::hr::shape`]), writing, reading and
+//! removing one employee and listing them page by page.
 
 use crate::api::JsonBody;
 use std::collections::BTreeMap;
@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -154,7 +155,11 @@ pub async fn put_employee(
     let before = state.store.employee(&tenant, &write.employee.id).await?;
     state
         .store
-        .write_employees(&tenant, std::slice::from_ref(&write))
+        .write_employees(
+            &tenant,
+            std::slice::from_ref(&write),
+            &state.clock.now_text(),
+        )
         .await?;
     let events: Vec<_> = crate::events::employee_event(before.as_ref(), &write.employee)
         .into_iter()
@@ -183,6 +188,27 @@ pub async fn get_employee(
     match state.store.employee_view(&tenant, &id).await? {
         Some(value) => Ok(Json(value)),
         None => Err(no_such("employee", &id)),
+    }
+}
+
+/// DELETE /api/v1/tenants/{tenant}/employees/{id} — erases the employee
+/// with their absences, custom attributes and inclusion answers (a record
+/// entered in error, or erased on request). Connectors that could see
+/// them learn only the id, as a departure out of scope.
+pub async fn delete_employee(
+    State(state): State<App>,
+    Caller(caller): Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    tenant_access(&state, &caller, &tenant).await?;
+    if state
+        .store
+        .remove_employee(&tenant, &id, &state.clock.now_text())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(no_such("employee", &id))
     }
 }
 

@@ -4,7 +4,6 @@
 //! Every row is checked against the same rules as a single write
 //! ([`crate::hr::shape`]), and one bad row refuses the whole file.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
@@ -12,17 +11,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::csv::{CsvFile, bad_csv, delimiter_name, import_problem, number};
 use super::employees::EmployeeInput;
 use super::employees::write_problems;
 use super::{invalid, unknown_connectors};
 use crate::api::access::tenant_access;
 use crate::api::answers::ImportAnswer;
-use crate::api::{ApiError, Caller, FieldProblem};
+use crate::api::{ApiError, Caller};
 use crate::app::App;
 use crate::hr::shape::{attribute_name_problem, shown};
-
-/// The largest CSV file an import takes.
-pub const MAX_IMPORT_BYTES: usize = 10 << 20;
 
 /// Columns every import file has besides `id`.
 pub(in crate::api) const REQUIRED_COLUMNS: &[&str] = &["first_name", "last_name", "hire_date"];
@@ -63,108 +60,6 @@ enum Column {
     Blank,
 }
 
-fn import_problem(line: u64, field: &str, message: impl Into<String>) -> FieldProblem {
-    FieldProblem {
-        field: format!("line {line}: {field}"),
-        message: message.into(),
-    }
-}
-
-fn bad_csv(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_csv", message)
-}
-
-/// The file as text, and the name of its encoding: a byte order mark
-/// decides (UTF-8, UTF-16LE, UTF-16BE; the mark itself is dropped);
-/// without one, valid UTF-8 is UTF-8 and anything else Windows-1252, the
-/// encoding of Western European spreadsheet exports (every byte is a
-/// character there, so it always decodes; a stray control character is
-/// then refused with its field like any other). A file with both UTF-8
-/// letters and bytes that are not UTF-8 is refused: either reading would
-/// garble half of it.
-fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), ApiError> {
-    use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
-    let (encoding, bom) = Encoding::for_bom(bytes).unwrap_or((UTF_8, 0));
-    let body = &bytes[bom..];
-    if encoding != UTF_8 {
-        let (text, broken) = encoding.decode_without_bom_handling(body);
-        if broken {
-            let at = text.find('\u{FFFD}').unwrap_or(text.len());
-            let line = 1 + text[..at].matches('\n').count();
-            return Err(bad_csv(format!(
-                "the file starts with a {} byte order mark but line {line} is not {0}; save it again as UTF-8",
-                encoding.name()
-            )));
-        }
-        return Ok((text, encoding.name()));
-    }
-    let e = match std::str::from_utf8(body) {
-        Ok(text) => return Ok((Cow::Borrowed(text), "UTF-8")),
-        Err(e) => e,
-    };
-    let line = 1 + body[..e.valid_up_to()]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count();
-    if bom > 0 {
-        return Err(bad_csv(format!(
-            "the file starts with a UTF-8 byte order mark but line {line} is not UTF-8; save it again as UTF-8"
-        )));
-    }
-    // Letters written as UTF-8 beside bytes that are not: a file edited
-    // in two encodings, which neither reading would get right.
-    if body.utf8_chunks().any(|chunk| !chunk.valid().is_ascii()) {
-        return Err(bad_csv(format!(
-            "line {line} is not UTF-8 but other letters in the file are: it mixes two encodings; save it again as UTF-8"
-        )));
-    }
-    Ok((
-        WINDOWS_1252.decode_without_bom_handling(body).0,
-        "windows-1252",
-    ))
-}
-
-/// The delimiter the header line uses: the most frequent of `,`, `;` and
-/// tab outside quotes (`,` on a tie or when there is none, a file of one
-/// column).
-fn delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or("");
-    let mut counts = [(b',', 0), (b';', 0), (b'\t', 0)];
-    let mut quoted = false;
-    for b in header.bytes() {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted && let Some(count) = counts.iter_mut().find(|(d, _)| *d == b) {
-            count.1 += 1;
-        }
-    }
-    // The first of the most frequent: `max_by_key` keeps the last.
-    counts
-        .iter()
-        .rev()
-        .max_by_key(|(_, n)| *n)
-        .map_or(b',', |(d, _)| *d)
-}
-
-fn delimiter_name(d: u8) -> &'static str {
-    match d {
-        b';' => ";",
-        b'\t' => "tab",
-        _ => ",",
-    }
-}
-
-/// A number cell: `38.5`, or `38,5` as German and French spreadsheets
-/// write it.
-fn number(value: &str) -> Option<f64> {
-    let value = if value.matches(',').count() == 1 && !value.contains('.') {
-        Cow::Owned(value.replace(',', "."))
-    } else {
-        Cow::Borrowed(value)
-    };
-    value.parse::<f64>().ok().filter(|n| n.is_finite())
-}
-
 /// POST /api/v1/tenants/{tenant}/employees/import — a CSV file with a
 /// header row: `id`, the employee fields by their API names,
 /// `attribute:<name>` for custom attributes and `include:<connector>`
@@ -178,30 +73,9 @@ pub async fn import_employees(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<ImportAnswer>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
-    let body = body.map_err(|e| {
-        crate::api::body_error(
-            e,
-            format!(
-                "an import file may be at most {} MiB",
-                MAX_IMPORT_BYTES >> 20
-            ),
-        )
-    })?;
-    let (text, encoding) = decode(&body)?;
-    // Line breaks as `\n` only, so the reader's line numbers are the
-    // file's (it counts a CRLF's `\n` to the next record). A cell with a
-    // line break is refused as a control character either way.
-    let text = if text.contains('\r') {
-        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
-    } else {
-        text
-    };
-    let delimiter = delimiter(&text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let file = CsvFile::read(body)?;
+    let (encoding, delimiter) = (file.encoding, file.delimiter);
+    let mut reader = file.reader();
     let header = reader
         .headers()
         .map_err(|e| bad_csv(format!("the header row cannot be read: {e}")))?
@@ -381,7 +255,10 @@ pub async fn import_employees(
     }
     let ids: Vec<String> = writes.iter().map(|w| w.employee.id.clone()).collect();
     let mut before = state.store.employees_by_id(&tenant, &ids).await?;
-    state.store.write_employees(&tenant, &writes).await?;
+    state
+        .store
+        .write_employees(&tenant, &writes, &state.clock.now_text())
+        .await?;
     let events: Vec<_> = writes
         .iter()
         .filter_map(|w| {

@@ -11,9 +11,10 @@
 
 use serde_json::{Value, json};
 
+use crate::hr::attendance::{ATTENDANCE_STATUSES, MINUTES_PER_DAY};
 use crate::hr::shape::{
-    MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_VALUE_CHARS, MAX_EMAIL_CHARS, MAX_NAME_CHARS,
-    MAX_TEXT_CHARS,
+    MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_VALUE_CHARS, MAX_COMMENT_CHARS, MAX_EMAIL_CHARS,
+    MAX_NAME_CHARS, MAX_TEXT_CHARS,
 };
 
 /// Control characters (Unicode Cc) and bidirectional overrides and
@@ -92,6 +93,11 @@ fn schedule() -> Value {
 
 fn date() -> Value {
     json!({ "type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$" })
+}
+
+/// A time of day, `HH:MM` from 00:00 to 23:59.
+fn time_of_day() -> Value {
+    json!({ "type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$" })
 }
 
 fn words(words: &[&str]) -> Value {
@@ -219,6 +225,27 @@ pub fn bodies(schemas: &mut Value) {
         words(&["approved", "pending", "cancelled"]),
     );
 
+    let t = "AttendanceInput";
+    set(schemas, t, "employee_id", employee_id());
+    set(schemas, t, "date", date());
+    set(schemas, t, "start_time", time_of_day());
+    set(schemas, t, "end_time", time_of_day());
+    patch(
+        schemas,
+        t,
+        "duration_minutes",
+        json!({ "minimum": 1, "maximum": MINUTES_PER_DAY }),
+    );
+    patch(
+        schemas,
+        t,
+        "break_minutes",
+        json!({ "minimum": 0, "maximum": MINUTES_PER_DAY - 1 }),
+    );
+    set(schemas, t, "project", trimmed(MAX_TEXT_CHARS));
+    set(schemas, t, "comment", trimmed(MAX_COMMENT_CHARS));
+    set(schemas, t, "status", words(ATTENDANCE_STATUSES));
+
     set(
         schemas,
         "NewTenant",
@@ -254,6 +281,10 @@ pub fn bodies(schemas: &mut Value) {
         }),
     );
 
+    let p = "PositionInput";
+    set(schemas, p, "name", trimmed_required(MAX_TEXT_CHARS));
+    set(schemas, p, "department", trimmed(MAX_TEXT_CHARS));
+
     for name in ["ConnectInput", "ReconfigureInput"] {
         set(schemas, name, "schedule", schedule());
     }
@@ -278,20 +309,56 @@ pub fn parameters(doc: &mut Value) {
     const T: &str = "/api/v1/tenants/{tenant}";
     let employee = format!("{T}/employees/{{id}}");
     let absence = format!("{T}/absences/{{id}}");
+    let attendance = format!("{T}/attendances/{{id}}");
+    let position = format!("{T}/positions/{{id}}");
     for method in ["get", "put"] {
         parameter(doc, &employee, method, "id", employee_id());
         parameter(doc, &absence, method, "id", id());
+        parameter(doc, &position, method, "id", id());
     }
+    // `import` is the import's path beside the periods, as beside the
+    // employees.
+    for method in ["get", "put", "delete"] {
+        parameter(doc, &attendance, method, "id", employee_id());
+    }
+    parameter(doc, &format!("{T}/applications/{{id}}"), "get", "id", id());
+    let attachment = format!("{T}/applications/{{id}}/attachments/{{seq}}");
+    parameter(doc, &attachment, "get", "id", id());
+    parameter(
+        doc,
+        &format!("{T}/applications"),
+        "get",
+        "position_id",
+        id(),
+    );
     let limit = |max: u32| json!({ "type": "integer", "minimum": 0, "maximum": max });
-    for path in [format!("{T}/employees"), format!("{T}/absences")] {
-        parameter(doc, &path, "get", "limit", limit(u32::MAX));
+    let lists = [
+        format!("{T}/employees"),
+        format!("{T}/absences"),
+        format!("{T}/attendances"),
+        format!("{T}/positions"),
+        format!("{T}/applications"),
+    ];
+    for path in &lists {
+        parameter(doc, path, "get", "limit", limit(u32::MAX));
     }
     // A cursor is the next_cursor of the previous page: hex of printable
-    // ASCII (a run list's holds a '|').
+    // ASCII (a run list's and the applications' hold a '|').
     let cursor = json!({ "type": "string", "pattern": "^([2-7][0-9a-fA-F])+$" });
-    for path in [format!("{T}/employees"), format!("{T}/absences")] {
-        parameter(doc, &path, "get", "cursor", cursor.clone());
+    for path in &lists {
+        parameter(doc, path, "get", "cursor", cursor.clone());
     }
+    let attendances = format!("{T}/attendances");
+    parameter(doc, &attendances, "get", "from", date());
+    parameter(doc, &attendances, "get", "to", date());
+    parameter(doc, &attendances, "get", "employee_id", id());
+    parameter(
+        doc,
+        &attendances,
+        "get",
+        "updated_since",
+        json!({ "type": "string", "format": "date-time" }),
+    );
     let runs = format!("{T}/installs/{{id}}/runs");
     parameter(doc, &runs, "get", "limit", limit(u32::MAX));
     parameter(

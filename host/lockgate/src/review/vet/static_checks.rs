@@ -23,6 +23,24 @@ pub(super) fn static_checks(v: &mut Vetting<'_>, inspection: &lockgate_manifest:
             problem.to_string(),
         );
     }
+    match inspection.contract.as_deref() {
+        Some(version) if version == crate::runtime::CURRENT_CONTRACT => v.check(
+            S,
+            "contract",
+            Verdict::Pass,
+            format!("built against lockgate:connector@{version}, the current version"),
+        ),
+        Some(version) => v.check(
+            S,
+            "contract",
+            Verdict::Pass,
+            format!(
+                "built against lockgate:connector@{version}; it runs as it always did, and rebuilding with the SDK moves it to {} with attendances, recruiting, departures and checkpoints",
+                crate::runtime::CURRENT_CONTRACT
+            ),
+        ),
+        None => {}
+    }
     let Some(m) = &inspection.manifest else {
         return;
     };
