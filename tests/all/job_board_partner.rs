@@ -3,6 +3,7 @@
 //! time, and one application by its id, behind an API key. It also builds
 //! the board's applications and webhook deliveries for the tests.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -148,32 +149,40 @@ fn unauthorized() -> Response {
         .into_response()
 }
 
-#[derive(serde::Deserialize)]
-struct ListQuery {
-    since: String,
-    page: usize,
-}
-
-async fn list(State(state): Shared, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+async fn list(
+    State(state): Shared,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if !authorized(&state, &headers) {
         return unauthorized();
     }
+    let (Some(since), Some(page)) = (
+        q.get("since"),
+        q.get("page").and_then(|p| p.parse::<usize>().ok()),
+    ) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "since and page are required" })),
+        )
+            .into_response();
+    };
     let mut state = state.lock().unwrap();
-    state.listed_since.push(q.since.clone());
+    state.listed_since.push(since.clone());
     let mut received: Vec<&Value> = state
         .applications
         .iter()
-        .filter(|a| a["submitted_at"].as_str().unwrap_or("") >= q.since.as_str())
+        .filter(|a| a["submitted_at"].as_str().unwrap_or("") >= since.as_str())
         .collect();
     received.sort_by_key(|a| a["submitted_at"].as_str().unwrap_or("").to_string());
-    let start = q.page.saturating_sub(1) * PAGE_SIZE;
+    let start = page.saturating_sub(1) * PAGE_SIZE;
     let items: Vec<Value> = received
         .iter()
         .skip(start)
         .take(PAGE_SIZE)
         .map(|a| (*a).clone())
         .collect();
-    let next = (start + PAGE_SIZE < received.len()).then_some(q.page + 1);
+    let next = (start + PAGE_SIZE < received.len()).then_some(page + 1);
     Json(json!({ "applications": items, "next_page": next })).into_response()
 }
 
