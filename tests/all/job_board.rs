@@ -283,7 +283,10 @@ async fn an_application_the_tenant_cannot_place_is_a_failed_row_and_nothing_stor
 
     // The tenant creates the position; the board has the application from
     // long ago, beyond what the list returns: the sync asks for it by id.
-    board.receive_at(&kim, "2026-01-05T10:00:00Z");
+    board.receive_at(
+        &kim,
+        &format!("{}T10:00:00Z", crate::helpers::days_from_today(-30)),
+    );
     put_position(&app, &admin, "pos-weaver", "underwater basket weaver").await;
     let run = sync_now(&app, &admin, &id, 6).await;
     assert_eq!(run.status, "successful", "{run:?}");
