@@ -10,6 +10,7 @@ const BUNDLED: &[(&str, &str)] = &[
     ("absence-mirror", "BUNDLED_ABSENCE_MIRROR_WASM"),
     ("time-tracking", "BUNDLED_TIME_TRACKING_WASM"),
     ("payroll-export", "BUNDLED_PAYROLL_EXPORT_WASM"),
+    ("job-board", "BUNDLED_JOB_BOARD_WASM"),
 ];
 
 fn main() {

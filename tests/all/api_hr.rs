@@ -291,7 +291,7 @@ async fn a_csv_import_writes_all_rows_or_none() {
         body["error"]["fields"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("known ids: absence-mirror, account-provisioning, ats-hire, payroll-export, planner-export"),
+            .contains("known ids: absence-mirror, account-provisioning, ats-hire, job-board, payroll-export, planner-export, time-tracking"),
         "{body}"
     );
     assert!(app.store.all_employees("t-1").await.unwrap().is_empty());

@@ -26,6 +26,8 @@ mod hostile_limits;
 mod hostile_net;
 mod inspect;
 mod installs;
+mod job_board;
+mod job_board_partner;
 mod matrix;
 mod mirror;
 mod mirror_oauth;

@@ -27,6 +27,8 @@ pub const ABSENCE_MIRROR: &[u8] = include_bytes!(env!("BUNDLED_ABSENCE_MIRROR_WA
 pub const TIME_TRACKING: &[u8] = include_bytes!(env!("BUNDLED_TIME_TRACKING_WASM"));
 /// The bundled monthly payroll export connector.
 pub const PAYROLL_EXPORT: &[u8] = include_bytes!(env!("BUNDLED_PAYROLL_EXPORT_WASM"));
+/// The bundled job board connector: applications from a job board.
+pub const JOB_BOARD: &[u8] = include_bytes!(env!("BUNDLED_JOB_BOARD_WASM"));
 
 /// The API key the demo planner accepts.
 pub const DEMO_API_KEY: &str = "demo-planner-key";
@@ -150,6 +152,7 @@ pub fn bundled() -> Vec<&'static [u8]> {
         ABSENCE_MIRROR,
         TIME_TRACKING,
         PAYROLL_EXPORT,
+        JOB_BOARD,
     ]
 }
 
