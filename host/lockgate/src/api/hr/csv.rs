@@ -16,6 +16,9 @@ pub const MAX_IMPORT_BYTES: usize = 10 << 20;
 /// in a few rounds, and a bounded answer.
 pub(super) const MAX_PROBLEMS: usize = 200;
 
+/// A data row with its line number, or why it is not one.
+pub(super) type Row = Result<(u64, csv::StringRecord), FieldProblem>;
+
 /// An import file, decoded.
 pub(super) struct CsvFile {
     /// The text, with every line break a `\n`.
@@ -81,7 +84,7 @@ impl CsvFile {
         &self,
         reader: &mut csv::Reader<&[u8]>,
         columns: usize,
-    ) -> Result<Vec<Result<(u64, csv::StringRecord), FieldProblem>>, ApiError> {
+    ) -> Result<Vec<Row>, ApiError> {
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| bad_csv(format!("unreadable CSV: {e}")))?;
