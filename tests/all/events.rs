@@ -93,6 +93,77 @@ fn today_plus(days: i64) -> String {
 }
 
 #[tokio::test]
+async fn working_time_changes_reach_subscribed_installs_whoever_made_them() {
+    let (addr, seen) = partner().await;
+    let (app, admin) = connected(&addr).await;
+    let someone = crate::helpers::visible_in(&app.store, TENANT, "test-events").await[0]
+        .id
+        .clone();
+    let today = today_plus(0);
+
+    // The tenant's admin records a period, then removes it.
+    let path = format!("/api/v1/tenants/{TENANT}/attendances/by-hand");
+    let period = json!({
+        "employee_id": someone, "date": today, "start_time": "07:00",
+        "end_time": "09:00", "break_minutes": 0, "status": "confirmed"
+    });
+    let (status, body) = put_json(&app, &admin, &path, &period.to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) =
+        lockgate_tests::http::send_json(&app, reqwest::Method::DELETE, &admin, &path, "").await;
+    assert_eq!(status, 204);
+    let events = heard(&seen, 2).await;
+    assert_eq!(
+        events[0],
+        json!({ "event": "attendance-created", "id": "by-hand" })
+    );
+    assert_eq!(
+        events[1],
+        json!({ "event": "attendance-deleted", "id": "by-hand" })
+    );
+
+    // A connector records one: the other installs hear of it too.
+    let bytes = std::fs::read(lockgate_tests::program("test-data-probe")).unwrap();
+    let sha = app.artifacts.put(&bytes).await.unwrap();
+    let config = [
+        ("action", "create"),
+        ("employee", someone.as_str()),
+        ("date", today.as_str()),
+        ("start", "10:00"),
+        ("end", "12:00"),
+        ("external-id", "tool-entry-1"),
+    ];
+    app.store
+        .create_install(&lockgate::store::InstallRecord {
+            id: "inst-probe".into(),
+            tenant_id: TENANT.into(),
+            connector_id: "data-probe".into(),
+            plugin_version: "0.1.0".into(),
+            plugin_sha256: sha,
+            config: config
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            status: lockgate::vocabulary::InstallStatus::Connected,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let sync = format!("/api/v1/tenants/{TENANT}/installs/inst-probe/sync");
+    let (status, body) = lockgate_tests::http::post_json(&app, &admin, &sync, "").await;
+    assert_eq!(status, 202, "{body}");
+    let events = heard(&seen, 3).await;
+    assert_eq!(events[2]["event"], "attendance-created", "{events:?}");
+    let written = app
+        .store
+        .attendances_page(TENANT, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(events[2]["id"], json!(written[0].id));
+    assert_eq!(written[0].external_id.as_deref(), Some("tool-entry-1"));
+}
+
+#[tokio::test]
 async fn changes_reach_subscribed_installs_in_order_and_only_when_visible() {
     let (addr, seen) = partner().await;
     let (app, admin) = connected(&addr).await;

@@ -299,17 +299,7 @@ pub fn event_name(kind: EventKind) -> &'static str {
 }
 
 /// Every event kind, in the manifest's order.
-pub const EVENT_KINDS: [EventKind; 9] = [
-    EventKind::EmployeeCreated,
-    EventKind::EmployeeUpdated,
-    EventKind::EmployeeTerminated,
-    EventKind::AbsenceCreated,
-    EventKind::AbsenceUpdated,
-    EventKind::AbsenceCancelled,
-    EventKind::AttendanceCreated,
-    EventKind::AttendanceUpdated,
-    EventKind::AttendanceDeleted,
-];
+pub const EVENT_KINDS: [EventKind; 9] = EventKind::ALL;
 
 impl FromStr for RunTrigger {
     type Err = UnknownWord;

@@ -179,6 +179,19 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in the contract's order.
+    pub const ALL: [EventKind; 9] = [
+        EventKind::EmployeeCreated,
+        EventKind::EmployeeUpdated,
+        EventKind::EmployeeTerminated,
+        EventKind::AbsenceCreated,
+        EventKind::AbsenceUpdated,
+        EventKind::AbsenceCancelled,
+        EventKind::AttendanceCreated,
+        EventKind::AttendanceUpdated,
+        EventKind::AttendanceDeleted,
+    ];
+
     /// The scope a connector needs to receive the event.
     pub fn needs(self) -> Scope {
         match self {

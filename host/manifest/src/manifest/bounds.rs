@@ -34,7 +34,8 @@ pub const MAX_CATEGORIES: usize = 10;
 pub const MAX_HOSTS: usize = 20;
 pub const MAX_CONFIG_FIELDS: usize = 50;
 pub const MAX_OPTIONS: usize = 100;
-pub const MAX_EVENTS: usize = 6;
+/// Each event kind once.
+pub const MAX_EVENTS: usize = super::EventKind::ALL.len();
 pub const MAX_SCOPES: usize = 10;
 
 /// Problem messages echo values; none is longer than this.
