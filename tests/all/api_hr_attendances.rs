@@ -912,8 +912,8 @@ async fn changes_are_queued_for_installs_that_may_see_them_but_not_their_own() {
             .count()
     };
 
-    // The installed build (contract 0.1.0) does not subscribe to
-    // attendance events: a write over the API queues nothing for it.
+    // The installed test connector subscribes to attendance events (a
+    // window of 30 days each way): a write over the API queues one job.
     let (status, body) = put(
         &app,
         &admin,
@@ -922,7 +922,7 @@ async fn changes_are_queued_for_installs_that_may_see_them_but_not_their_own() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(jobs().await, 0);
+    assert_eq!(jobs().await, 1);
 
     // The same install as a connector that subscribes and may read
     // attendances in a window of a week each way.
@@ -993,8 +993,8 @@ async fn changes_are_queued_for_installs_that_may_see_them_but_not_their_own() {
 
     assert_eq!(
         jobs().await,
-        3,
-        "created, deleted, and another install's change"
+        5,
+        "over the API: p-1, and p-far (inside the installed 30 days); queued here: created, deleted, and another install's change"
     );
     let payloads: Vec<Value> = app
         .store

@@ -84,7 +84,7 @@ impl AttendanceFilter {
         Some(
             after
                 .split_once('|')
-                .filter(|(date, id)| is_date(date) && !id.is_empty())
+                .filter(|(date, id)| !date.is_empty() && !id.is_empty())
                 .ok_or_else(|| format!("{after:?} is no attendance page key (date|id)")),
         )
     }

@@ -200,6 +200,13 @@ pub async fn list_attendances(
             problems.push(FieldProblem::new(field, "give a date, YYYY-MM-DD"));
         }
     }
+    if let Some(problem) = query
+        .employee_id
+        .as_deref()
+        .and_then(crate::hr::shape::id_problem)
+    {
+        problems.push(FieldProblem::new("employee_id", problem));
+    }
     if let (Some(from), Some(to)) = (&query.from, &query.to)
         && problems.is_empty()
         && to < from

@@ -101,14 +101,15 @@ pub async fn list_applications(
             Some((at.to_string(), id.to_string()))
         }
     };
-    if let Some(position) = &query.position_id
-        && (id_problem(position).is_some()
-            || state.store.position(&tenant, position).await?.is_none())
-    {
-        return Err(invalid(vec![FieldProblem::new(
-            "position_id",
-            no_such("position", position).message,
-        )]));
+    if let Some(position) = &query.position_id {
+        if let Some(problem) = id_problem(position) {
+            return Err(invalid(vec![FieldProblem::new("position_id", problem)]));
+        }
+        // A filter naming a position the tenant does not have is a mistake
+        // to point out, not an empty list.
+        if state.store.position(&tenant, position).await?.is_none() {
+            return Err(no_such("position", position));
+        }
     }
     let filter = ApplicationFilter {
         position_id: query.position_id,

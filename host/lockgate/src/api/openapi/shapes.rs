@@ -332,21 +332,26 @@ pub fn parameters(doc: &mut Value) {
         id(),
     );
     let limit = |max: u32| json!({ "type": "integer", "minimum": 0, "maximum": max });
-    let lists = [
-        format!("{T}/employees"),
-        format!("{T}/absences"),
-        format!("{T}/attendances"),
-        format!("{T}/positions"),
-        format!("{T}/applications"),
-    ];
-    for path in &lists {
-        parameter(doc, path, "get", "limit", limit(u32::MAX));
-    }
     // A cursor is the next_cursor of the previous page: hex of printable
-    // ASCII (a run list's and the applications' hold a '|').
-    let cursor = json!({ "type": "string", "pattern": "^([2-7][0-9a-fA-F])+$" });
-    for path in &lists {
-        parameter(doc, path, "get", "cursor", cursor.clone());
+    // ASCII. The attendances' holds `date|id`, the applications' (like a
+    // run list's) `instant|id`.
+    let cursor = |pattern: &str| json!({ "type": "string", "pattern": pattern });
+    let lists = [
+        (format!("{T}/employees"), "^([2-7][0-9a-fA-F])+$"),
+        (format!("{T}/absences"), "^([2-7][0-9a-fA-F])+$"),
+        (format!("{T}/positions"), "^([2-7][0-9a-fA-F])+$"),
+        (
+            format!("{T}/attendances"),
+            "^([2-6][0-9a-fA-F]|7[0-9abd-fABD-F])+7[cC]([2-7][0-9a-fA-F])+$",
+        ),
+        (
+            format!("{T}/applications"),
+            "^([2-7][0-9a-fA-F])*7[cC]([2-7][0-9a-fA-F])*$",
+        ),
+    ];
+    for (path, pattern) in &lists {
+        parameter(doc, path, "get", "limit", limit(u32::MAX));
+        parameter(doc, path, "get", "cursor", cursor(pattern));
     }
     let attendances = format!("{T}/attendances");
     parameter(doc, &attendances, "get", "from", date());
