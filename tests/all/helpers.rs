@@ -444,3 +444,52 @@ pub async fn publish(app: &lockgate::app::App, partner: &str, component: &[u8]) 
         .await
         .unwrap();
 }
+
+/// `lockgate plugin vet` of a bundled connector against its fake partner
+/// at `partner_url`, with `secret` as its one secret config value (and
+/// `previous` as the listed version, for the upgrade check); fails the
+/// test on any failing check and on any of `passing` not passing.
+pub async fn vet_passes(
+    wasm: &[u8],
+    secret: (&str, &str),
+    partner_url: String,
+    previous: Option<&[u8]>,
+    passing: &[&str],
+) -> lockgate::review::vet::VetReport {
+    use lockgate::review::vet::{Verdict, VetOptions, vet};
+    let runtime = Arc::new(
+        Runtime::new(RuntimeConfig {
+            max_instances: 8,
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    let report = vet(
+        runtime,
+        Default::default(),
+        wasm,
+        VetOptions {
+            config: [(secret.0.to_string(), secret.1.to_string())].into(),
+            partner_url: Some(partner_url),
+            previous: previous.map(<[u8]>::to_vec),
+        },
+        &|_| {},
+    )
+    .await;
+    let failures: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| format!("{}: {}", c.name, c.reason))
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    for name in passing {
+        let check = report
+            .checks
+            .iter()
+            .find(|c| c.name == *name)
+            .unwrap_or_else(|| panic!("no check {name}: {:#?}", report.checks));
+        assert_eq!(check.verdict, Verdict::Pass, "{check:#?}");
+    }
+    report
+}

@@ -7,7 +7,6 @@
 
 use lockgate::auth::Role;
 use lockgate::hr::Visibility;
-use lockgate::review::vet::{Verdict, VetOptions, vet};
 use lockgate::worker::schedule_due;
 use lockgate_manifest::Scope;
 use lockgate_tests::http::{get, post_json, put_json};
@@ -502,45 +501,19 @@ fn blank_employee() -> lockgate::hr::Employee {
 #[tokio::test]
 async fn the_review_passes_against_the_payroll_tool() {
     let payroll = FakePayroll::start().await;
-    let runtime = std::sync::Arc::new(
-        lockgate::Runtime::new(lockgate::RuntimeConfig {
-            max_instances: 8,
-            ..Default::default()
-        })
-        .unwrap(),
-    );
-    let report = vet(
-        runtime,
-        Default::default(),
+    let report = crate::helpers::vet_passes(
         lockgate::demo::PAYROLL_EXPORT,
-        VetOptions {
-            config: [("api-key".to_string(), PAYROLL_KEY.to_string())].into(),
-            partner_url: Some(payroll.url()),
-            previous: None,
-        },
-        &|_| {},
+        ("api-key", PAYROLL_KEY),
+        payroll.url(),
+        None,
+        &[
+            "first sync",
+            "incremental",
+            "rejected record",
+            "employees.compensation",
+        ],
     )
     .await;
-    let failures: Vec<String> = report
-        .checks
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .map(|c| format!("{}: {}", c.name, c.reason))
-        .collect();
-    assert!(failures.is_empty(), "{failures:#?}");
-    for name in [
-        "first sync",
-        "incremental",
-        "rejected record",
-        "employees.compensation",
-    ] {
-        let check = report.checks.iter().find(|c| c.name == name);
-        assert_eq!(
-            check.map(|c| c.verdict),
-            Some(Verdict::Pass),
-            "{name}: {check:#?}"
-        );
-    }
     // The live transfer example sent pay to the tool.
     assert!(
         report

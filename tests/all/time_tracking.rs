@@ -524,55 +524,27 @@ async fn the_nightly_reconciliation_repairs_what_deliveries_missed() {
 
 #[tokio::test]
 async fn the_quality_review_passes_against_the_tool() {
-    use lockgate::review::vet::{Verdict, VetOptions, vet};
-
     let tool = Tool::start().await;
     // People of the vetting tenant clocked in and out.
     tool.put(&entry("te-v1", "e-00001", &day(-1), "08:00", Some("12:00")));
     tool.put(&entry("te-v2", "e-00002", &day(0), "08:00", None));
-    let runtime = std::sync::Arc::new(
-        lockgate::Runtime::new(lockgate::RuntimeConfig {
-            max_instances: 8,
-            ..Default::default()
-        })
-        .unwrap(),
-    );
-    let report = vet(
-        runtime,
-        Default::default(),
+    let report = crate::helpers::vet_passes(
         lockgate::demo::TIME_TRACKING,
-        VetOptions {
-            config: [("api-token".to_string(), TOOL_TOKEN.to_string())].into(),
-            partner_url: Some(tool.url()),
-            previous: None,
-        },
-        &|_| {},
+        ("api-token", TOOL_TOKEN),
+        tool.url(),
+        None,
+        &[
+            "component and manifest",
+            "configuration form",
+            "validate-config accepts the sample",
+            "validate-config refuses a broken configuration",
+            "check-connection",
+            "check-connection with a wrong credential",
+            "first sync",
+            "excluded and out-of-window employees",
+        ],
     )
     .await;
-    let failures: Vec<String> = report
-        .checks
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .map(|c| format!("{}: {}", c.name, c.reason))
-        .collect();
-    assert!(failures.is_empty(), "{failures:#?}");
-    for name in [
-        "component and manifest",
-        "configuration form",
-        "validate-config accepts the sample",
-        "validate-config refuses a broken configuration",
-        "check-connection",
-        "check-connection with a wrong credential",
-        "first sync",
-        "excluded and out-of-window employees",
-    ] {
-        let check = report
-            .checks
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("no check {name}: {:#?}", report.checks));
-        assert_eq!(check.verdict, Verdict::Pass, "{check:#?}");
-    }
     // The first sync really read the tool's entries, with the token the
     // host injected and nowhere in the report.
     assert!(
