@@ -109,6 +109,8 @@ async fn working_time_changes_reach_subscribed_installs_whoever_made_them() {
     });
     let (status, body) = put_json(&app, &admin, &path, &period.to_string()).await;
     assert_eq!(status, 200, "{body}");
+    // Heard before it is removed: delivery checks the period as it is then.
+    heard(&seen, 1).await;
     let (status, _) =
         lockgate_tests::http::send_json(&app, reqwest::Method::DELETE, &admin, &path, "").await;
     assert_eq!(status, 204);
