@@ -83,19 +83,7 @@ async fn a_clean_stop_hands_a_run_in_flight_to_another_host_at_once() {
     // The partner stalls: the first host's run cannot finish.
     let planner = FakePlanner::start().await;
     planner.state.lock().unwrap().stall = true;
-    let dir = lockgate_tests::TempDir::new();
-    let mut config = lockgate_tests::app::test_config(
-        &lockgate_tests::test_database_url(&dir).await,
-        &dir,
-        lockgate::policy::OperatorPolicy::default(),
-    );
-    config.operator.allow(&planner.addr.to_string()).unwrap();
-    let first = lockgate::app::App::build(config.clone()).await.unwrap();
-    first
-        .artifacts
-        .put(lockgate::demo::PLANNER_EXPORT)
-        .await
-        .unwrap();
+    let (_dir, config, first) = planner_host(&planner).await;
     let install = planner_install(&first, &planner, "inst-stop", 20).await;
     // A long lease: only a hand-back lets another host take the job soon.
     let workers = |lease| lockgate::worker::WorkerConfig {
@@ -163,19 +151,7 @@ async fn a_run_taken_over_continues_from_its_last_checkpoint() {
     // and then stalls, so the first host is stopped in the middle.
     let planner = FakePlanner::start().await;
     planner.state.lock().unwrap().stall_after = Some(2);
-    let dir = lockgate_tests::TempDir::new();
-    let mut config = lockgate_tests::app::test_config(
-        &lockgate_tests::test_database_url(&dir).await,
-        &dir,
-        lockgate::policy::OperatorPolicy::default(),
-    );
-    config.operator.allow(&planner.addr.to_string()).unwrap();
-    let first = lockgate::app::App::build(config.clone()).await.unwrap();
-    first
-        .artifacts
-        .put(lockgate::demo::PLANNER_EXPORT)
-        .await
-        .unwrap();
+    let (_dir, config, first) = planner_host(&planner).await;
     let install = planner_install(&first, &planner, "inst-resume", 900).await;
     let workers = lockgate::worker::WorkerConfig {
         workers: 1,
@@ -229,6 +205,30 @@ async fn a_run_taken_over_continues_from_its_last_checkpoint() {
     // The finished run leaves a plain cursor: the next run is incremental.
     let state = second.store.state(&install.id).await.unwrap().unwrap();
     assert!(!state.contains("sent_through"), "{state}");
+}
+
+/// A host of its own database that may reach `planner` and holds the
+/// planner export's file; its config, to start more hosts on that database.
+async fn planner_host(
+    planner: &FakePlanner,
+) -> (
+    lockgate_tests::TempDir,
+    lockgate::app::AppConfig,
+    lockgate::app::App,
+) {
+    let dir = lockgate_tests::TempDir::new();
+    let mut config = lockgate_tests::app::test_config(
+        &lockgate_tests::test_database_url(&dir).await,
+        &dir,
+        lockgate::policy::OperatorPolicy::default(),
+    );
+    config.operator.allow(&planner.addr.to_string()).unwrap();
+    let app = lockgate::app::App::build(config.clone()).await.unwrap();
+    app.artifacts
+        .put(lockgate::demo::PLANNER_EXPORT)
+        .await
+        .unwrap();
+    (dir, config, app)
 }
 
 /// The planner export installed and connected as `id` for a seeded tenant
