@@ -333,22 +333,18 @@ async fn bad_uploads_are_refused_with_every_reason_and_store_nothing() {
         }
     }
 
-    let raw = std::fs::read(lockgate_tests::program("test-raw-socket")).unwrap();
-    let (status, err) = submit(&app, &partner, raw).await;
-    assert_eq!(status, 422);
-    let reasons: Vec<&str> = err["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
+    // A manifest over the memory ceiling: refused, saying what is allowed.
+    let greedy = crate::helpers::with_manifest(lockgate::demo::PLANNER_EXPORT, |toml| {
+        toml.replacen("\n[name]", "\nmemory-mb = 4096\n\n[name]", 1)
+    });
+    let (status, err) = submit(&app, &partner, greedy).await;
+    assert_eq!(status, 422, "{err}");
+    let reasons = err["error"]["fields"].to_string();
     assert!(
-        reasons
-            .iter()
-            .filter(|r| r.contains("wasi:sockets/"))
-            .count()
-            >= 2,
-        "{reasons:?}"
+        reasons.contains(
+            "memory-mb asks for 4096 MiB; this platform gives a connector at most 256 MiB"
+        ),
+        "{reasons}"
     );
 
     let (status, err) = submit(&app, &partner, vec![0u8; 33 << 20]).await;

@@ -81,6 +81,49 @@ async fn a_memory_bomb_hits_the_memory_limit() {
     tenant.assert_good_run_still_works().await;
 }
 
+/// A connector whose manifest asks for more memory (`memory-mb`) gets it:
+/// the bomb stops at the larger cap, and at the operator's ceiling when it
+/// asks for more than that (the platform refuses such a build at upload;
+/// the runtime still never goes past the ceiling).
+#[tokio::test]
+async fn memory_mb_raises_the_cap_up_to_the_ceiling() {
+    let tenant = Tenant::seeded(40, 2).await;
+    let original = std::fs::read(lockgate_tests::program("test-hostile")).unwrap();
+    let asking = |mb: u32| {
+        let bytes = with_manifest(&original, |toml| {
+            toml.replacen("\n[name]", &format!("\nmemory-mb = {mb}\n\n[name]"), 1)
+        });
+        runtime().load(&bytes).expect("loads")
+    };
+    let limits = Limits {
+        memory_bytes: 16 << 20,
+        max_memory_bytes: 48 << 20,
+        ..Limits::default()
+    };
+    for (mb, cap) in [(32, 32), (200, 48)] {
+        let plugin = asking(mb);
+        assert_eq!(plugin.manifest.memory_mb, Some(mb));
+        let summary = tenant
+            .run(
+                &plugin,
+                &[("attack", "memory"), ("target", "127.0.0.1:9")],
+                RunSetup {
+                    limits: limits.clone(),
+                    ..RunSetup::default()
+                },
+            )
+            .await;
+        assert_eq!(
+            failure(&summary),
+            format!("memory limit {cap} MiB reached"),
+            "asking for {mb} MiB"
+        );
+        assert!(summary.run.peak_memory > 16 << 20, "past the default");
+        assert!(summary.run.peak_memory <= cap << 20);
+    }
+    tenant.assert_good_run_still_works().await;
+}
+
 #[tokio::test]
 async fn deep_recursion_overflows_the_stack() {
     let tenant = Tenant::seeded(40, 3).await;

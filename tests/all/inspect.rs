@@ -1,6 +1,7 @@
 //! Inspection of connector files: what the CLI and the review show, and
 //! what is refused.
 
+use lockgate::vocabulary::RunStatus;
 use lockgate_manifest::{Problem, inspect};
 
 use crate::helpers::*;
@@ -51,29 +52,60 @@ fn the_released_contract_0_1_0_is_kept_byte_for_byte() {
     );
 }
 
-#[test]
-fn a_component_importing_raw_sockets_is_refused_with_each_import() {
+/// A language runtime's C library links the socket API whether the
+/// connector uses it or not (CPython's does), so the host links it too,
+/// with no network granted: the component loads, names those imports as
+/// refused, and a connector that opens a socket anyway reaches nothing,
+/// not even an address the operator opened to plain HTTP.
+#[tokio::test]
+async fn raw_sockets_load_but_every_socket_call_is_refused() {
     let bytes = std::fs::read(lockgate_tests::program("test-raw-socket")).unwrap();
     let report = inspect(&bytes);
-    let forbidden: Vec<_> = report
-        .problems
+    assert!(report.is_acceptable(), "{:?}", report.problems);
+    assert!(
+        report
+            .denied_imports
+            .iter()
+            .any(|i| i.starts_with("wasi:sockets/tcp@")),
+        "{:?}",
+        report.denied_imports
+    );
+    assert!(
+        report
+            .denied_imports
+            .iter()
+            .all(|i| i.starts_with("wasi:sockets/")),
+        "{:?}",
+        report.denied_imports
+    );
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let tenant = Tenant::seeded(3, 7).await;
+    let summary = tenant
+        .run(
+            &program("test-raw-socket"),
+            &[("address", address.as_str())],
+            RunSetup {
+                allow_http: vec![address.clone()],
+                ..RunSetup::default()
+            },
+        )
+        .await;
+    assert_eq!(summary.run.status, RunStatus::Failed);
+    let reason = summary.run.failure_reason.clone().unwrap_or_default();
+    assert!(reason.contains(&format!("connect {address}")), "{reason}");
+    let lookup = summary
+        .log
         .iter()
-        .filter_map(|p| match p {
-            Problem::ForbiddenImport(name) => Some(name.as_str()),
-            _ => None,
-        })
-        .collect();
+        .find_map(|l| l.message.strip_prefix("name lookup: "))
+        .expect("the lookup was logged");
+    assert!(lookup.starts_with("Err("), "{lookup}");
     assert!(
-        forbidden.iter().any(|i| i.starts_with("wasi:sockets/tcp@")),
-        "{forbidden:?}"
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the socket reached the listener"
     );
-    assert!(
-        forbidden.iter().all(|i| i.starts_with("wasi:sockets/")),
-        "{forbidden:?}"
-    );
-    // The runtime refuses to load it too, with the same reasons.
-    let err = runtime().load(&bytes).err().expect("refused");
-    assert!(err.to_string().contains("wasi:sockets/tcp"), "{err}");
 }
 
 #[test]

@@ -48,6 +48,12 @@ pub struct RawConfig {
     /// Bytes of log one run may store, stdout and stderr included; past it
     /// lines are dropped with a marker line (default 1048576, 1 MiB).
     pub max_log_bytes: Option<u64>,
+    /// MiB of linear memory a connector gets unless its manifest asks for
+    /// more (default 64).
+    pub memory_mb: Option<u64>,
+    /// The most a connector's manifest may ask for, in MiB; a connector
+    /// asking for more is refused (default 256).
+    pub max_memory_mb: Option<u64>,
 }
 
 /// A setting that must not show up in logs or debug output.
@@ -98,6 +104,8 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("max-outcome-rows", "LOCKGATE_MAX_OUTCOME_ROWS"),
     ("max-row-bytes", "LOCKGATE_MAX_ROW_BYTES"),
     ("max-log-bytes", "LOCKGATE_MAX_LOG_BYTES"),
+    ("memory-mb", "LOCKGATE_MEMORY_MB"),
+    ("max-memory-mb", "LOCKGATE_MAX_MEMORY_MB"),
 ];
 
 /// The settings without a `serve` flag.
@@ -115,6 +123,8 @@ fn known_vars() -> String {
 const MAX_OUTCOME_ROWS: (&str, u64, u64) = ("max-outcome-rows", 1, 10_000_000);
 const MAX_ROW_BYTES: (&str, u64, u64) = ("max-row-bytes", 64 << 10, 16 << 30);
 const MAX_LOG_BYTES: (&str, u64, u64) = ("max-log-bytes", 16 << 10, 256 << 20);
+const MEMORY_MB: (&str, u64, u64) = ("memory-mb", 16, 4096);
+const MAX_MEMORY_MB: (&str, u64, u64) = ("max-memory-mb", 16, 4096);
 
 fn whole_number(key: &str, value: &str) -> Result<u64, ConfigError> {
     value
@@ -198,6 +208,8 @@ impl RawConfig {
                 "MAX_OUTCOME_ROWS" => raw.max_outcome_rows = Some(whole_number(key, value)?),
                 "MAX_ROW_BYTES" => raw.max_row_bytes = Some(whole_number(key, value)?),
                 "MAX_LOG_BYTES" => raw.max_log_bytes = Some(whole_number(key, value)?),
+                "MEMORY_MB" => raw.memory_mb = Some(whole_number(key, value)?),
+                "MAX_MEMORY_MB" => raw.max_memory_mb = Some(whole_number(key, value)?),
                 _ if OTHER_VARS.contains(&key.as_str()) => {}
                 // The test suite's own switches (LOCKGATE_TEST_POSTGRES_URL, …).
                 _ if name.starts_with("TEST_") => {}
@@ -227,6 +239,8 @@ impl RawConfig {
             max_outcome_rows: over.max_outcome_rows.or(self.max_outcome_rows),
             max_row_bytes: over.max_row_bytes.or(self.max_row_bytes),
             max_log_bytes: over.max_log_bytes.or(self.max_log_bytes),
+            memory_mb: over.memory_mb.or(self.memory_mb),
+            max_memory_mb: over.max_memory_mb.or(self.max_memory_mb),
         }
     }
 
@@ -291,8 +305,21 @@ impl RawConfig {
                 defaults.max_log_bytes as u64,
                 MAX_LOG_BYTES,
             )? as usize,
+            memory_bytes: within(self.memory_mb, defaults.memory_bytes >> 20, MEMORY_MB)? << 20,
+            max_memory_bytes: within(
+                self.max_memory_mb,
+                defaults.max_memory_bytes >> 20,
+                MAX_MEMORY_MB,
+            )? << 20,
             ..defaults
         };
+        if limits.memory_bytes > limits.max_memory_bytes {
+            return Err(ConfigError::Invalid(format!(
+                "memory-mb ({}) must not be more than max-memory-mb ({})",
+                limits.memory_bytes >> 20,
+                limits.max_memory_bytes >> 20
+            )));
+        }
         Ok(ServeConfig {
             listen,
             database_url,
@@ -378,6 +405,19 @@ mod tests {
         assert_eq!(config.limits.max_row_bytes, 1 << 20);
         assert_eq!(config.limits.max_outcome_rows, 5000);
         assert_eq!(config.limits.max_log_bytes, 128 << 10);
+        let memory = load(
+            None,
+            &env(&[
+                ("LOCKGATE_MEMORY_MB", "96"),
+                ("LOCKGATE_MAX_MEMORY_MB", "1024"),
+            ]),
+            RawConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (memory.limits.memory_bytes, memory.limits.max_memory_bytes),
+            (96 << 20, 1024 << 20)
+        );
         for (key, value, expected) in [
             (
                 "LOCKGATE_MAX_ROW_BYTES",
@@ -389,6 +429,12 @@ mod tests {
                 "LOCKGATE_MAX_OUTCOME_ROWS",
                 "0",
                 "max-outcome-rows must be between 1",
+            ),
+            ("LOCKGATE_MEMORY_MB", "8", "memory-mb must be between 16"),
+            (
+                "LOCKGATE_MEMORY_MB",
+                "512",
+                "memory-mb (512) must not be more than max-memory-mb (256)",
             ),
         ] {
             let err = load(None, &env(&[(key, value)]), RawConfig::default()).unwrap_err();

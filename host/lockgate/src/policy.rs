@@ -14,8 +14,11 @@ use lockgate_manifest::{AbsenceWindow, ClientAuth, HostPattern, Manifest, Resolv
 /// Per-invocation resource caps.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Linear memory per instance.
+    /// Linear memory per instance, unless the manifest asks for more.
     pub memory_bytes: u64,
+    /// The most a manifest's `memory-mb` may ask for (the operator's
+    /// ceiling); the runtime's pool slots are sized to it.
+    pub max_memory_bytes: u64,
     /// Wall-clock budget of one invocation, host calls and HTTP included.
     pub deadline: Duration,
     pub max_requests: u32,
@@ -36,6 +39,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             memory_bytes: 64 << 20,
+            max_memory_bytes: 256 << 20,
             deadline: Duration::from_secs(30),
             max_requests: 10_000,
             max_response_bytes: 256 << 20,
@@ -50,6 +54,16 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// These limits for a connector whose manifest asks for `memory_mb`:
+    /// the larger of the default and the request, never past the ceiling.
+    pub fn for_connector(&self, memory_mb: Option<u32>) -> Limits {
+        let asked = u64::from(memory_mb.unwrap_or(0)) << 20;
+        Limits {
+            memory_bytes: self.memory_bytes.max(asked.min(self.max_memory_bytes)),
+            ..self.clone()
+        }
+    }
+
     /// "64 MiB" / "512 KiB" / "300 B".
     pub fn human_bytes(bytes: u64) -> String {
         if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {

@@ -85,6 +85,8 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<Invocation>,
     cache: Option<compiled::CompiledCache>,
+    /// The pool's memory slot: the most any connector may ask for.
+    max_memory_bytes: u64,
     plugins: Mutex<HashMap<String, Arc<Plugin>>>,
     stop_ticker: Arc<std::sync::atomic::AtomicBool>,
     pub(crate) tls: Arc<rustls::ClientConfig>,
@@ -163,6 +165,7 @@ impl Runtime {
             engine,
             linker,
             cache,
+            max_memory_bytes: config.max_memory_bytes,
             plugins: Mutex::new(HashMap::new()),
             stop_ticker,
             counters: Counters::default(),
@@ -203,6 +206,14 @@ impl Runtime {
         let Some(manifest) = inspection.manifest.clone() else {
             return Err(LoadError::Refused(vec!["has no manifest".into()]));
         };
+        let asked = u64::from(manifest.memory_mb.unwrap_or(0)) << 20;
+        if asked > self.max_memory_bytes {
+            return Err(LoadError::Refused(vec![format!(
+                "memory-mb asks for {}; this platform gives a connector at most {}",
+                crate::policy::Limits::human_bytes(asked),
+                crate::policy::Limits::human_bytes(self.max_memory_bytes)
+            )]));
+        }
         let started = Instant::now();
         let (component, from_cache) = self.compile(bytes, &inspection.sha256)?;
         let compile_time = started.elapsed();

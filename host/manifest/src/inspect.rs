@@ -19,6 +19,9 @@ pub struct Inspection {
     /// The contract version the component was built against, read from
     /// its imports (`0.1.0`, `0.2.0`); `None` when it imports none.
     pub contract: Option<String>,
+    /// Imports the host links but refuses every call of (the sockets a
+    /// language runtime's C library links even when nothing uses them).
+    pub denied_imports: Vec<String>,
     /// Every reason the component is unacceptable; empty when it is fine.
     pub problems: Vec<Problem>,
 }
@@ -95,6 +98,21 @@ const ALLOWED_WASI: &[&str] = &[
     "wasi:http/outgoing-handler",
 ];
 
+/// Interfaces outside the world that a language runtime imports whether it
+/// uses them or not (CPython's C library links the socket API). The host
+/// links them with no network granted: every call is refused with
+/// `access-denied`, and a connector reaches its partner through `wasi:http`
+/// only.
+const DENIED_WASI: &[&str] = &[
+    "wasi:sockets/network",
+    "wasi:sockets/instance-network",
+    "wasi:sockets/tcp",
+    "wasi:sockets/tcp-create-socket",
+    "wasi:sockets/udp",
+    "wasi:sockets/udp-create-socket",
+    "wasi:sockets/ip-name-lookup",
+];
+
 /// Every released contract version and the interfaces it has, oldest
 /// first. A version only ever adds interfaces.
 pub const CONTRACT_VERSIONS: &[(&str, &[&str])] = &[
@@ -147,7 +165,14 @@ pub fn import_allowed(name: &str) -> bool {
     let Some((iface, version)) = name.split_once('@') else {
         return false;
     };
-    ALLOWED_WASI.contains(&iface) && wasi_version_supported(version)
+    (ALLOWED_WASI.contains(&iface) || DENIED_WASI.contains(&iface))
+        && wasi_version_supported(version)
+}
+
+/// Whether the import `name` is linked with every call refused.
+pub fn import_denied(name: &str) -> bool {
+    name.split_once('@')
+        .is_some_and(|(iface, _)| DENIED_WASI.contains(&iface))
 }
 
 fn wasi_version_supported(version: &str) -> bool {
@@ -213,6 +238,7 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
         imports: Vec::new(),
         exports: Vec::new(),
         contract: None,
+        denied_imports: Vec::new(),
         problems: Vec::new(),
     };
 
@@ -275,6 +301,8 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
     for import in &out.imports {
         if !import_allowed(import) {
             out.problems.push(Problem::ForbiddenImport(import.clone()));
+        } else if import_denied(import) {
+            out.denied_imports.push(import.clone());
         }
     }
     let versions: std::collections::BTreeSet<&str> = out
@@ -331,7 +359,12 @@ mod tests {
         assert!(import_allowed("wasi:http/outgoing-handler@0.2.12"));
         assert!(import_allowed("wasi:cli/environment@0.2.4"));
         assert!(import_allowed("lockgate:connector/hr@0.1.0"));
-        assert!(!import_allowed("wasi:sockets/tcp@0.2.12"));
+        // Linked with every call refused (language runtimes import them).
+        assert!(
+            import_allowed("wasi:sockets/tcp@0.2.12") && import_denied("wasi:sockets/tcp@0.2.9")
+        );
+        assert!(!import_denied("wasi:http/outgoing-handler@0.2.12"));
+        assert!(!import_allowed("wasi:sockets/tcp@0.3.0"));
         assert!(!import_allowed("wasi:http/outgoing-handler@0.3.0"));
         assert!(import_allowed("lockgate:connector/hr@0.2.0"));
         assert!(import_allowed("lockgate:connector/attendances@0.2.0"));

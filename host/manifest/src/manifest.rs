@@ -64,7 +64,16 @@ pub struct Manifest {
     pub support_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<Localized>,
+    /// Linear memory the connector needs, in MiB, when the platform's
+    /// default is too little (a Python or JavaScript guest carries its
+    /// interpreter). The host gives the larger of this and its default,
+    /// and refuses a connector asking for more than the operator allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u32>,
 }
+
+/// The most memory a manifest may ask for, whatever the operator allows.
+pub const MAX_MEMORY_MB: u32 = 4096;
 
 /// OAuth2 client credentials (RFC 6749 §4.4), handled by the host: it asks
 /// the token endpoint for an access token, keeps it until it expires or the

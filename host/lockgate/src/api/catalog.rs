@@ -134,6 +134,23 @@ pub async fn submit(
     {
         problems.push(FieldProblem::new("publisher", problem));
     }
+    let asked = u64::from(
+        inspection
+            .manifest
+            .as_ref()
+            .and_then(|m| m.memory_mb)
+            .unwrap_or(0),
+    ) << 20;
+    if asked > state.limits.max_memory_bytes {
+        problems.push(FieldProblem::new(
+            "memory-mb",
+            format!(
+                "memory-mb asks for {}; this platform gives a connector at most {}",
+                crate::policy::Limits::human_bytes(asked),
+                crate::policy::Limits::human_bytes(state.limits.max_memory_bytes)
+            ),
+        ));
+    }
     let Some(manifest) = inspection.manifest.clone().filter(|_| problems.is_empty()) else {
         let message = match inspection.problems.as_slice() {
             [lockgate_manifest::inspect::Problem::NotAComponent(_)] => format!(

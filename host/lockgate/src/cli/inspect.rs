@@ -47,6 +47,9 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
             if let Some(s) = &m.triggers.schedule {
                 println!("schedule: {s}");
             }
+            if let Some(mb) = m.memory_mb {
+                println!("memory:  asks for {mb} MiB");
+            }
             println!("scopes:");
             for s in &m.scopes {
                 println!("  {:<24} {}", s.as_str(), s.describe());
@@ -94,7 +97,11 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
         }
         println!("imports:");
         for i in &report.imports {
-            println!("  {i}");
+            if lockgate_manifest::inspect::import_denied(i) {
+                println!("  {i}  (linked, every call refused: no sockets)");
+            } else {
+                println!("  {i}");
+            }
         }
         println!("exports: {}", report.exports.join(", "));
         if report.is_acceptable() {

@@ -42,7 +42,8 @@ pub struct RunArgs {
     /// Deadline of the run in seconds.
     #[arg(long, default_value_t = 30)]
     deadline: u64,
-    /// Memory cap in MiB.
+    /// Memory cap in MiB; a manifest's `memory-mb` raises it up to
+    /// max(256, this).
     #[arg(long, default_value_t = 64)]
     memory: u64,
     /// Rows to print (all are stored).
@@ -61,7 +62,13 @@ enum TriggerArg {
 
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let bytes = read_plugin(&args.file)?;
-    let runtime = Runtime::new(runtime_config()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let defaults = Limits::default();
+    let max_memory_bytes = defaults.max_memory_bytes.max(args.memory << 20);
+    let runtime = Runtime::new(lockgate::runtime::RuntimeConfig {
+        max_memory_bytes,
+        ..runtime_config()
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let plugin = runtime.load(&bytes)?;
     let store = open_store(&args.db.db).await?;
     let tenant = &args.db.tenant;
@@ -87,7 +94,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let limits = Limits {
         deadline: std::time::Duration::from_secs(args.deadline),
         memory_bytes: args.memory << 20,
-        ..Limits::default()
+        max_memory_bytes,
+        ..defaults
     };
     let trigger = match args.trigger {
         TriggerArg::Manual => Trigger::Manual,

@@ -78,6 +78,14 @@ pub struct ServeArgs {
     /// Bytes of log one run may store (default 1 MiB).
     #[arg(long, value_name = "BYTES")]
     max_log_bytes: Option<u64>,
+    /// MiB of memory a connector gets unless its manifest asks for more
+    /// (default 64).
+    #[arg(long, value_name = "MIB")]
+    memory_mb: Option<u64>,
+    /// The most memory a connector's manifest may ask for, in MiB
+    /// (default 256).
+    #[arg(long, value_name = "MIB")]
+    max_memory_mb: Option<u64>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -92,6 +100,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_outcome_rows: args.max_outcome_rows,
         max_row_bytes: args.max_row_bytes,
         max_log_bytes: args.max_log_bytes,
+        memory_mb: args.memory_mb,
+        max_memory_mb: args.max_memory_mb,
         ..Default::default()
     };
     let config = settings(&args.settings, flags)?;
@@ -119,6 +129,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .cache_dir
             .clone()
             .or_else(|| runtime_config().cache_dir),
+        max_memory_bytes: config.limits.max_memory_bytes,
         ..RuntimeConfig::default()
     };
     let key_file = app_config

@@ -546,7 +546,7 @@ async fn run_checks(
     }
 
     v.step("limits");
-    limits::limit_checks(v, &first);
+    limits::limit_checks(v, &first, sandbox.plugin.manifest.memory_mb);
     credentials::echo_check(v, &sandbox);
     Ok(())
 }

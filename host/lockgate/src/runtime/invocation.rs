@@ -93,9 +93,9 @@ pub struct InvocationReport {
 
 impl Runtime {
     /// A fresh store for one invocation, with its limits installed.
-    fn new_store(&self, setup: InvocationSetup) -> Prepared {
+    fn new_store(&self, setup: InvocationSetup, memory_mb: Option<u32>) -> Prepared {
         let started = Instant::now();
-        let limits = setup.limits.clone();
+        let limits = setup.limits.for_connector(memory_mb);
         let recorder = Recorder::new(limits.max_log_bytes);
         let stdout = CapturedOutput::new(MAX_STDIO_BYTES);
         let stderr = CapturedOutput::new(MAX_STDIO_BYTES);
@@ -187,7 +187,7 @@ impl Runtime {
     /// fixed cost around instantiation, for the benchmarks.
     #[doc(hidden)]
     pub fn store_only(&self, setup: InvocationSetup) {
-        drop(self.new_store(setup));
+        drop(self.new_store(setup, None));
     }
 
     /// A fresh instance in `store`, counted for monitoring.
@@ -213,7 +213,7 @@ impl Runtime {
         plugin: &Plugin,
         setup: InvocationSetup,
     ) -> Result<(), wasmtime::Error> {
-        let mut prepared = self.new_store(setup);
+        let mut prepared = self.new_store(setup, plugin.manifest.memory_mb);
         plugin
             .pre
             .instance_pre()
@@ -229,7 +229,7 @@ impl Runtime {
         plugin: &Plugin,
         setup: InvocationSetup,
     ) -> Result<LiveInstance, wasmtime::Error> {
-        let mut prepared = self.new_store(setup);
+        let mut prepared = self.new_store(setup, plugin.manifest.memory_mb);
         let connector = self.instantiate(plugin, &mut prepared.store).await?;
         Ok(LiveInstance {
             _store: prepared.store,
@@ -252,7 +252,7 @@ impl Runtime {
             stdout,
             stderr,
             deadline_text,
-        } = self.new_store(setup);
+        } = self.new_store(setup, plugin.manifest.memory_mb);
 
         let run = async {
             let connector = self.instantiate(plugin, &mut store).await?;

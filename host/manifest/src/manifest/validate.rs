@@ -83,6 +83,14 @@ impl Manifest {
         {
             out.push("attendance-window: at most 3660 days each way".into());
         }
+        if let Some(mb) = self.memory_mb
+            && !(1..=super::MAX_MEMORY_MB).contains(&mb)
+        {
+            out.push(format!(
+                "memory-mb: between 1 and {} (MiB), not {mb}",
+                super::MAX_MEMORY_MB
+            ));
+        }
         for event in &self.triggers.events {
             let needs = event.needs();
             if matches!(needs, Scope::AttendancesRead) && !self.scopes.contains(&needs) {

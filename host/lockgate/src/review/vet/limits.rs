@@ -5,9 +5,10 @@
 use super::{EMPLOYEES, Outcome, Verdict, Vetting};
 use crate::policy::Limits;
 
-/// Memory and run time of the first sync, against the default limits.
-pub(super) fn limit_checks(v: &mut Vetting<'_>, first: &Outcome) {
-    let limits = Limits::default();
+/// Memory and run time of the first sync, against the default limits
+/// (with the memory the manifest asks for).
+pub(super) fn limit_checks(v: &mut Vetting<'_>, first: &Outcome, memory_mb: Option<u32>) {
+    let limits = Limits::default().for_connector(memory_mb);
     let memory_verdict = if first.peak_memory > limits.memory_bytes / 2 {
         Verdict::Warn
     } else {
