@@ -51,29 +51,48 @@ fn the_released_contract_0_1_0_is_kept_byte_for_byte() {
     );
 }
 
-#[test]
-fn a_component_importing_raw_sockets_is_refused_with_each_import() {
+/// Language runtimes import `wasi:sockets` whether or not a connector uses
+/// it (CPython's C library does), so the import is accepted; the host
+/// links it with TCP, UDP and name lookup off, and a connector that tries
+/// a socket anyway reaches nothing, even a host the operator allows.
+#[tokio::test]
+async fn a_component_importing_raw_sockets_is_accepted_but_opens_none() {
     let bytes = std::fs::read(lockgate_tests::program("test-raw-socket")).unwrap();
     let report = inspect(&bytes);
-    let forbidden: Vec<_> = report
-        .problems
-        .iter()
-        .filter_map(|p| match p {
-            Problem::ForbiddenImport(name) => Some(name.as_str()),
-            _ => None,
-        })
-        .collect();
+    assert!(report.is_acceptable(), "{:?}", report.problems);
     assert!(
-        forbidden.iter().any(|i| i.starts_with("wasi:sockets/tcp@")),
-        "{forbidden:?}"
+        report
+            .imports
+            .iter()
+            .any(|i| i.starts_with("wasi:sockets/tcp@")),
+        "{:?}",
+        report.imports
     );
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let tenant = Tenant::seeded(5, 71).await;
+    let setup = RunSetup {
+        allow_http: vec![target.clone()],
+        ..RunSetup::default()
+    };
+    let summary = tenant
+        .run(&program("test-raw-socket"), &[("target", &target)], setup)
+        .await;
+    assert_eq!(summary.run.status, "failed");
+    let reason = summary.run.failure_reason.clone().unwrap_or_default();
+    assert!(reason.starts_with("partner unreachable: tcp: "), "{reason}");
+    let log: Vec<&str> = summary.log.iter().map(|l| l.message.as_str()).collect();
     assert!(
-        forbidden.iter().all(|i| i.starts_with("wasi:sockets/")),
-        "{forbidden:?}"
+        log.iter().any(|l| l.starts_with("name lookup: refused")),
+        "{log:?}"
     );
-    // The runtime refuses to load it too, with the same reasons.
-    let err = runtime().load(&bytes).err().expect("refused");
-    assert!(err.to_string().contains("wasi:sockets/tcp"), "{err}");
+    assert!(log.iter().any(|l| l.starts_with("udp: refused")), "{log:?}");
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "nothing connected"
+    );
 }
 
 #[test]

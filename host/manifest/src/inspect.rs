@@ -69,7 +69,10 @@ impl std::fmt::Display for Problem {
 
 /// Interfaces a connector may import. WASI versions up to the host's 0.2.12
 /// are accepted; the host links them all but grants nothing through them
-/// except filtered outbound HTTP.
+/// except filtered outbound HTTP. `wasi:sockets` is among them because a
+/// language runtime links it whether or not the connector uses it (CPython's
+/// C library does); every socket a connector asks for is refused, since the
+/// host turns TCP, UDP and name lookup off.
 const ALLOWED_WASI: &[&str] = &[
     "wasi:cli/environment",
     "wasi:cli/exit",
@@ -93,6 +96,13 @@ const ALLOWED_WASI: &[&str] = &[
     "wasi:io/streams",
     "wasi:http/types",
     "wasi:http/outgoing-handler",
+    "wasi:sockets/network",
+    "wasi:sockets/instance-network",
+    "wasi:sockets/tcp",
+    "wasi:sockets/tcp-create-socket",
+    "wasi:sockets/udp",
+    "wasi:sockets/udp-create-socket",
+    "wasi:sockets/ip-name-lookup",
 ];
 
 /// Every released contract version and the interfaces it has, oldest
@@ -331,7 +341,8 @@ mod tests {
         assert!(import_allowed("wasi:http/outgoing-handler@0.2.12"));
         assert!(import_allowed("wasi:cli/environment@0.2.4"));
         assert!(import_allowed("lockgate:connector/hr@0.1.0"));
-        assert!(!import_allowed("wasi:sockets/tcp@0.2.12"));
+        assert!(import_allowed("wasi:sockets/tcp@0.2.9"));
+        assert!(!import_allowed("wasi:sockets/tcp@0.3.0"));
         assert!(!import_allowed("wasi:http/outgoing-handler@0.3.0"));
         assert!(import_allowed("lockgate:connector/hr@0.2.0"));
         assert!(import_allowed("lockgate:connector/attendances@0.2.0"));
