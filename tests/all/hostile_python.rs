@@ -1,7 +1,7 @@
 //! The hostile connector written in Python (`tests/programs/hostile-py`):
-//! the attacks of the Rust hostile tests, with the same outcomes. A Python
-//! guest is a CPython interpreter with its heap; the limits hold for it
-//! exactly as for a Rust guest.
+//! the attacks of the Rust hostile tests, with the same limits and the same
+//! outcomes. A Python guest is a CPython interpreter with its heap (about
+//! 12.5 MiB at rest); the limits hold for it exactly as for a Rust guest.
 
 use std::time::{Duration, Instant};
 
@@ -10,17 +10,6 @@ use lockgate::vocabulary::{FailureKind, RunStatus};
 
 use crate::helpers::*;
 use crate::hostile::failure;
-
-/// Memory a Python guest is given in these tests: the interpreter's heap
-/// is there before the connector runs (see the `none` test for the figure).
-const PYTHON_MEMORY: u64 = 128 << 20;
-
-fn limits() -> Limits {
-    Limits {
-        memory_bytes: PYTHON_MEMORY,
-        ..Limits::default()
-    }
-}
 
 async fn attack(
     tenant: &Tenant,
@@ -38,12 +27,9 @@ async fn attack(
 }
 
 #[tokio::test]
-async fn a_python_connector_that_does_nothing_succeeds_within_its_memory() {
+async fn a_python_connector_that_does_nothing_succeeds_within_the_default_memory() {
     let tenant = Tenant::seeded(5, 40).await;
-    let setup = RunSetup {
-        limits: limits(),
-        ..RunSetup::default()
-    };
+    let setup = RunSetup::default();
     let summary = attack(&tenant, "none", "127.0.0.1:9", setup).await;
     assert_eq!(
         summary.run.status, "successful",
@@ -52,7 +38,10 @@ async fn a_python_connector_that_does_nothing_succeeds_within_its_memory() {
     );
     let peak = summary.run.peak_memory;
     println!("hostile-py, attack none: peak memory {} KiB", peak >> 10);
-    assert!(peak > 0 && peak <= PYTHON_MEMORY, "{peak}");
+    assert!(
+        peak > 0 && peak <= Limits::default().memory_bytes as i64,
+        "{peak}"
+    );
 }
 
 #[tokio::test]
@@ -60,7 +49,7 @@ async fn an_infinite_python_loop_hits_the_deadline() {
     let tenant = Tenant::seeded(40, 41).await;
     let limits = Limits {
         deadline: Duration::from_secs(2),
-        ..limits()
+        ..Limits::default()
     };
     let started = Instant::now();
     let setup = RunSetup {
@@ -82,24 +71,25 @@ async fn an_infinite_python_loop_hits_the_deadline() {
 #[tokio::test]
 async fn a_python_memory_bomb_hits_the_memory_limit() {
     let tenant = Tenant::seeded(40, 42).await;
+    let limits = Limits {
+        memory_bytes: 16 << 20,
+        ..Limits::default()
+    };
     let setup = RunSetup {
-        limits: limits(),
+        limits,
         ..RunSetup::default()
     };
     let summary = attack(&tenant, "memory", "127.0.0.1:9", setup).await;
-    assert_eq!(failure(&summary), "memory limit 128 MiB reached");
+    assert_eq!(failure(&summary), "memory limit 16 MiB reached");
     assert_eq!(summary.run.failure_kind, Some(FailureKind::Memory));
-    assert!(summary.run.peak_memory <= PYTHON_MEMORY);
+    assert!(summary.run.peak_memory <= 16 << 20);
     tenant.assert_good_run_still_works().await;
 }
 
 #[tokio::test]
 async fn a_host_that_was_not_granted_is_denied_to_python_too() {
     let tenant = Tenant::seeded(40, 43).await;
-    let setup = RunSetup {
-        limits: limits(),
-        ..RunSetup::default()
-    };
+    let setup = RunSetup::default();
     let summary = attack(&tenant, "ungranted-host", "127.0.0.1:9", setup).await;
     let denial = "request to https://evil.example denied: host not granted";
     assert_eq!(failure(&summary), denial);
@@ -130,8 +120,7 @@ async fn a_secret_field_is_never_readable_from_python_but_reaches_the_partner() 
     let tenant = Tenant::seeded(40, 44).await;
     let planner = FakePlanner::start().await;
     let target = planner.addr.to_string();
-    let mut setup = planner.setup();
-    setup.limits = limits();
+    let setup = planner.setup();
     let secret = "top-secret-value";
     let summary = tenant
         .run(

@@ -5,8 +5,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use lockgate::policy::Limits;
-
 use crate::helpers::*;
 
 #[test]
@@ -28,14 +26,9 @@ fn the_python_sdk_unit_tests_pass() {
 #[tokio::test]
 async fn the_readme_python_connector_syncs_a_sandbox_tenant() {
     let tenant = Tenant::seeded(30, 81).await;
-    let setup = RunSetup {
-        limits: Limits {
-            memory_bytes: 128 << 20,
-            ..Limits::default()
-        },
-        ..RunSetup::default()
-    };
-    let summary = tenant.run(&python("example"), &[], setup).await;
+    let summary = tenant
+        .run(&python("example"), &[], RunSetup::default())
+        .await;
     assert_eq!(
         summary.run.status, "successful",
         "{:?}",
