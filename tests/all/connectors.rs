@@ -153,6 +153,9 @@ async fn ats_hire_scenario(component: &[u8]) {
         .await
         .unwrap();
     let plugin = publish_first_party(&app, component).await;
+    // Compiled before the deliveries: a Python component takes seconds,
+    // which the wait for the runs below is not meant to cover.
+    app.runtime.load(component).expect("the connector loads");
     let admin = tenant_token(&app, TENANT, true).await;
     let (status, body) = put_json(
         &app,

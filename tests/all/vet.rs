@@ -318,8 +318,10 @@ async fn ats_hire_vet(component: &[u8]) -> Vec<(String, Verdict)> {
         "component and manifest",
         "configuration form",
         "validate-config accepts the sample",
-        "check-connection",
         "first sync",
+        "excluded and out-of-window employees",
+        "incremental",
+        "memory",
     ] {
         assert_eq!(find(&report, name).verdict, Verdict::Pass, "{name}");
     }
