@@ -1,5 +1,5 @@
-//! Builds the test programs in `tests/programs/` from source, every time
-//! they change.
+//! Builds the test programs in `tests/programs/` and the connectors ported
+//! to other languages from source, every time they change.
 
 use std::path::PathBuf;
 
@@ -22,9 +22,18 @@ const PROGRAMS: &[&str] = &[
     "account-provisioning",
 ];
 
+/// Python connectors (folders): test programs and ports of bundled ones.
+const PYTHON: &[&str] = &[
+    "tests/programs/hostile-py",
+    "plugins/ats-hire-py",
+    "sdk/python/example",
+];
+
 fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it")).join("..");
     let dir = lockgate_guest_build::build(&root, PROGRAMS, &["tests/programs"]);
     println!("cargo:rustc-env=TEST_PROGRAMS_DIR={}", dir.display());
+    let python = lockgate_guest_build::python::build_python(&root, PYTHON);
+    println!("cargo:rustc-env=TEST_PYTHON_DIR={}", python.display());
 }

@@ -171,6 +171,17 @@ fn hired(
 
 #[tokio::test]
 async fn a_hire_received_before_midnight_starts_on_the_day_it_was_received() {
+    hire_before_midnight_scenario(lockgate::demo::ATS_HIRE).await;
+}
+
+#[tokio::test]
+async fn a_hire_received_before_midnight_starts_on_that_day_in_python_too() {
+    hire_before_midnight_scenario(&crate::connectors::ats_hire_py()).await;
+}
+
+/// ats-hire (or a port of it, in `component`) creates a hire delivered
+/// just before midnight and handled after it with the day it was received.
+async fn hire_before_midnight_scenario(component: &[u8]) {
     // A host whose workers start only after the deliveries were queued.
     let dir = TempDir::new();
     let config =
@@ -179,7 +190,7 @@ async fn a_hire_received_before_midnight_starts_on_the_day_it_was_received() {
     lockgate::sandbox::ensure_tenant(&app.store, TENANT, 5, 3)
         .await
         .unwrap();
-    lockgate::demo::publish_bundled(&app).await.unwrap();
+    crate::connectors::publish_first_party(&app, component).await;
     let defaults = TenantSettings {
         default_department: Some("Onboarding".into()),
         ..Default::default()
@@ -188,7 +199,7 @@ async fn a_hire_received_before_midnight_starts_on_the_day_it_was_received() {
         .set_tenant_settings(TENANT, &defaults)
         .await
         .unwrap();
-    let plugin = app.runtime.load(lockgate::demo::ATS_HIRE).unwrap();
+    let plugin = app.runtime.load(component).unwrap();
     let install = InstallRecord {
         id: "i-ats".into(),
         tenant_id: TENANT.into(),

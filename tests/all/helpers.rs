@@ -50,6 +50,12 @@ pub fn program(name: &str) -> Arc<Plugin> {
     runtime().load(&bytes).expect("test program loads")
 }
 
+/// A Python connector built by this crate's build script, by folder name.
+pub fn python(name: &str) -> Arc<Plugin> {
+    let bytes = std::fs::read(lockgate_tests::python_program(name)).expect("Python program built");
+    runtime().load(&bytes).expect("Python program loads")
+}
+
 pub const TENANT: &str = "acme";
 
 /// A tenant seeded with synthetic data in its own database file.

@@ -21,3 +21,8 @@ pub use wait::{eventually, eventually_within, jobs_settled};
 pub fn program(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("TEST_PROGRAMS_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
 }
+
+/// A Python connector's `.wasm` file by folder name, e.g. `hostile-py`.
+pub fn python_program(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("TEST_PYTHON_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
+}
