@@ -1,10 +1,25 @@
 //! Used by build scripts that need connector components: compiles the named
 //! workspace packages for `wasm32-wasip2` with the `guest` profile, in a
 //! target directory beside the caller's (a nested cargo cannot share the
-//! outer build's lock), and says where the `.wasm` files are.
+//! outer build's lock), and says where the `.wasm` files are. Connectors in
+//! other languages are built by a module each ([`js`]), into
+//! `<target>/guest/<language>/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub mod js;
+
+/// The caller's target directory: OUT_DIR is
+/// `<target>/<profile>/build/<crate>-<hash>/out`.
+pub(crate) fn target_dir() -> PathBuf {
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    out_dir
+        .ancestors()
+        .nth(4)
+        .map(PathBuf::from)
+        .unwrap_or(out_dir)
+}
 
 /// Builds `packages` (workspace package names) and returns the directory
 /// holding `<crate_name>.wasm` for each; the build script reruns when a file
@@ -17,14 +32,7 @@ pub fn build(workspace_root: &Path, packages: &[&str], sources: &[&str]) -> Path
             workspace_root.join(dir).display()
         );
     }
-    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    // OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
-    let target = out_dir
-        .ancestors()
-        .nth(4)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| out_dir.clone());
-    let guest_target = target.join("guest");
+    let guest_target = target_dir().join("guest");
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
