@@ -1,5 +1,5 @@
-//! Builds the test programs in `tests/programs/` from source, every time
-//! they change.
+//! Builds the test programs in `tests/programs/` and the connectors ported
+//! to other languages from source, every time they change.
 
 use std::path::PathBuf;
 
@@ -22,9 +22,15 @@ const PROGRAMS: &[&str] = &[
     "account-provisioning",
 ];
 
+/// Connectors in TypeScript: test programs and ports of bundled connectors
+/// (not bundled into the host, so building the host needs no Node.js).
+const JS_PROGRAMS: &[&str] = &["tests/programs/hostile-ts", "plugins/absence-mirror-ts"];
+
 fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it")).join("..");
     let dir = lockgate_guest_build::build(&root, PROGRAMS, &["tests/programs"]);
     println!("cargo:rustc-env=TEST_PROGRAMS_DIR={}", dir.display());
+    let js = lockgate_guest_build::js::build_js(&root, JS_PROGRAMS);
+    println!("cargo:rustc-env=TEST_JS_DIR={}", js.display());
 }

@@ -21,3 +21,9 @@ pub use wait::{eventually, eventually_within, jobs_settled};
 pub fn program(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("TEST_PROGRAMS_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
 }
+
+/// A connector in TypeScript by its package name, e.g. `test-hostile-ts`
+/// or `absence-mirror-ts`.
+pub fn js_program(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("TEST_JS_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
+}
