@@ -239,7 +239,9 @@ export async function build(opts) {
     if (!opts.quiet) {
       const mb = (wasm.length / (1 << 20)).toFixed(1);
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(`built ${relative(process.cwd(), out) || out} (${mb} MiB) from ${relative(dir, entry)} in ${secs} s`);
+      const shown = relative(process.cwd(), out);
+      const where = shown.startsWith('..') ? out : shown;
+      console.log(`built ${where} (${mb} MiB) from ${relative(dir, entry)} in ${secs} s`);
     }
     return out;
   } finally {
