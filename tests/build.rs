@@ -28,6 +28,9 @@ const PYTHON: &[&str] = &[
     "plugins/ats-hire-py",
     "sdk/python/example",
 ];
+/// Connectors in TypeScript: test programs and ports of bundled connectors
+/// (not bundled into the host, so building the host needs no Node.js).
+const JS_PROGRAMS: &[&str] = &["tests/programs/hostile-ts", "plugins/absence-mirror-ts"];
 
 fn main() {
     let root =
@@ -36,4 +39,6 @@ fn main() {
     println!("cargo:rustc-env=TEST_PROGRAMS_DIR={}", dir.display());
     let python = lockgate_guest_build::python::build_python(&root, PYTHON);
     println!("cargo:rustc-env=TEST_PYTHON_DIR={}", python.display());
+    let js = lockgate_guest_build::js::build_js(&root, JS_PROGRAMS);
+    println!("cargo:rustc-env=TEST_JS_DIR={}", js.display());
 }

@@ -22,6 +22,7 @@ mod departures;
 mod events;
 mod helpers;
 mod hostile;
+mod hostile_js;
 mod hostile_limits;
 mod hostile_net;
 mod hostile_python;

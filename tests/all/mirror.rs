@@ -10,7 +10,7 @@ use lockgate_tests::{TestApp, eventually, spawn_app_with, tenant_token};
 use serde_json::json;
 
 use crate::connectors::{connect, runs};
-use crate::mirror_tool::{CLIENT_ID, CLIENT_SECRET, tool};
+use crate::mirror_tool::{Build, CLIENT_ID, CLIENT_SECRET, tool};
 
 const TENANT: &str = "t-1";
 
@@ -27,6 +27,15 @@ fn today_plus(days: i64) -> String {
 
 #[tokio::test]
 async fn absence_mirror_follows_hr_changes_with_a_host_managed_token() {
+    follows_hr_changes_with_a_host_managed_token(Build::Rust).await;
+}
+
+#[tokio::test]
+async fn absence_mirror_ts_follows_hr_changes_with_a_host_managed_token() {
+    follows_hr_changes_with_a_host_managed_token(Build::TypeScript).await;
+}
+
+async fn follows_hr_changes_with_a_host_managed_token(build: Build) {
     let (addr, tool) = tool().await;
     let mut operator = lockgate::policy::OperatorPolicy::default();
     operator.allow(&addr).unwrap();
@@ -34,7 +43,7 @@ async fn absence_mirror_follows_hr_changes_with_a_host_managed_token() {
     lockgate::sandbox::ensure_tenant(&app.store, TENANT, 5, 4)
         .await
         .unwrap();
-    lockgate::demo::publish_bundled(&app).await.unwrap();
+    build.publish(&app).await;
     let admin = tenant_token(&app, TENANT, true).await;
     let employees = format!("/api/v1/tenants/{TENANT}/employees");
     for (id, first, last, extra) in [
@@ -47,7 +56,7 @@ async fn absence_mirror_follows_hr_changes_with_a_host_managed_token() {
             "e-out",
             "Zoë",
             "Van den Berg",
-            json!({ "include_in": { "absence-mirror": false } }),
+            json!({ "include_in": { build.id(): false } }),
         ),
     ] {
         let mut body =
@@ -91,7 +100,7 @@ async fn absence_mirror_follows_hr_changes_with_a_host_managed_token() {
             "type-names": "Vacation=Verlof; Sick leave=Ziekte",
         })
     };
-    let (preview, install) = connect(&app, &admin, "absence-mirror", &config("wrong")).await;
+    let (preview, install) = connect(&app, &admin, build.id(), &config("wrong")).await;
     // The wizard says who signs in where, without the secret.
     let sign_in = preview["permissions"]["sign_in"].as_str().unwrap();
     assert!(

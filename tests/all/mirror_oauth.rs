@@ -2,10 +2,19 @@
 //! the automated review against the tool, and a connector can get at
 //! neither the access token nor the client secret.
 
-use crate::mirror_tool::{CLIENT_ID, CLIENT_SECRET, tool};
+use crate::mirror_tool::{Build, CLIENT_ID, CLIENT_SECRET, tool};
 
 #[tokio::test]
 async fn absence_mirror_passes_vet_against_the_tool() {
+    passes_vet_against_the_tool(Build::Rust).await;
+}
+
+#[tokio::test]
+async fn absence_mirror_ts_passes_vet_against_the_tool() {
+    passes_vet_against_the_tool(Build::TypeScript).await;
+}
+
+async fn passes_vet_against_the_tool(build: Build) {
     let (addr, tool) = tool().await;
     let report = lockgate::review::vet::vet(
         std::sync::Arc::new(
@@ -16,7 +25,7 @@ async fn absence_mirror_passes_vet_against_the_tool() {
             .unwrap(),
         ),
         Default::default(),
-        lockgate::demo::ABSENCE_MIRROR,
+        &build.wasm(),
         lockgate::review::vet::VetOptions {
             config: [
                 ("client-id".to_string(), CLIENT_ID.to_string()),

@@ -1,6 +1,8 @@
 //! A planning tool on loopback for the absence mirror: OAuth2 client
 //! credentials with expiring tokens, people matched by name, absences,
-//! refusals, throttling and outages on demand.
+//! refusals, throttling and outages on demand. And the builds of the
+//! absence mirror the same tests drive: the bundled Rust connector and its
+//! TypeScript port.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +15,41 @@ use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
 pub(crate) const CLIENT_ID: &str = "lockgate-app";
+
+/// One build of the absence mirror.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Build {
+    /// `plugins/absence-mirror`, bundled with the host.
+    Rust,
+    /// `plugins/absence-mirror-ts`, built by the tests' build script.
+    TypeScript,
+}
+
+impl Build {
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            Build::Rust => "absence-mirror",
+            Build::TypeScript => "absence-mirror-ts",
+        }
+    }
+
+    pub(crate) fn wasm(self) -> Vec<u8> {
+        match self {
+            Build::Rust => lockgate::demo::ABSENCE_MIRROR.to_vec(),
+            Build::TypeScript => std::fs::read(lockgate_tests::js_program("absence-mirror-ts"))
+                .expect("the TypeScript absence mirror was built"),
+        }
+    }
+
+    /// Lists the bundled connectors in the app's marketplace, and this
+    /// build when it is not one of them.
+    pub(crate) async fn publish(self, app: &lockgate::app::App) {
+        lockgate::demo::publish_bundled(app).await.unwrap();
+        if let Build::TypeScript = self {
+            crate::helpers::publish(app, "lockgate", &self.wasm()).await;
+        }
+    }
+}
 
 pub(crate) const CLIENT_SECRET: &str = "cs-9f2c1e77d0aa41b3";
 

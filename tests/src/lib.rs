@@ -26,3 +26,9 @@ pub fn program(name: &str) -> std::path::PathBuf {
 pub fn python_program(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("TEST_PYTHON_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
 }
+
+/// A connector in TypeScript by its package name, e.g. `test-hostile-ts`
+/// or `absence-mirror-ts`.
+pub fn js_program(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("TEST_JS_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
+}

@@ -2,23 +2,29 @@
 //! workspace packages for `wasm32-wasip2` with the `guest` profile, in a
 //! target directory beside the caller's (a nested cargo cannot share the
 //! outer build's lock), and says where the `.wasm` files are. Connectors
-//! written in other languages have a module each ([`python`]).
+//! written in other languages have a module each ([`python`], [`js`]), built
+//! into `<target>/guest/<language>/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod js;
 pub mod python;
 
-/// `<target>/guest`: where guest builds go, beside the caller's own.
-pub(crate) fn guest_target() -> PathBuf {
+/// The caller's target directory: OUT_DIR is
+/// `<target>/<profile>/build/<crate>-<hash>/out`.
+pub(crate) fn target_dir() -> PathBuf {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    // OUT_DIR is <target>/<profile>/build/<crate>-<hash>/out.
-    let target = out_dir
+    out_dir
         .ancestors()
         .nth(4)
         .map(PathBuf::from)
-        .unwrap_or_else(|| out_dir.clone());
-    target.join("guest")
+        .unwrap_or(out_dir)
+}
+
+/// `<target>/guest`: where guest builds go, beside the caller's own.
+pub(crate) fn guest_target() -> PathBuf {
+    target_dir().join("guest")
 }
 
 /// Builds `packages` (workspace package names) and returns the directory
