@@ -62,6 +62,13 @@ pub async fn create_token(store: &Store, new: NewToken) -> Result<(String, Princ
         }
         _ => {}
     }
+    if let (Role::TenantAdmin, Some(tenant)) = (new.role, &new.tenant_id)
+        && store.sandbox_of_tenant(tenant).await?.is_some()
+    {
+        return Err(TokenError::Invalid(format!(
+            "tenant {tenant} is a partner's sandbox; only that partner's token opens it"
+        )));
+    }
     let secret: [u8; 32] = rand::rng().random();
     let token = format!("lg_{}", hex::encode(secret));
     let principal = Principal {

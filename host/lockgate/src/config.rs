@@ -48,6 +48,12 @@ pub struct RawConfig {
     /// Bytes of log one run may store, stdout and stderr included; past it
     /// lines are dropped with a marker line (default 1048576, 1 MiB).
     pub max_log_bytes: Option<u64>,
+    /// Days a partner's sandbox tenant lasts (default 90).
+    pub sandbox_days: Option<u32>,
+    /// `HOST:PORT` pairs of partners' test APIs reachable over plain HTTP
+    /// and at private addresses, by the sandbox of the partner that
+    /// declared one and by the review of a submission naming one.
+    pub partner_allow_http: Option<Vec<String>>,
 }
 
 /// A setting that must not show up in logs or debug output.
@@ -75,6 +81,9 @@ pub struct ServeConfig {
     pub shutdown_grace_seconds: u64,
     /// Per-run limits: the defaults with the row and log settings applied.
     pub limits: crate::policy::Limits,
+    /// The partner programme: sandbox days and the test APIs allowed over
+    /// plain HTTP.
+    pub partners: crate::policy::PartnerPolicy,
 }
 
 /// Environment variables this program reads besides the settings.
@@ -98,6 +107,8 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("max-outcome-rows", "LOCKGATE_MAX_OUTCOME_ROWS"),
     ("max-row-bytes", "LOCKGATE_MAX_ROW_BYTES"),
     ("max-log-bytes", "LOCKGATE_MAX_LOG_BYTES"),
+    ("sandbox-days", "LOCKGATE_SANDBOX_DAYS"),
+    ("partner-allow-http", "LOCKGATE_PARTNER_ALLOW_HTTP"),
 ];
 
 /// The settings without a `serve` flag.
@@ -115,6 +126,19 @@ fn known_vars() -> String {
 const MAX_OUTCOME_ROWS: (&str, u64, u64) = ("max-outcome-rows", 1, 10_000_000);
 const MAX_ROW_BYTES: (&str, u64, u64) = ("max-row-bytes", 64 << 10, 16 << 30);
 const MAX_LOG_BYTES: (&str, u64, u64) = ("max-log-bytes", 16 << 10, 256 << 20);
+
+/// The longest a partner's sandbox tenant may be set to last: ten years.
+const MAX_SANDBOX_DAYS: u32 = 3650;
+
+/// A comma-separated list of `HOST:PORT`, as the environment gives it.
+fn host_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
 
 fn whole_number(key: &str, value: &str) -> Result<u64, ConfigError> {
     value
@@ -171,15 +195,12 @@ impl RawConfig {
                 "DATABASE_URL" => raw.database_url = Some(value.clone()),
                 "CACHE_DIR" => raw.cache_dir = Some(PathBuf::from(value)),
                 "DATA_DIR" => raw.data_dir = Some(PathBuf::from(value)),
-                "ALLOW_HTTP" => {
-                    raw.allow_http = Some(
-                        value
-                            .split(',')
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(String::from)
-                            .collect(),
-                    )
+                "ALLOW_HTTP" => raw.allow_http = Some(host_list(value)),
+                "PARTNER_ALLOW_HTTP" => raw.partner_allow_http = Some(host_list(value)),
+                "SANDBOX_DAYS" => {
+                    raw.sandbox_days = Some(value.trim().parse().map_err(|_| {
+                        ConfigError::Invalid(format!("{key} must be a whole number, not {value:?}"))
+                    })?)
                 }
                 "SECRET_KEY" => raw.secret_key = Some(SecretText(value.clone())),
                 "WORKERS" => {
@@ -227,6 +248,8 @@ impl RawConfig {
             max_outcome_rows: over.max_outcome_rows.or(self.max_outcome_rows),
             max_row_bytes: over.max_row_bytes.or(self.max_row_bytes),
             max_log_bytes: over.max_log_bytes.or(self.max_log_bytes),
+            sandbox_days: over.sandbox_days.or(self.sandbox_days),
+            partner_allow_http: over.partner_allow_http.or(self.partner_allow_http),
         }
     }
 
@@ -255,6 +278,19 @@ impl RawConfig {
             check
                 .allow(host)
                 .map_err(|e| ConfigError::Invalid(format!("allow-http {e}")))?;
+        }
+        let mut partners = crate::policy::PartnerPolicy::default();
+        for host in self.partner_allow_http.as_deref().unwrap_or_default() {
+            partners
+                .allow(host)
+                .map_err(|e| ConfigError::Invalid(format!("partner-allow-http {e}")))?;
+        }
+        partners.sandbox_days = self.sandbox_days.unwrap_or(crate::policy::SANDBOX_DAYS);
+        if !(1..=MAX_SANDBOX_DAYS).contains(&partners.sandbox_days) {
+            return Err(ConfigError::Invalid(format!(
+                "sandbox-days must be between 1 and {MAX_SANDBOX_DAYS}, not {}",
+                partners.sandbox_days
+            )));
         }
         if let Some(key) = &self.secret_key {
             crate::secrets::SecretBox::from_hex(&key.0)
@@ -304,6 +340,7 @@ impl RawConfig {
             lease_seconds,
             shutdown_grace_seconds,
             limits,
+            partners,
         })
     }
 }

@@ -78,6 +78,14 @@ pub struct ServeArgs {
     /// Bytes of log one run may store (default 1 MiB).
     #[arg(long, value_name = "BYTES")]
     max_log_bytes: Option<u64>,
+    /// Days a partner's sandbox tenant lasts (default 90).
+    #[arg(long, value_name = "DAYS")]
+    sandbox_days: Option<u32>,
+    /// Let partners' test APIs at HOST:PORT be reached over plain HTTP and
+    /// at private addresses: by the sandbox of a partner that declared it,
+    /// and by the review of a submission naming it (repeat for more).
+    #[arg(long = "partner-allow-http", value_name = "HOST:PORT")]
+    partner_allow_http: Vec<String>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -92,10 +100,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_outcome_rows: args.max_outcome_rows,
         max_row_bytes: args.max_row_bytes,
         max_log_bytes: args.max_log_bytes,
+        sandbox_days: args.sandbox_days,
+        partner_allow_http: (!args.partner_allow_http.is_empty())
+            .then(|| args.partner_allow_http.clone()),
         ..Default::default()
     };
     let config = settings(&args.settings, flags)?;
-    let mut operator = OperatorPolicy::default();
+    let mut operator = OperatorPolicy {
+        partners: config.partners.clone(),
+        ..OperatorPolicy::default()
+    };
     for host in &config.allow_http {
         operator
             .allow(host)
