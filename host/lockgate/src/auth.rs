@@ -121,4 +121,34 @@ mod tests {
         };
         assert!(create_token(&store, new).await.is_ok());
     }
+
+    #[tokio::test]
+    async fn no_tenant_admin_token_opens_a_partners_sandbox() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        let now = crate::time::now_text();
+        let sandbox = crate::store::PartnerSandbox {
+            partner_id: "planner-co".into(),
+            tenant_id: "sandbox-plannerco-1".into(),
+            test_hosts: Vec::new(),
+            employees: 1,
+            seed: 1,
+            created_at: now.clone(),
+            expires_at: "2999-01-01T00:00:00.000000Z".into(),
+            removed_at: None,
+        };
+        store.claim_partner_sandbox(&sandbox, &now).await.unwrap();
+        let admin = |tenant: &str| NewToken {
+            role: Role::TenantAdmin,
+            partner_id: None,
+            tenant_id: Some(tenant.into()),
+            marketplace_right: true,
+            label: "test".into(),
+        };
+        let refused = create_token(&store, admin("sandbox-plannerco-1")).await;
+        assert!(
+            matches!(&refused, Err(TokenError::Invalid(why)) if why.contains("partner's sandbox")),
+            "{refused:?}"
+        );
+        assert!(create_token(&store, admin("t-1")).await.is_ok());
+    }
 }
