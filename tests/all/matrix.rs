@@ -36,12 +36,17 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
     const HR: &[&str] = &[OPERATOR, ADMIN, NO_RIGHT];
     const MONITOR: &[&str] = &[OPERATOR, ADMIN];
     const MANAGE: &[&str] = &[ADMIN];
+    // Each partner its own sandbox; a submission's test access its owner.
+    const SANDBOX: &[&str] = &[PARTNER, OTHER_PARTNER];
+    const OWNER: &[&str] = &[PARTNER];
     Some(match (method, path) {
         (_, "/healthz" | "/metrics" | "/api/v1/openapi.json") => return None,
         // Authenticated by the install's webhook secret, not a token.
         (_, p) if p.starts_with("/hooks/") => return None,
         ("get", "/api/v1/me") => ALL,
         (_, "/api/v1/partner/submissions") => PARTNERS,
+        (_, "/api/v1/partner/sandbox") => SANDBOX,
+        (_, p) if p.ends_with("/test-access") => OWNER,
         (_, p) if p.starts_with("/api/v1/review/") => REVIEW,
         (_, p) if p.starts_with("/api/v1/marketplace") => BROWSE,
         ("post", "/api/v1/tenants") => REVIEW,
@@ -97,6 +102,13 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         ("post", "/api/v1/tenants/{tenant}/installs/{id}/upgrade") => 409,
         // The planner export takes no webhooks.
         ("post", "/api/v1/tenants/{tenant}/installs/{id}/webhook-secret") => 409,
+        // Read before the `post` creates it (`{}` is a sandbox with no
+        // test hosts); a change must name the test hosts.
+        ("get", "/api/v1/partner/sandbox") => 404,
+        ("patch", "/api/v1/partner/sandbox") => 400,
+        // `{}` names no test API; the listed version takes none anyway.
+        ("put", "/api/v1/partner/submissions/{plugin}/{version}/test-access") => 400,
+        ("delete", "/api/v1/partner/submissions/{plugin}/{version}/test-access") => 409,
         _ => return None,
     })
 }

@@ -17,6 +17,7 @@ mod hr;
 mod installs;
 mod monitoring;
 mod openapi;
+mod partner_sandbox;
 mod webhooks;
 
 use crate::app::App;
@@ -216,6 +217,17 @@ pub fn router(state: App) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(
                     catalog::MAX_UPLOAD_BYTES,
                 )),
+        )
+        .route(
+            "/api/v1/partner/submissions/{plugin}/{version}/test-access",
+            axum::routing::put(catalog::test_access::put).delete(catalog::test_access::delete),
+        )
+        .route(
+            "/api/v1/partner/sandbox",
+            get(partner_sandbox::get_one)
+                .post(partner_sandbox::create)
+                .patch(partner_sandbox::change)
+                .delete(partner_sandbox::delete),
         )
         .route("/api/v1/review/queue", get(catalog::review_queue))
         .route(

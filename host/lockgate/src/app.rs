@@ -239,6 +239,35 @@ impl App {
         Ok(self.runtime.load(&bytes)?)
     }
 
+    /// The outbound policy an install of `tenant_id` runs under: the
+    /// operator's for a real tenant; for a partner's sandbox tenant, one
+    /// confined to the test hosts the partner declared
+    /// ([`OperatorPolicy::for_sandbox`]). `Err` with the reason when the
+    /// tenant is a sandbox that has expired: it runs nothing any more.
+    pub async fn policy_for(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Result<OperatorPolicy, String>, StoreError> {
+        let Some(sandbox) = self.store.sandbox_of_tenant(tenant_id).await? else {
+            return Ok(Ok(self.operator.clone()));
+        };
+        if sandbox.removed_at.is_some() || sandbox.expired_at(&self.clock.now_text()) {
+            return Ok(Err(format!(
+                "the partner sandbox expired at {}",
+                sandbox.expires_at
+            )));
+        }
+        // Stored only after the same check; one that no longer parses (a
+        // test host the operator stopped allowing over plain HTTP) is not
+        // reachable at all.
+        let hosts: Vec<_> = sandbox
+            .test_hosts
+            .iter()
+            .filter_map(|h| self.operator.partners.test_origin(h).ok())
+            .collect();
+        Ok(Ok(self.operator.for_sandbox(&hosts)))
+    }
+
     /// The install's secret configuration values, opened.
     pub async fn install_secrets(
         &self,

@@ -62,6 +62,13 @@ pub async fn create_token(store: &Store, new: NewToken) -> Result<(String, Princ
         }
         _ => {}
     }
+    if let (Role::TenantAdmin, Some(tenant)) = (new.role, &new.tenant_id)
+        && store.sandbox_of_tenant(tenant).await?.is_some()
+    {
+        return Err(TokenError::Invalid(format!(
+            "tenant {tenant} is a partner's sandbox; only that partner's token opens it"
+        )));
+    }
     let secret: [u8; 32] = rand::rng().random();
     let token = format!("lg_{}", hex::encode(secret));
     let principal = Principal {
@@ -113,5 +120,35 @@ mod tests {
             label: "test".into(),
         };
         assert!(create_token(&store, new).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn no_tenant_admin_token_opens_a_partners_sandbox() {
+        let store = Store::open("sqlite::memory:").await.unwrap();
+        let now = crate::time::now_text();
+        let sandbox = crate::store::PartnerSandbox {
+            partner_id: "planner-co".into(),
+            tenant_id: "sandbox-plannerco-1".into(),
+            test_hosts: Vec::new(),
+            employees: 1,
+            seed: 1,
+            created_at: now.clone(),
+            expires_at: "2999-01-01T00:00:00.000000Z".into(),
+            removed_at: None,
+        };
+        store.claim_partner_sandbox(&sandbox, &now).await.unwrap();
+        let admin = |tenant: &str| NewToken {
+            role: Role::TenantAdmin,
+            partner_id: None,
+            tenant_id: Some(tenant.into()),
+            marketplace_right: true,
+            label: "test".into(),
+        };
+        let refused = create_token(&store, admin("sandbox-plannerco-1")).await;
+        assert!(
+            matches!(&refused, Err(TokenError::Invalid(why)) if why.contains("partner's sandbox")),
+            "{refused:?}"
+        );
+        assert!(create_token(&store, admin("t-1")).await.is_ok());
     }
 }

@@ -54,6 +54,12 @@ pub struct RawConfig {
     /// The most a connector's manifest may ask for, in MiB; a connector
     /// asking for more is refused (default 256).
     pub max_memory_mb: Option<u64>,
+    /// Days a partner's sandbox tenant lasts (default 90).
+    pub sandbox_days: Option<u32>,
+    /// `HOST:PORT` pairs of partners' test APIs reachable over plain HTTP
+    /// and at private addresses, by the sandbox of the partner that
+    /// declared one and by the review of a submission naming one.
+    pub partner_allow_http: Option<Vec<String>>,
 }
 
 /// A setting that must not show up in logs or debug output.
@@ -81,6 +87,9 @@ pub struct ServeConfig {
     pub shutdown_grace_seconds: u64,
     /// Per-run limits: the defaults with the row and log settings applied.
     pub limits: crate::policy::Limits,
+    /// The partner programme: sandbox days and the test APIs allowed over
+    /// plain HTTP.
+    pub partners: crate::policy::PartnerPolicy,
 }
 
 /// Environment variables this program reads besides the settings.
@@ -106,6 +115,8 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("max-log-bytes", "LOCKGATE_MAX_LOG_BYTES"),
     ("memory-mb", "LOCKGATE_MEMORY_MB"),
     ("max-memory-mb", "LOCKGATE_MAX_MEMORY_MB"),
+    ("sandbox-days", "LOCKGATE_SANDBOX_DAYS"),
+    ("partner-allow-http", "LOCKGATE_PARTNER_ALLOW_HTTP"),
 ];
 
 /// The settings without a `serve` flag.
@@ -125,6 +136,19 @@ const MAX_ROW_BYTES: (&str, u64, u64) = ("max-row-bytes", 64 << 10, 16 << 30);
 const MAX_LOG_BYTES: (&str, u64, u64) = ("max-log-bytes", 16 << 10, 256 << 20);
 const MEMORY_MB: (&str, u64, u64) = ("memory-mb", 16, 4096);
 const MAX_MEMORY_MB: (&str, u64, u64) = ("max-memory-mb", 16, 4096);
+
+/// The longest a partner's sandbox tenant may be set to last: ten years.
+const MAX_SANDBOX_DAYS: u32 = 3650;
+
+/// A comma-separated list of `HOST:PORT`, as the environment gives it.
+fn host_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
 
 fn whole_number(key: &str, value: &str) -> Result<u64, ConfigError> {
     value
@@ -181,15 +205,12 @@ impl RawConfig {
                 "DATABASE_URL" => raw.database_url = Some(value.clone()),
                 "CACHE_DIR" => raw.cache_dir = Some(PathBuf::from(value)),
                 "DATA_DIR" => raw.data_dir = Some(PathBuf::from(value)),
-                "ALLOW_HTTP" => {
-                    raw.allow_http = Some(
-                        value
-                            .split(',')
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(String::from)
-                            .collect(),
-                    )
+                "ALLOW_HTTP" => raw.allow_http = Some(host_list(value)),
+                "PARTNER_ALLOW_HTTP" => raw.partner_allow_http = Some(host_list(value)),
+                "SANDBOX_DAYS" => {
+                    raw.sandbox_days = Some(value.trim().parse().map_err(|_| {
+                        ConfigError::Invalid(format!("{key} must be a whole number, not {value:?}"))
+                    })?)
                 }
                 "SECRET_KEY" => raw.secret_key = Some(SecretText(value.clone())),
                 "WORKERS" => {
@@ -241,6 +262,8 @@ impl RawConfig {
             max_log_bytes: over.max_log_bytes.or(self.max_log_bytes),
             memory_mb: over.memory_mb.or(self.memory_mb),
             max_memory_mb: over.max_memory_mb.or(self.max_memory_mb),
+            sandbox_days: over.sandbox_days.or(self.sandbox_days),
+            partner_allow_http: over.partner_allow_http.or(self.partner_allow_http),
         }
     }
 
@@ -269,6 +292,19 @@ impl RawConfig {
             check
                 .allow(host)
                 .map_err(|e| ConfigError::Invalid(format!("allow-http {e}")))?;
+        }
+        let mut partners = crate::policy::PartnerPolicy::default();
+        for host in self.partner_allow_http.as_deref().unwrap_or_default() {
+            partners
+                .allow(host)
+                .map_err(|e| ConfigError::Invalid(format!("partner-allow-http {e}")))?;
+        }
+        partners.sandbox_days = self.sandbox_days.unwrap_or(crate::policy::SANDBOX_DAYS);
+        if !(1..=MAX_SANDBOX_DAYS).contains(&partners.sandbox_days) {
+            return Err(ConfigError::Invalid(format!(
+                "sandbox-days must be between 1 and {MAX_SANDBOX_DAYS}, not {}",
+                partners.sandbox_days
+            )));
         }
         if let Some(key) = &self.secret_key {
             crate::secrets::SecretBox::from_hex(&key.0)
@@ -331,6 +367,7 @@ impl RawConfig {
             lease_seconds,
             shutdown_grace_seconds,
             limits,
+            partners,
         })
     }
 }

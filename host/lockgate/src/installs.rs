@@ -137,19 +137,21 @@ pub fn check_config(
     }
 }
 
-/// The scopes and hosts a configuration resolves to.
+/// The scopes and hosts a configuration resolves to under `operator`, the
+/// tenant's policy ([`App::policy_for`]).
 pub fn permissions(
     manifest: &Manifest,
     config: &CheckedConfig,
-    state: &App,
+    operator: &crate::policy::OperatorPolicy,
 ) -> Result<Permissions, Vec<FieldProblem>> {
-    let grant = crate::policy::Grant::resolve(manifest, &config.all(), state.operator.clone())
-        .map_err(|problems| {
+    let grant = crate::policy::Grant::resolve(manifest, &config.all(), operator.clone()).map_err(
+        |problems| {
             problems
                 .into_iter()
                 .map(|p| FieldProblem::new("config", p))
                 .collect::<Vec<_>>()
-        })?;
+        },
+    )?;
     Ok(Permissions {
         scopes: grant
             .scopes
@@ -190,6 +192,17 @@ pub fn next_slot(schedule: Option<&str>, now: time::OffsetDateTime) -> Option<St
         .map(crate::time::instant)
 }
 
+/// The tenant's outbound policy, or why its installs run nothing.
+async fn tenant_policy(
+    state: &App,
+    tenant_id: &str,
+) -> Result<crate::policy::OperatorPolicy, String> {
+    state
+        .policy_for(tenant_id)
+        .await
+        .map_err(|e| e.to_string())?
+}
+
 /// Asks the plugin's `validate-config` about the non-secret values.
 pub async fn guest_validate(
     state: &App,
@@ -202,7 +215,7 @@ pub async fn guest_validate(
         &plugin.manifest,
         install,
         &config.secrets,
-        state.operator.clone(),
+        tenant_policy(state, &install.tenant_id).await?,
         state.limits.clone(),
         None,
     )
@@ -240,7 +253,7 @@ pub async fn check_connection(
         &plugin.manifest,
         install,
         secrets,
-        state.operator.clone(),
+        tenant_policy(state, &install.tenant_id).await?,
         state.limits.clone(),
         None,
     )

@@ -6,8 +6,9 @@
 //! - [`api`]: the HTTP API and the console, over the application.
 //! - Services: [`installs`] (connect, check, schedule), [`events`] (HR
 //!   data events), [`webhooks`] (inbound deliveries), [`review`] (the
-//!   automated review and `plugin vet`), [`worker`] (scheduler and job
-//!   queue workers), [`demo`].
+//!   automated review and `plugin vet`), [`partner_sandbox`] (a partner's
+//!   sandbox tenant), [`worker`] (scheduler and job queue workers),
+//!   [`demo`].
 //! - [`app`]: the shared services every entry point builds once.
 //! - [`sync`]: a whole run (invoke, classify, persist); [`runtime`]: engine,
 //!   compiled-artifact cache, one invocation per call.
@@ -32,6 +33,7 @@ pub mod field;
 pub mod hr;
 pub mod installs;
 pub mod monitoring;
+pub mod partner_sandbox;
 pub mod policy;
 pub mod principal;
 pub mod review;

@@ -85,7 +85,8 @@ impl Limits {
     }
 }
 
-/// Operator settings that widen what installs may reach.
+/// Operator settings: what installs may reach beyond the public internet
+/// over HTTPS, and the terms of the partner programme.
 #[derive(Debug, Clone, Default)]
 pub struct OperatorPolicy {
     /// `host:port` pairs reachable over plain HTTP, and allowed to resolve to
@@ -95,25 +96,163 @@ pub struct OperatorPolicy {
     /// recorder over plain HTTP, so a connector under review never reaches
     /// a real partner.
     pub review_partner: Option<std::net::SocketAddr>,
+    /// A partner's sandbox tenant: the only `host:port` pairs its installs
+    /// may reach, whatever their configuration resolves to (the partner's
+    /// declared test hosts). `None` everywhere else.
+    pub confined_to: Option<BTreeSet<(String, u16)>>,
+    pub partners: PartnerPolicy,
+}
+
+/// The partner programme's terms: how long a partner's sandbox tenant
+/// lasts, and which of the partners' test APIs may be reached over plain
+/// HTTP and at private addresses.
+#[derive(Debug, Clone)]
+pub struct PartnerPolicy {
+    /// Days a sandbox tenant lasts from its creation.
+    pub sandbox_days: u32,
+    /// `host:port` pairs of partners' test APIs reachable over plain HTTP
+    /// and at private or loopback addresses: by the sandbox of a partner
+    /// that declared one as its test host, and by the review of a
+    /// submission that names one as its test endpoint. Nothing else may
+    /// use them; the operator's `insecure_hosts` do not apply to partners.
+    pub insecure_test_hosts: BTreeSet<(String, u16)>,
+}
+
+/// How long a partner's sandbox tenant lasts unless the operator says
+/// otherwise: the three months of a partner's test account.
+pub const SANDBOX_DAYS: u32 = 90;
+
+impl Default for PartnerPolicy {
+    fn default() -> Self {
+        PartnerPolicy {
+            sandbox_days: SANDBOX_DAYS,
+            insecure_test_hosts: BTreeSet::new(),
+        }
+    }
+}
+
+/// A partner's test API as the partner gave it: its origin, and the path
+/// the API lives under (empty for the root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestUrl {
+    pub origin: ResolvedHost,
+    pub path: String,
+}
+
+impl PartnerPolicy {
+    /// Allows the partners' test API at `HOST:PORT` over plain HTTP and at
+    /// a private address.
+    pub fn allow(&mut self, host_port: &str) -> Result<(), String> {
+        self.insecure_test_hosts.insert(parse_host_port(host_port)?);
+        Ok(())
+    }
+
+    /// Whether plain HTTP and private addresses are allowed for a
+    /// partner's test API at `host:port`.
+    pub fn is_insecure_allowed(&self, host: &str, port: u16) -> bool {
+        self.insecure_test_hosts.contains(&(host.to_string(), port))
+    }
+
+    /// Checks a partner's test API address: `https://host[:port][/path]`,
+    /// or `http://` where the operator allows that `host:port`. No user
+    /// information, query or fragment. The error says what to fix and
+    /// does not repeat the address.
+    pub fn test_url(&self, url: &str) -> Result<TestUrl, String> {
+        let url = url.trim();
+        let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
+            (lockgate_manifest::hosts::Scheme::Https, rest)
+        } else if let Some(rest) = url.strip_prefix("http://") {
+            (lockgate_manifest::hosts::Scheme::Http, rest)
+        } else {
+            return Err("must start with https://".into());
+        };
+        if rest.contains(['?', '#']) {
+            return Err("must have no query or fragment".into());
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(at) => (&rest[..at], rest[at..].trim_end_matches('/')),
+            None => (rest, ""),
+        };
+        if authority.contains('@') {
+            return Err("must have no user information; give credentials as config values".into());
+        }
+        if authority.contains(['{', '}']) {
+            return Err("must be a concrete address, without placeholders".into());
+        }
+        if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("the path must have no spaces or control characters".into());
+        }
+        let (host, port) = lockgate_manifest::hosts::split_authority(authority, scheme)
+            .map_err(|_| "must name a host (a DNS name or an IP address) and an optional port")?;
+        if scheme == lockgate_manifest::hosts::Scheme::Http
+            && !self.is_insecure_allowed(&host, port)
+        {
+            return Err(
+                "plain HTTP is allowed only for test APIs the operator lists (partner-allow-http); use https://"
+                    .into(),
+            );
+        }
+        Ok(TestUrl {
+            origin: ResolvedHost { scheme, host, port },
+            path: path.to_string(),
+        })
+    }
+
+    /// Checks a test host a sandbox may reach: [`PartnerPolicy::test_url`]
+    /// without a path.
+    pub fn test_origin(&self, origin: &str) -> Result<ResolvedHost, String> {
+        let url = self.test_url(origin)?;
+        if !url.path.is_empty() {
+            return Err("must be an origin, scheme://host[:port], without a path".into());
+        }
+        Ok(url.origin)
+    }
+}
+
+/// `HOST:PORT`, as the command line gives it.
+fn parse_host_port(host_port: &str) -> Result<(String, u16), String> {
+    let (host, port) = lockgate_manifest::hosts::split_authority(
+        host_port,
+        lockgate_manifest::hosts::Scheme::Http,
+    )
+    .map_err(|e| format!("{host_port:?}: {e}"))?;
+    if !host_port.contains(':') || host_port.ends_with(']') {
+        return Err(format!("{host_port:?}: give HOST:PORT"));
+    }
+    Ok((host, port))
 }
 
 impl OperatorPolicy {
     /// Parses `HOST:PORT` as given on the command line.
     pub fn allow(&mut self, host_port: &str) -> Result<(), String> {
-        let (host, port) = lockgate_manifest::hosts::split_authority(
-            host_port,
-            lockgate_manifest::hosts::Scheme::Http,
-        )
-        .map_err(|e| format!("{host_port:?}: {e}"))?;
-        if !host_port.contains(':') || host_port.ends_with(']') {
-            return Err(format!("{host_port:?}: give HOST:PORT"));
-        }
-        self.insecure_hosts.insert((host, port));
+        self.insecure_hosts.insert(parse_host_port(host_port)?);
         Ok(())
     }
 
     pub fn is_insecure_allowed(&self, host: &str, port: u16) -> bool {
         self.insecure_hosts.contains(&(host.to_string(), port))
+    }
+
+    /// The policy of a partner's sandbox tenant that declared `test_hosts`:
+    /// its installs reach those hosts only, and plain HTTP or private
+    /// addresses only where the operator allows that test host
+    /// ([`PartnerPolicy::insecure_test_hosts`]); the operator's other
+    /// allowances do not apply.
+    pub fn for_sandbox(&self, test_hosts: &[ResolvedHost]) -> OperatorPolicy {
+        let confined: BTreeSet<(String, u16)> = test_hosts
+            .iter()
+            .map(|h| (h.host.clone(), h.port))
+            .collect();
+        OperatorPolicy {
+            insecure_hosts: confined
+                .iter()
+                .filter(|(host, port)| self.partners.is_insecure_allowed(host, *port))
+                .cloned()
+                .collect(),
+            review_partner: None,
+            confined_to: Some(confined),
+            partners: self.partners.clone(),
+        }
     }
 }
 
@@ -313,6 +452,23 @@ impl Grant {
                 }
             }
         };
+        if let Some(allowed) = &operator.confined_to {
+            for host in &hosts {
+                if !allowed.contains(&(host.host.clone(), host.port)) {
+                    let mut declared: Vec<String> =
+                        allowed.iter().map(|(h, p)| format!("{h}:{p}")).collect();
+                    declared.sort();
+                    problems.push(format!(
+                        "host {host}: a partner sandbox reaches only its declared test hosts ({}); point the configuration at one of them or declare this one",
+                        if declared.is_empty() {
+                            "none declared".to_string()
+                        } else {
+                            declared.join(", ")
+                        }
+                    ));
+                }
+            }
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -325,5 +481,87 @@ impl Grant {
             secrets,
             oauth,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planner() -> Manifest {
+        Manifest::parse(include_bytes!(
+            "../../../plugins/planner-export/connector.toml"
+        ))
+        .expect("the bundled manifest parses")
+    }
+
+    #[test]
+    fn a_test_api_is_https_unless_the_operator_lists_it() {
+        let mut partners = PartnerPolicy::default();
+        partners.allow("127.0.0.1:9100").unwrap();
+        let url = partners.test_url("https://Sandbox.Example/api/").unwrap();
+        assert_eq!(url.origin.to_string(), "https://sandbox.example");
+        assert_eq!(url.path, "/api");
+        assert!(partners.test_url("http://127.0.0.1:9100").is_ok());
+        for (bad, says) in [
+            ("http://127.0.0.1:9101", "partner-allow-http"),
+            ("ftp://sandbox.example", "https://"),
+            ("https://me:secret@sandbox.example", "user information"),
+            ("https://sandbox.example/?key=1", "query"),
+            ("https://{tenant}.example", "placeholders"),
+            ("https://sand box.example", "host"),
+        ] {
+            let why = partners.test_url(bad).unwrap_err();
+            assert!(why.contains(says), "{bad}: {why}");
+            assert!(
+                !why.contains("secret") && !why.contains("sand box"),
+                "{why}"
+            );
+        }
+        assert!(partners.test_origin("https://sandbox.example/api").is_err());
+    }
+
+    #[test]
+    fn a_sandbox_reaches_only_its_declared_hosts() {
+        let mut operator = OperatorPolicy::default();
+        operator.allow("127.0.0.1:9200").unwrap();
+        operator.partners.allow("127.0.0.1:9100").unwrap();
+        let declared = [
+            PartnerPolicy::default()
+                .test_origin("https://sandbox.planner.example")
+                .unwrap(),
+            ResolvedHost {
+                scheme: lockgate_manifest::hosts::Scheme::Http,
+                host: "127.0.0.1".into(),
+                port: 9100,
+            },
+        ];
+        let sandbox = operator.for_sandbox(&declared);
+        // The partners' allowance applies to the declared test host only;
+        // the operator's own allowance not at all.
+        assert!(sandbox.is_insecure_allowed("127.0.0.1", 9100));
+        assert!(!sandbox.is_insecure_allowed("127.0.0.1", 9200));
+        let config = |url: &str| -> BTreeMap<String, String> {
+            [
+                ("planner-url".to_string(), url.to_string()),
+                ("api-key".to_string(), "k".to_string()),
+            ]
+            .into()
+        };
+        let grant = Grant::resolve(
+            &planner(),
+            &config("https://sandbox.planner.example"),
+            sandbox.clone(),
+        )
+        .unwrap();
+        assert_eq!(grant.hosts[0].host, "sandbox.planner.example");
+        let refused =
+            Grant::resolve(&planner(), &config("https://planner.example"), sandbox).unwrap_err();
+        assert!(
+            refused[0].contains("reaches only its declared test hosts"),
+            "{refused:?}"
+        );
+        // A real tenant is not confined.
+        assert!(Grant::resolve(&planner(), &config("https://planner.example"), operator).is_ok());
     }
 }

@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use time::{Date, Duration};
 
 pub use openings::openings;
-pub use seed::ensure_tenant;
+pub use seed::{create_tenant, ensure_tenant};
 
 use crate::hr::{Absence, Employee, Position};
 use crate::time::instant;

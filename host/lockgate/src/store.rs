@@ -12,8 +12,9 @@
 //! `tenants` (tenants, settings, employees connectors create),
 //! [`installs`] and their `state`, [`jobs`] (the durable queue), `runs`
 //! (runs, rows, logs), `audit`, `tokens`, [`catalog`] (plugins, versions,
-//! reviews), `recruiting` (job positions, applications and their files)
-//! and `shared` (connector files by digest, settings every replica must
+//! reviews, test access), [`partner_sandboxes`] (which tenant is a
+//! partner's sandbox, and removing one whole), `recruiting` (job positions,
+//! applications and their files) and `shared` (connector files by digest, settings every replica must
 //! agree on). The store takes and returns domain types only.
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -26,6 +27,7 @@ mod departures;
 mod hr;
 pub mod installs;
 pub mod jobs;
+pub mod partner_sandboxes;
 mod recruiting;
 mod runs;
 mod shared;
@@ -38,6 +40,7 @@ pub use crate::monitoring::{RunRecord, RunRow};
 pub use hr::EmployeeWrite;
 pub use installs::InstallRecord;
 pub use jobs::{Job, NewJob};
+pub use partner_sandboxes::PartnerSandbox;
 pub use tenants::TenantSettings;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,8 @@
 //! The scheduler and the workers of one `lockgate serve` process.
 //!
 //! The scheduler turns due schedule slots into queued jobs (once per slot,
-//! whichever replica claims it). Workers lease ready jobs, keep the lease
+//! whichever replica claims it), and removes the data of partners'
+//! sandboxes that have expired. Workers lease ready jobs, keep the lease
 //! alive while they run, and end the job with the run's outcome. A job
 //! whose lease ran out belonged to a host that stopped: the run it left
 //! behind is marked Failed ("host stopped during run", its committed rows
@@ -214,6 +215,11 @@ async fn scheduler(state: App, config: WorkerConfig, control: Control) {
             Ok(_) => state.wake(),
             Err(e) => tracing::warn!("scheduler: {e}"),
         }
+        match crate::partner_sandbox::remove_expired(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed the data of {n} expired partner sandbox(es)"),
+            Err(e) => tracing::warn!("scheduler: removing expired partner sandboxes: {e}"),
+        }
         tokio::time::sleep(config.poll).await;
     }
 }
@@ -411,6 +417,12 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
             install.status.label()
         )));
     }
+    // A partner's sandbox reaches only its test hosts, and runs nothing
+    // once it has expired.
+    let operator = match state.policy_for(&install.tenant_id).await? {
+        Ok(operator) => operator,
+        Err(why) => return Ok(Outcome::NotRun(why)),
+    };
     let payload = job.payload.as_deref().unwrap_or("");
     let work = match job.kind {
         JobKind::Sync => match crate::sync::sync_trigger(job.trigger) {
@@ -454,7 +466,7 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
         plugin: &plugin,
         install: &install,
         secrets: &secrets,
-        operator: state.operator.clone(),
+        operator,
         limits: state.limits.clone(),
         // Only a sync hands its trigger to the connector.
         trigger: crate::bindings::Trigger::Manual,

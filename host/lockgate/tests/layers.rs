@@ -29,7 +29,15 @@ const LAYERS: &[&[&str]] = &[
     &["sync"],
     &["app"],
     // Services: what the API and the CLI ask for.
-    &["demo", "events", "installs", "review", "webhooks", "worker"],
+    &[
+        "demo",
+        "events",
+        "installs",
+        "partner_sandbox",
+        "review",
+        "webhooks",
+        "worker",
+    ],
     &["api"],
 ];
 

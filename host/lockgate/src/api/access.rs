@@ -1,8 +1,10 @@
 //! The access rules every handler applies, in one place: a tenant's data
 //! is for its own admins and the operator; its installs and monitoring
 //! also need the marketplace right, and only its admins change them; the
-//! review is the operator's. Anyone else learns nothing about a tenant, not
-//! even whether it exists.
+//! review is the operator's. A partner's sandbox tenant is its partner's
+//! as a tenant is its admin's, until it expires; a partner token opens no
+//! other tenant. Anyone else learns nothing about a tenant, not even
+//! whether it exists.
 
 use axum::http::StatusCode;
 
@@ -12,18 +14,59 @@ use crate::principal::{Principal, Role};
 use crate::store::InstallRecord;
 use crate::vocabulary::InstallStatus;
 
-/// The caller may work on this tenant's data: its own admin, or the
-/// operator. Everyone else gets a 404.
+/// The caller may work on this tenant's data: its own admin, the
+/// operator, or the partner whose sandbox it is. Everyone else gets a 404;
+/// the partner of an expired sandbox a 410 saying so.
 pub async fn tenant_access(state: &App, caller: &Principal, tenant: &str) -> Result<(), ApiError> {
     let allowed = match caller.role {
         Role::Operator => true,
         Role::TenantAdmin => caller.tenant_id.as_deref() == Some(tenant),
-        Role::Partner => false,
+        Role::Partner => {
+            let sandbox = state.store.sandbox_of_tenant(tenant).await?;
+            match sandbox {
+                Some(s) if Some(&s.partner_id) == caller.partner_id.as_ref() => {
+                    live_sandbox(state, s)?;
+                    true
+                }
+                _ => false,
+            }
+        }
     };
     if !allowed || !state.store.tenant_exists(tenant).await? {
         return Err(ApiError::not_found("tenant"));
     }
     Ok(())
+}
+
+/// The sandbox, unless it has expired (or was deleted): then `410 Gone`,
+/// saying when and what to do.
+pub fn live_sandbox(
+    state: &App,
+    sandbox: crate::store::PartnerSandbox,
+) -> Result<crate::store::PartnerSandbox, ApiError> {
+    if let Some(removed) = &sandbox.removed_at
+        && !sandbox.expired_at(removed)
+    {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "sandbox_deleted",
+            format!(
+                "your sandbox tenant {} was deleted at {removed} with its data; create a new one with POST /api/v1/partner/sandbox",
+                sandbox.tenant_id
+            ),
+        ));
+    }
+    if sandbox.removed_at.is_some() || sandbox.expired_at(&state.clock.now_text()) {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "sandbox_expired",
+            format!(
+                "your sandbox tenant {} expired at {}; its data is removed and it runs nothing; create a new one with POST /api/v1/partner/sandbox",
+                sandbox.tenant_id, sandbox.expires_at
+            ),
+        ));
+    }
+    Ok(sandbox)
 }
 
 /// A tenant admin without the right to manage marketplace integrations
@@ -52,10 +95,11 @@ pub async fn read_access(state: &App, caller: &Principal, tenant: &str) -> Resul
     marketplace_right(caller)
 }
 
-/// Changing installs: the tenant's admins with the marketplace right only.
+/// Changing installs: the tenant's admins with the marketplace right, and
+/// the partner in its own sandbox.
 pub async fn write_access(state: &App, caller: &Principal, tenant: &str) -> Result<(), ApiError> {
     read_access(state, caller, tenant).await?;
-    if caller.role != Role::TenantAdmin {
+    if caller.role == Role::Operator {
         return Err(forbidden(
             "only the tenant's own admins connect and change integrations",
         ));

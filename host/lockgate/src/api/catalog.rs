@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
+pub(super) mod test_access;
 pub(super) mod views;
 use views::{
     Listing, ListingDetail, Listings, ReviewItem, ReviewQueue, Submission, Submissions, listing,
@@ -277,6 +278,14 @@ async fn approval_note(
             .plugin_version(plugin_id, version)
             .await?
             .ok_or_else(|| ApiError::not_found("submission"))?;
+        if current.review_report.is_none() {
+            // New test access arrived meanwhile; its review is under way.
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "review_pending",
+                "the review is being made again with the partner's new test access; decide once its report is there",
+            ));
+        }
     }
     let failing: Vec<String> = current
         .review_report

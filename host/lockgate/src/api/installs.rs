@@ -6,6 +6,11 @@
 //! Only the tenant's own admins with the marketplace right change
 //! installs; the operator may read them (support) but not change them.
 //! Secret values are never returned: a secret field reads as set or not.
+//!
+//! A real tenant installs approved versions only. A partner's sandbox
+//! tenant installs that partner's own versions, approved or still
+//! waiting for review, and nothing else; its installs reach only the
+//! partner's declared test hosts.
 
 use crate::api::JsonBody;
 use std::collections::BTreeMap;
@@ -16,7 +21,9 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
 mod inputs;
+mod versions;
 pub use inputs::{ConnectInput, GrantInput, ReconfigureInput, UpgradeInput};
+use versions::installable_version;
 
 use super::answers::{
     Grant, InstallList, InstallView, LastRun, Preview, Queued, Webhook, WebhookSecret,
@@ -27,6 +34,7 @@ use super::catalog::language;
 use super::{ApiError, Caller, FieldProblem};
 use crate::app::App;
 use crate::installs::{self as service, CheckedConfig, Permissions};
+use crate::policy::OperatorPolicy;
 use crate::store::InstallRecord;
 use crate::store::catalog::PluginVersion;
 use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
@@ -40,34 +48,6 @@ fn invalid(message: &str, fields: Vec<FieldProblem>) -> ApiError {
 
 fn conflict(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, "conflict", message)
-}
-
-/// The approved version to install: the one named, else the listed one.
-async fn approved_version(
-    state: &App,
-    plugin: &str,
-    version: Option<&str>,
-) -> Result<PluginVersion, ApiError> {
-    let found = match version {
-        Some(v) => state.store.plugin_version(plugin, v).await?,
-        None => state
-            .store
-            .listed()
-            .await?
-            .into_iter()
-            .find(|v| v.plugin_id == plugin),
-    };
-    match found {
-        Some(v) if v.status == "approved" => Ok(v),
-        _ => Err(super::field_error(
-            if version.is_some() {
-                "version"
-            } else {
-                "plugin"
-            },
-            "no approved connector with this id and version in the marketplace",
-        )),
-    }
 }
 
 async fn plugin_of(
@@ -145,6 +125,14 @@ fn check_schedule(schedule: Option<&str>) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The outbound policy of the tenant's installs ([`App::policy_for`]).
+async fn policy(state: &App, tenant: &str) -> Result<OperatorPolicy, ApiError> {
+    state
+        .policy_for(tenant)
+        .await?
+        .map_err(|why| ApiError::new(StatusCode::GONE, "sandbox_expired", why))
+}
+
 /// An install as the console shows it.
 async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<InstallView, ApiError> {
     let version = state
@@ -163,6 +151,7 @@ async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Instal
         }
         None => BTreeMap::new(),
     };
+    let operator = policy(state, &install.tenant_id).await?;
     let permissions = manifest.and_then(|m| {
         service::permissions(
             m,
@@ -170,7 +159,7 @@ async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Instal
                 public: install.config.clone(),
                 secrets: BTreeMap::new(),
             },
-            state,
+            &operator,
         )
         .ok()
     });
@@ -248,12 +237,14 @@ pub async fn preview(
 ) -> Result<Json<Preview>, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let JsonBody(input) = body?;
-    let version = approved_version(&state, &input.plugin, input.version.as_deref()).await?;
+    let version =
+        installable_version(&state, &tenant, &input.plugin, input.version.as_deref()).await?;
     check_schedule(input.schedule.as_deref())?;
     let config = service::check_config(&version.manifest, &input.config, &CheckedConfig::default())
         .map_err(|f| invalid("the configuration does not fit the connector", f))?;
-    let permissions = service::permissions(&version.manifest, &config, &state)
-        .map_err(|f| invalid("the configuration does not resolve", f))?;
+    let permissions =
+        service::permissions(&version.manifest, &config, &policy(&state, &tenant).await?)
+            .map_err(|f| invalid("the configuration does not resolve", f))?;
     Ok(Json(Preview {
         plugin: version.plugin_id,
         version: version.version,
@@ -277,7 +268,8 @@ pub async fn connect(
 ) -> Result<(StatusCode, Json<InstallView>), ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let JsonBody(input) = body?;
-    let version = approved_version(&state, &input.plugin, input.version.as_deref()).await?;
+    let version =
+        installable_version(&state, &tenant, &input.plugin, input.version.as_deref()).await?;
     check_schedule(input.schedule.as_deref())?;
     if state
         .store
@@ -293,8 +285,9 @@ pub async fn connect(
     }
     let config = service::check_config(&version.manifest, &input.config, &CheckedConfig::default())
         .map_err(|f| invalid("the configuration does not fit the connector", f))?;
-    let permissions = service::permissions(&version.manifest, &config, &state)
-        .map_err(|f| invalid("the configuration does not resolve", f))?;
+    let permissions =
+        service::permissions(&version.manifest, &config, &policy(&state, &tenant).await?)
+            .map_err(|f| invalid("the configuration does not resolve", f))?;
     check_grant(&permissions, input.grant.as_ref())?;
     let plugin = plugin_of(&state, &version.sha256).await?;
     let mut install = InstallRecord {
@@ -377,14 +370,15 @@ async fn apply_config(
     grant: Option<&GrantInput>,
 ) -> Result<CheckedConfig, ApiError> {
     let current = current_config(state, install).await?;
+    let operator = policy(state, &install.tenant_id).await?;
     let before = state
         .store
         .plugin_version(&install.connector_id, &install.plugin_version)
         .await?
-        .and_then(|v| service::permissions(&v.manifest, &current, state).ok());
+        .and_then(|v| service::permissions(&v.manifest, &current, &operator).ok());
     let config = service::check_config(&version.manifest, input, &current)
         .map_err(|f| invalid("the configuration does not fit the connector", f))?;
-    let permissions = service::permissions(&version.manifest, &config, state)
+    let permissions = service::permissions(&version.manifest, &config, &operator)
         .map_err(|f| invalid("the configuration does not resolve", f))?;
     if before.as_ref() != Some(&permissions) {
         check_grant(&permissions, grant)?;
@@ -443,8 +437,9 @@ pub async fn reconfigure(
 }
 
 /// POST /api/v1/tenants/{tenant}/installs/{id}/upgrade — move the pinned
-/// build to another approved version, with the configuration checked
-/// against its schema and any new permission granted.
+/// build to another approved version (in a partner's sandbox, another of
+/// the partner's own), with the configuration checked against its schema
+/// and any new permission granted.
 pub async fn upgrade(
     State(state): State<App>,
     Caller(caller): Caller,
@@ -455,7 +450,13 @@ pub async fn upgrade(
     write_access(&state, &caller, &tenant).await?;
     let JsonBody(input) = body?;
     let mut install = find(&state, &tenant, &id).await?;
-    let version = approved_version(&state, &install.connector_id, input.version.as_deref()).await?;
+    let version = installable_version(
+        &state,
+        &tenant,
+        &install.connector_id,
+        input.version.as_deref(),
+    )
+    .await?;
     if version.version == install.plugin_version {
         return Err(conflict(format!(
             "the install already runs version {}",

@@ -21,11 +21,13 @@ use super::answers::{
     RowPage, RunPage, RunView, Tenant, TenantSettingsView, WebhookSecret,
 };
 use super::catalog::ReviewBody;
+use super::catalog::test_access::TestAccessInput;
 use super::catalog::views::{
     ListingDetail, Listings, ReviewItem, ReviewQueue, Submission, Submissions,
 };
 use super::hr::{AbsenceInput, AttendanceInput, EmployeeInput, NewTenant, TenantSettingsInput};
 use super::installs::{ConnectInput, ReconfigureInput, UpgradeInput};
+use super::partner_sandbox::{SandboxInput, SandboxPatch, SandboxView};
 use crate::hr::{Absence, Application, Attendance, Position, PositionInput};
 use crate::principal::Principal;
 
@@ -99,6 +101,10 @@ impl Doc {
 fn bodies(doc: &mut Doc) {
     const T: &str = "/api/v1/tenants/{tenant}";
     doc.request::<ReviewBody>("post", "/api/v1/review/{plugin}/{version}");
+    const ACCESS: &str = "/api/v1/partner/submissions/{plugin}/{version}/test-access";
+    doc.request::<TestAccessInput>("put", ACCESS);
+    doc.request::<SandboxInput>("post", "/api/v1/partner/sandbox");
+    doc.request::<SandboxPatch>("patch", "/api/v1/partner/sandbox");
     doc.request::<NewTenant>("post", "/api/v1/tenants");
     doc.request::<EmployeeInput>("put", &format!("{T}/employees/{{id}}"));
     doc.request::<AbsenceInput>("put", &format!("{T}/absences/{{id}}"));
@@ -117,6 +123,11 @@ fn bodies(doc: &mut Doc) {
     doc.response::<Principal>("get", "/api/v1/me", 200);
     doc.response::<Submission>("post", "/api/v1/partner/submissions", 201);
     doc.response::<Submissions>("get", "/api/v1/partner/submissions", 200);
+    doc.response::<Submission>("put", ACCESS, 202);
+    doc.response::<Submission>("delete", ACCESS, 202);
+    doc.response::<SandboxView>("post", "/api/v1/partner/sandbox", 201);
+    doc.response::<SandboxView>("get", "/api/v1/partner/sandbox", 200);
+    doc.response::<SandboxView>("patch", "/api/v1/partner/sandbox", 200);
     doc.response::<ReviewQueue>("get", "/api/v1/review/queue", 200);
     doc.response::<ReviewItem>("post", "/api/v1/review/{plugin}/{version}", 200);
     doc.response::<ReviewItem>("post", "/api/v1/review/{plugin}/{version}/vet", 200);

@@ -86,6 +86,14 @@ pub struct ServeArgs {
     /// (default 256).
     #[arg(long, value_name = "MIB")]
     max_memory_mb: Option<u64>,
+    /// Days a partner's sandbox tenant lasts (default 90).
+    #[arg(long, value_name = "DAYS")]
+    sandbox_days: Option<u32>,
+    /// Let partners' test APIs at HOST:PORT be reached over plain HTTP and
+    /// at private addresses: by the sandbox of a partner that declared it,
+    /// and by the review of a submission naming it (repeat for more).
+    #[arg(long = "partner-allow-http", value_name = "HOST:PORT")]
+    partner_allow_http: Vec<String>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -102,10 +110,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_log_bytes: args.max_log_bytes,
         memory_mb: args.memory_mb,
         max_memory_mb: args.max_memory_mb,
+        sandbox_days: args.sandbox_days,
+        partner_allow_http: (!args.partner_allow_http.is_empty())
+            .then(|| args.partner_allow_http.clone()),
         ..Default::default()
     };
     let config = settings(&args.settings, flags)?;
-    let mut operator = OperatorPolicy::default();
+    let mut operator = OperatorPolicy {
+        partners: config.partners.clone(),
+        ..OperatorPolicy::default()
+    };
     for host in &config.allow_http {
         operator
             .allow(host)

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use lockgate_manifest::{FieldType, Manifest};
 use serde::Serialize;
 
+use super::upstream::Upstream;
 use crate::installs::CheckedConfig;
 
 /// Request bodies kept per exchange.
@@ -108,7 +109,7 @@ struct Partner {
     recording: Arc<Mutex<Vec<Exchange>>>,
     watched: Arc<Mutex<Watched>>,
     /// The partner's sandbox to forward to; `None` answers `200 {}`.
-    upstream: Option<String>,
+    upstream: Option<Upstream>,
     /// An employee id whose records are rejected: a request that carries
     /// it is answered `422` and never forwarded.
     reject: Arc<Mutex<Option<String>>>,
@@ -190,20 +191,37 @@ async fn answer(
             b"{}".to_vec(),
             "the review partner".to_string(),
         ),
-        (Some(base), None) => {
-            let mut forward = partner
-                .client
-                .request(
-                    parts.method.clone(),
-                    format!("{}{path}", base.trim_end_matches('/')),
-                )
-                .body(bytes.to_vec());
-            for (name, value) in &parts.headers {
-                if !NOT_FORWARDED.contains(&name.as_str()) {
-                    forward = forward.header(name, value);
+        (Some(upstream), None) => {
+            let client = match &upstream.platform {
+                None => Ok(partner.client.clone()),
+                Some(allow_http) => super::upstream::client(&upstream.base, allow_http).await,
+            };
+            let forwarded = match client {
+                Ok(client) => {
+                    let mut forward = client
+                        .request(
+                            parts.method.clone(),
+                            format!("{}{path}", upstream.base.trim_end_matches('/')),
+                        )
+                        .body(bytes.to_vec());
+                    for (name, value) in &parts.headers {
+                        if !NOT_FORWARDED.contains(&name.as_str()) {
+                            forward = forward.header(name, value);
+                        }
+                    }
+                    forward.send().await.map_err(|e| {
+                        // On the platform the address is not shown.
+                        let e = if upstream.platform.is_some() {
+                            e.without_url()
+                        } else {
+                            e
+                        };
+                        format!("{} did not answer: {e}", upstream.shown())
+                    })
                 }
-            }
-            match forward.send().await {
+                Err(why) => Err(why),
+            };
+            match forwarded {
                 Ok(res) => {
                     let status = res.status().as_u16();
                     let content_type = res
@@ -213,12 +231,12 @@ async fn answer(
                         .unwrap_or("application/octet-stream")
                         .to_string();
                     let body = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-                    (status, content_type, body, base.clone())
+                    (status, content_type, body, upstream.shown())
                 }
-                Err(e) => (
+                Err(why) => (
                     502,
                     "text/plain".to_string(),
-                    format!("the partner's sandbox did not answer: {e}").into_bytes(),
+                    why.into_bytes(),
                     "the review partner".to_string(),
                 ),
             }
@@ -284,7 +302,7 @@ async fn answer(
 
 impl ReviewPartner {
     /// Starts on loopback; `upstream` is the partner's sandbox, if any.
-    pub async fn start(upstream: Option<String>) -> std::io::Result<ReviewPartner> {
+    pub async fn start(upstream: Option<Upstream>) -> std::io::Result<ReviewPartner> {
         let partner = Partner {
             recording: Arc::default(),
             watched: Arc::default(),

@@ -48,6 +48,7 @@ use lockgate_manifest::Scope;
 use serde::Serialize;
 
 use super::partner::{Exchange, ReviewPartner, sample_config};
+use super::upstream::Upstream;
 use crate::bindings::Trigger;
 use crate::capabilities::config::visible_config;
 use crate::installs::CheckedConfig;
@@ -342,6 +343,35 @@ pub async fn vet(
     options: VetOptions,
     progress: &(dyn Fn(&str) + Sync),
 ) -> VetReport {
+    let upstream = options.partner_url.clone().map(Upstream::local);
+    vet_through(runtime, operator, bytes, options, upstream, progress).await
+}
+
+/// [`vet`] as the platform reviews a submission: `options.partner_url`
+/// came with it, so it is reached only at vetted addresses, over plain
+/// HTTP and at private addresses only where the operator allows that test
+/// API (`operator.partners`), and the report does not show it.
+pub async fn vet_submission(
+    runtime: Arc<Runtime>,
+    operator: OperatorPolicy,
+    bytes: &[u8],
+    options: VetOptions,
+) -> VetReport {
+    let upstream = options.partner_url.clone().map(|base| Upstream {
+        base,
+        platform: Some(operator.partners.insecure_test_hosts.clone()),
+    });
+    vet_through(runtime, operator, bytes, options, upstream, &|_| {}).await
+}
+
+async fn vet_through(
+    runtime: Arc<Runtime>,
+    operator: OperatorPolicy,
+    bytes: &[u8],
+    options: VetOptions,
+    upstream: Option<Upstream>,
+    progress: &(dyn Fn(&str) + Sync),
+) -> VetReport {
     let inspection = lockgate_manifest::inspect(bytes);
     let mut v = Vetting {
         checks: Vec::new(),
@@ -358,7 +388,7 @@ pub async fn vet(
             ..Figures::default()
         },
         exchanges: Vec::new(),
-        partner: options.partner_url.clone().unwrap_or_else(|| {
+        partner: upstream.as_ref().map(Upstream::shown).unwrap_or_else(|| {
             "none given: the review partner answered 200 {} to every request".into()
         }),
         vetted_at: crate::time::now_text(),
@@ -393,6 +423,7 @@ pub async fn vet(
                     operator,
                     plugin,
                     &options,
+                    upstream,
                 )
                 .await
                 {
@@ -424,8 +455,9 @@ async fn run_checks(
     mut operator: OperatorPolicy,
     plugin: Arc<Plugin>,
     options: &VetOptions,
+    upstream: Option<Upstream>,
 ) -> Result<(), VetError> {
-    let partner = ReviewPartner::start(options.partner_url.clone()).await?;
+    let partner = ReviewPartner::start(upstream).await?;
     operator.review_partner = Some(partner.addr);
     let store = Store::open("sqlite::memory:").await?;
     crate::sandbox::ensure_tenant(&store, TENANT, EMPLOYEES, SEED).await?;

@@ -30,6 +30,10 @@ pub struct PluginVersion {
     pub listed: bool,
     /// The automated review's report; `None` until it finished.
     pub review_report: Option<serde_json::Value>,
+    /// When the partner gave a test endpoint and credentials for the
+    /// review, if it did and the version is not decided yet. The values
+    /// themselves are sealed and read only by [`Store::test_access`].
+    pub test_access_at: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +67,7 @@ pub enum Decision {
 }
 
 const VERSION_QUERY: &str = "SELECT v.plugin_id, v.version, v.sha256, v.size, v.manifest, v.imports, v.status, \
-    v.review_reasons, v.submitted_at, v.reviewed_at, v.review_report, p.partner_id, p.first_party, p.tier, p.listed_version \
+    v.review_reasons, v.submitted_at, v.reviewed_at, v.review_report, v.test_access_at, p.partner_id, p.first_party, p.tier, p.listed_version \
     FROM plugin_versions v JOIN plugins p ON p.id = v.plugin_id";
 
 fn version_from(r: &AnyRow) -> Result<PluginVersion> {
@@ -93,6 +97,7 @@ fn version_from(r: &AnyRow) -> Result<PluginVersion> {
         review_report: r
             .try_get::<Option<String>, _>("review_report")?
             .and_then(|t| serde_json::from_str(&t).ok()),
+        test_access_at: r.try_get("test_access_at")?,
     })
 }
 
@@ -222,7 +227,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         match decision {
             Decision::Approve { tier, note } => {
-                sqlx::query("UPDATE plugin_versions SET status = 'approved', review_reasons = $4, reviewed_at = $1 WHERE plugin_id = $2 AND version = $3")
+                sqlx::query("UPDATE plugin_versions SET status = 'approved', review_reasons = $4, reviewed_at = $1, test_access = NULL, test_access_at = NULL WHERE plugin_id = $2 AND version = $3")
                     .bind(&now)
                     .bind(plugin_id)
                     .bind(version)
@@ -237,7 +242,7 @@ impl Store {
                     .await?;
             }
             Decision::Reject { reasons } => {
-                sqlx::query("UPDATE plugin_versions SET status = 'rejected', review_reasons = $1, reviewed_at = $2 WHERE plugin_id = $3 AND version = $4")
+                sqlx::query("UPDATE plugin_versions SET status = 'rejected', review_reasons = $1, reviewed_at = $2, test_access = NULL, test_access_at = NULL WHERE plugin_id = $3 AND version = $4")
                     .bind(serde_json::to_string(&reasons).unwrap_or_default())
                     .bind(&now)
                     .bind(plugin_id)
@@ -254,21 +259,81 @@ impl Store {
             })
     }
 
+    /// Stores the review's report, made with the test access given at
+    /// `made_with` (`None`: without any). A report made with test access
+    /// that has been replaced or withdrawn since is not stored: the review
+    /// with the current one stores its own. Returns whether it was stored.
     pub async fn set_review_report(
         &self,
         plugin_id: &str,
         version: &str,
         report: &serde_json::Value,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE plugin_versions SET review_report = $1 WHERE plugin_id = $2 AND version = $3",
+        made_with: Option<&str>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE plugin_versions SET review_report = $1 WHERE plugin_id = $2 AND version = $3 AND COALESCE(test_access_at, '') = $4",
         )
         .bind(report.to_string())
         .bind(plugin_id)
         .bind(version)
+        .bind(made_with.unwrap_or(""))
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Sets (or with `None` withdraws) a submitted version's sealed test
+    /// access, given at `at`; the report made without it is dropped, so
+    /// the version waits for the review that uses it. Only a version still
+    /// waiting for review takes test access.
+    pub async fn set_test_access(
+        &self,
+        plugin_id: &str,
+        version: &str,
+        sealed: Option<(&str, &str)>,
+    ) -> Result<PluginVersion, CatalogError> {
+        let done = sqlx::query(
+            "UPDATE plugin_versions SET test_access = $1, test_access_at = $2, review_report = NULL WHERE plugin_id = $3 AND version = $4 AND status = 'submitted'",
+        )
+        .bind(sealed.map(|(s, _)| s))
+        .bind(sealed.map(|(_, at)| at))
+        .bind(plugin_id)
+        .bind(version)
+        .execute(&self.pool)
+        .await?;
+        let current = self
+            .plugin_version(plugin_id, version)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("{plugin_id} {version}")))?;
+        if done.rows_affected() == 0 {
+            return Err(CatalogError::NotPending(
+                plugin_id.into(),
+                version.into(),
+                current.status,
+            ));
+        }
+        Ok(current)
+    }
+
+    /// A version's sealed test access and when it was given, if any.
+    pub async fn test_access(
+        &self,
+        plugin_id: &str,
+        version: &str,
+    ) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT test_access, test_access_at FROM plugin_versions WHERE plugin_id = $1 AND version = $2",
+        )
+        .bind(plugin_id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let sealed: Option<String> = row.try_get("test_access")?;
+        let at: Option<String> = row.try_get("test_access_at")?;
+        Ok(sealed.zip(at))
     }
 
     /// The version of a plugin the marketplace lists, if any.

@@ -29,6 +29,10 @@ pub struct Submission {
     /// prints it), or `{"pending": true}` while it is being made.
     #[schema(value_type = Object)]
     pub review_report: Value,
+    /// When the partner gave test access (its test API and credentials)
+    /// for the review, while the version waits for a decision; the values
+    /// are never shown.
+    pub test_access_at: Option<String>,
 }
 
 /// A list of submissions.
@@ -53,6 +57,7 @@ pub fn submission_view(v: &PluginVersion) -> Submission {
             .review_report
             .clone()
             .unwrap_or_else(|| json!({ "pending": true })),
+        test_access_at: v.test_access_at.clone(),
     }
 }
 
