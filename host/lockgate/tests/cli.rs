@@ -13,10 +13,21 @@ fn lockgate() -> Command {
 }
 
 #[test]
-fn inspect_refuses_a_bad_component_with_every_reason() {
+fn inspect_refuses_a_bad_component_with_its_reason() {
+    // The planner export with its manifest section renamed away.
+    let name = lockgate_manifest::MANIFEST_SECTION.as_bytes();
+    let mut bytes = lockgate::demo::PLANNER_EXPORT.to_vec();
+    let at = bytes
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("a manifest section");
+    bytes[at] = b'X';
+    let dir = TempDir::named("cli-inspect");
+    let file = dir.0.join("no-manifest.wasm");
+    std::fs::write(&file, bytes).unwrap();
     let out = lockgate()
         .args(["plugin", "inspect", "--json"])
-        .arg(lockgate_tests::program("test-raw-socket"))
+        .arg(&file)
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -26,7 +37,8 @@ fn inspect_refuses_a_bad_component_with_every_reason() {
     assert!(
         texts
             .iter()
-            .any(|t| t.as_str().unwrap().contains("wasi:sockets/tcp"))
+            .any(|t| t.as_str().unwrap().contains("has no manifest")),
+        "{texts:?}"
     );
 }
 
