@@ -39,22 +39,8 @@ pub fn build(workspace_root: &Path, packages: &[&str], sources: &[&str]) -> Path
         );
     }
     let guest_target = guest_target();
-
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace_root)
-        .args(["build", "--profile", "guest", "--target", "wasm32-wasip2"])
-        .arg("--target-dir")
-        .arg(&guest_target)
-        // Flags meant for the host build must not reach the guest build,
-        // nor a lint run's compiler wrapper (guests are linted on their own).
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env_remove("RUSTC_WRAPPER")
-        .env_remove("CLIPPY_ARGS")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO_BUILD_TARGET");
+    let mut cmd = guest_cargo(&guest_target);
+    cmd.current_dir(workspace_root).args(["--profile", "guest"]);
     for package in packages {
         cmd.args(["-p", package]);
     }
@@ -64,4 +50,45 @@ pub fn build(workspace_root: &Path, packages: &[&str], sources: &[&str]) -> Path
         "building {packages:?} for wasm32-wasip2 failed; is the target installed? (rustup target add wasm32-wasip2)"
     );
     guest_target.join("wasm32-wasip2/guest")
+}
+
+/// Builds a connector crate that is a workspace of its own (as `lockgate
+/// plugin new` writes one) in release mode, into `<target>/guest/<name>`,
+/// and returns its `.wasm`. Panics with a hint when the build fails.
+pub fn build_standalone(dir: &Path, name: &str) -> PathBuf {
+    let target = guest_target().join(name);
+    let status = guest_cargo(&target)
+        .arg("--release")
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .status()
+        .expect("cannot run cargo to build a connector");
+    assert!(
+        status.success(),
+        "building {} for wasm32-wasip2 failed; is the target installed? (rustup target add wasm32-wasip2)",
+        dir.display()
+    );
+    target
+        .join("wasm32-wasip2/release")
+        .join(format!("{}.wasm", name.replace('-', "_")))
+}
+
+/// `cargo build --target wasm32-wasip2` into `target`, without the outer
+/// build's settings.
+fn guest_cargo(target: &Path) -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--target", "wasm32-wasip2"])
+        .arg("--target-dir")
+        .arg(target)
+        // Flags meant for the host build must not reach the guest build,
+        // nor a lint run's compiler wrapper (guests are linted on their own).
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("CLIPPY_ARGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET");
+    cmd
 }

@@ -1,7 +1,8 @@
-//! `lockgate plugin new`: the connector it writes builds, passes the
-//! automated review against the recorder and syncs a sandbox tenant, by
-//! the script it writes beside it; and what it refuses.
+//! `lockgate plugin new`: the connector it writes, in each language,
+//! builds, passes the automated review against the recorder and syncs a
+//! sandbox tenant, by the script it writes beside it; and what it refuses.
 
+use std::path::Path;
 use std::process::Command;
 
 use lockgate_tests::TempDir;
@@ -10,12 +11,23 @@ fn lockgate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lockgate"))
 }
 
-#[test]
-fn plugin_new_writes_a_connector_that_builds_passes_the_review_and_syncs() {
-    let dir = TempDir::named("cli-new");
+/// Writes `acme-sync` in `lang`, checks its files, runs its `test.sh` and
+/// asserts what the partner relies on: the host reads the manifest, the
+/// review passes (its rejected-record check included), the sandbox sync
+/// succeeds and the stand-in partner received employees.
+fn scaffold_builds_reviews_and_syncs(lang: &str, files: &[&str]) {
+    let dir = TempDir::named(&format!("cli-new-{lang}"));
     let home = dir.0.join("acme-sync");
     let new = lockgate()
-        .args(["plugin", "new", "acme-sync", "--publisher", "Acme"])
+        .args([
+            "plugin",
+            "new",
+            "acme-sync",
+            "--publisher",
+            "Acme",
+            "--lang",
+            lang,
+        ])
         .arg("--dir")
         .arg(&home)
         .output()
@@ -25,28 +37,28 @@ fn plugin_new_writes_a_connector_that_builds_passes_the_review_and_syncs() {
         "{}",
         String::from_utf8_lossy(&new.stderr)
     );
-    for file in [
-        "Cargo.toml",
-        "connector.toml",
-        "src/lib.rs",
-        "README.md",
-        "test.sh",
-    ] {
-        assert!(home.join(file).is_file(), "{file}");
+    for file in ["connector.toml", "README.md", "test.sh", "fake_partner.py"]
+        .iter()
+        .chain(files)
+    {
+        assert!(home.join(file).is_file(), "{lang}: {file}");
     }
 
     // Its own script: build, inspect, review against the recorder, and one
-    // sync of a sandbox tenant against the stand-in partner.
+    // sync of a sandbox tenant against the stand-in partner. One compile
+    // cache serves the review and the run.
     let tried = Command::new("sh")
         .arg(home.join("test.sh"))
         .env("LOCKGATE", env!("CARGO_BIN_EXE_lockgate"))
         .env("CARGO_TARGET_DIR", dir.0.join("target"))
+        .env("LOCKGATE_CACHE_DIR", dir.0.join("cache"))
+        .env_remove("PYTHON")
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&tried.stdout);
     assert!(
         tried.status.success(),
-        "{out}\n{}",
+        "{lang}: {out}\n{}",
         String::from_utf8_lossy(&tried.stderr)
     );
     assert!(out.contains("id:      acme-sync 0.1.0 by Acme"), "{out}");
@@ -55,7 +67,7 @@ fn plugin_new_writes_a_connector_that_builds_passes_the_review_and_syncs() {
         .lines()
         .filter(|l| l.trim_start().starts_with("FAIL"))
         .collect::<Vec<_>>();
-    assert!(review.is_empty(), "the review failed: {review:?}");
+    assert!(review.is_empty(), "{lang}: the review failed: {review:?}");
     assert!(out.contains("pass  rejected record"), "{out}");
     assert!(out.contains("status:   Successful"), "{out}");
     let received: usize = out
@@ -65,28 +77,62 @@ fn plugin_new_writes_a_connector_that_builds_passes_the_review_and_syncs() {
         .and_then(|n| n.parse().ok())
         .expect("the script counts what the partner received");
     assert!(received > 0, "{out}");
+}
 
-    // What it refuses: a bad name, a language without its SDK, a folder
-    // that is not empty.
-    for (args, says) in [
-        (vec!["Acme_Sync"], "lower-case letters"),
-        (vec!["acme-ts", "--lang", "ts"], "TypeScript"),
-    ] {
+#[test]
+fn plugin_new_in_rust_builds_passes_the_review_and_syncs() {
+    scaffold_builds_reviews_and_syncs("rust", &["Cargo.toml", "src/lib.rs"]);
+}
+
+#[test]
+fn plugin_new_in_typescript_builds_passes_the_review_and_syncs() {
+    // The SDK's pinned toolchain is in sdk/js/node_modules: the build of
+    // lockgate-tests (a dev-dependency) ran `npm ci` there.
+    scaffold_builds_reviews_and_syncs("ts", &["package.json", "src/index.ts"]);
+}
+
+#[test]
+fn plugin_new_in_python_builds_passes_the_review_and_syncs() {
+    scaffold_builds_reviews_and_syncs("python", &["app.py"]);
+}
+
+#[test]
+fn plugin_new_refuses_a_bad_name_a_folder_in_use_and_a_wrong_sdk() {
+    let dir = TempDir::named("cli-new-refuses");
+    let taken = dir.0.join("taken");
+    std::fs::create_dir_all(&taken).unwrap();
+    std::fs::write(taken.join("notes.txt"), "mine").unwrap();
+    let rust_sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sdk");
+    let cases: [(Vec<&str>, Vec<&Path>, &str); 4] = [
+        (vec!["Acme_Sync"], vec![], "lower-case letters"),
+        (vec!["acme-sync", "--dir"], vec![&taken], "not empty"),
+        // The Rust crate is not the TypeScript package.
+        (
+            vec!["acme-ts", "--lang", "ts", "--sdk"],
+            vec![&rust_sdk],
+            "holds no package.json",
+        ),
+        (
+            vec!["acme-kt", "--lang", "kotlin"],
+            vec![],
+            "rust, ts, python",
+        ),
+    ];
+    for (args, paths, says) in cases {
         let out = lockgate()
             .args(["plugin", "new"])
             .args(&args)
+            .args(paths)
             .current_dir(&dir.0)
             .output()
             .unwrap();
-        assert!(!out.status.success());
+        assert!(!out.status.success(), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{args:?}: {err}");
     }
-    let again = lockgate()
-        .args(["plugin", "new", "acme-sync", "--dir"])
-        .arg(&home)
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    assert_eq!(
+        std::fs::read_to_string(taken.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(!dir.0.join("acme-ts").exists());
 }
