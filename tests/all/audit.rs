@@ -1,11 +1,42 @@
-//! The audit trail: every read of HR data by a connector, as JSON Lines,
-//! by day.
+//! The audit trail: every read and write of HR data by a connector, as
+//! JSON Lines, by day. Writes of working time and new applications are
+//! checked where their connectors are (`time_tracking`, `job_board`),
+//! through [`today_of`].
 
+use lockgate_tests::TestApp;
 use lockgate_tests::http::get;
 use serde_json::{Value, json};
 
 use crate::helpers::FakePlanner;
 use crate::platform::{TENANT, connected_after_first_run};
+
+/// Today's audit trail of one install, as the tenant's admin reads it:
+/// one JSON object per line.
+pub(crate) async fn today_of(
+    app: &TestApp,
+    admin: &str,
+    tenant: &str,
+    install: &str,
+) -> Vec<Value> {
+    let today = lockgate::time::date_text(lockgate::time::today());
+    let res = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/tenants/{tenant}/audit?from={today}&to={today}&install={install}",
+            app.url
+        ))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/x-ndjson");
+    res.text()
+        .await
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
 
 #[tokio::test]
 async fn the_audit_trail_lists_every_read_as_json_lines() {

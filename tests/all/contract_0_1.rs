@@ -99,6 +99,7 @@ fn it_imports_the_released_contract_only() {
     let report = lockgate_manifest::inspect(&component());
     assert!(report.is_acceptable(), "{:?}", report.problems);
     assert_eq!(report.manifest.unwrap().id, "directory-export");
+    assert_eq!(report.contract.as_deref(), Some("0.1.0"));
     let contract: BTreeSet<&str> = report
         .imports
         .iter()

@@ -74,6 +74,83 @@ async fn without_the_write_scopes_every_write_is_denied() {
     assert!(page.is_empty(), "{page:?}");
 }
 
+/// Reading working time needs `attendances.read`: a 0.2.0 connector
+/// without it (`test-hostile`, granted employees and absences) is denied
+/// the list and a single period, even one it names by id, while a
+/// connector with the scope reads that period.
+#[tokio::test]
+async fn without_the_read_scope_attendances_are_denied() {
+    let tenant = Tenant::seeded(20, 7).await;
+    let readers = visible_in(&tenant.store, TENANT, "data-probe-readonly").await;
+    let someone = visible_in(&tenant.store, TENANT, "hostile")
+        .await
+        .into_iter()
+        .find(|e| readers.iter().any(|r| r.id == e.id))
+        .expect("someone both connectors see")
+        .id;
+    let today = today();
+    let period = lockgate::hr::AttendancePeriod {
+        employee_id: someone.clone(),
+        date: today.clone(),
+        start_time: Some("07:00".into()),
+        end_time: Some("09:30".into()),
+        duration_minutes: None,
+        break_minutes: 0,
+        project: None,
+        comment: None,
+        status: "confirmed".into(),
+    };
+    tenant
+        .store
+        .put_attendance(TENANT, "hand-1", &period)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let summary = tenant
+        .run(
+            &program("test-hostile"),
+            &[
+                ("attack", "read-attendances"),
+                ("target", "127.0.0.1:9"),
+                ("record", "hand-1"),
+            ],
+            RunSetup::default(),
+        )
+        .await;
+    let answers: Vec<(&str, &str, &str)> = summary
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.employee_id.as_deref().unwrap_or(""),
+                r.status.as_str(),
+                r.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    for ((call, status, answer), asked) in
+        answers.iter().zip(["fetch-attendances", "get-attendance"])
+    {
+        assert_eq!(*call, asked);
+        assert_eq!(*status, "failed", "{call}: {answer}");
+        assert_eq!(
+            *answer, "denied: reading attendances needs the attendances.read scope",
+            "{call}"
+        );
+    }
+
+    // The period is there for a connector granted the scope.
+    let read = probe(
+        &tenant,
+        "test-data-probe-readonly",
+        &[("action", "read"), ("date", &today)],
+    )
+    .await;
+    assert!(read.contains(&format!("{someone}:-:07:00")), "{read}");
+}
+
 #[tokio::test]
 async fn attendance_writes_keep_the_data_rules() {
     let tenant = Tenant::seeded(20, 7).await;

@@ -9,10 +9,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
@@ -189,6 +189,13 @@ pub struct PlannerState {
     pub throttle_after: Option<usize>,
     pub batches_answered: usize,
     pub throttled_calls: usize,
+    /// Ids of the resources the planner holds: accepted in a batch, not
+    /// removed since.
+    pub known: BTreeSet<String>,
+    /// Every id a removal was asked for, in order.
+    pub removals: Vec<String>,
+    /// Ids whose removal the planner refuses with 409.
+    pub refuse_removal: BTreeSet<String>,
 }
 
 /// A planning tool's API on loopback, as the planner-export README
@@ -204,6 +211,7 @@ impl FakePlanner {
         let app = Router::new()
             .route("/api/v1/account", get(account))
             .route("/api/v1/resources/batch", post(batch))
+            .route("/api/v1/resources/{id}", delete(remove))
             .route("/exfiltrate", post(other))
             .route("/dump", post(other))
             .route("/big", get(big))
@@ -313,10 +321,43 @@ async fn batch(
             results.push(json!({"externalId": id, "code": 422, "error": format!("department of {id} is unknown in the planner")}));
         } else {
             results.push(json!({"externalId": id, "code": 200, "result": "updated"}));
+            state.known.insert(id);
             state.resources.push(item);
         }
     }
     Json(json!({ "results": results })).into_response()
+}
+
+/// `DELETE /api/v1/resources/{id}`: 204, 404 when unknown, 409 when refused.
+async fn remove(
+    State(state): State<Arc<Mutex<PlannerState>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let mut state = state.lock().unwrap();
+    state.auth.push(auth.clone());
+    if auth != format!("Bearer {PLANNER_KEY}") || state.revoked {
+        return (StatusCode::UNAUTHORIZED, Json(json!({"error": "bad key"}))).into_response();
+    }
+    state.removals.push(id.clone());
+    if state.refuse_removal.contains(&id) {
+        let error = format!("{id} still has bookings next week");
+        return (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response();
+    }
+    if state.known.remove(&id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "no such resource"})),
+        )
+            .into_response()
+    }
 }
 
 async fn other(State(state): State<Arc<Mutex<PlannerState>>>, body: String) -> StatusCode {

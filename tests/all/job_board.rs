@@ -186,6 +186,36 @@ async fn a_delivery_is_one_application_on_its_position_however_often_it_comes() 
             .clone()
     };
     let (zoe_app, jan_app) = (by_name("Zoë"), by_name("Jan"));
+    // Each application is in the audit trail once, as the write of the
+    // run that created it, however often the board delivered it.
+    let mut created: Vec<(Value, Value, Value)> = crate::audit::today_of(&app, &admin, TENANT, &id)
+        .await
+        .into_iter()
+        .filter(|l| l["action"] == "write")
+        .map(|l| {
+            assert!(
+                all[1..].iter().any(|r| l["run_id"] == r.id.as_str()),
+                "written by a delivery's run: {l}"
+            );
+            (
+                l["what"].clone(),
+                l["employee_ids"].clone(),
+                l["attribute_groups"].clone(),
+            )
+        })
+        .collect();
+    let entry = |application: &Value| {
+        (
+            json!("create-application"),
+            json!([application["id"]]),
+            json!(["recruiting.write"]),
+        )
+    };
+    let mut want = vec![entry(&zoe_app), entry(&jan_app)];
+    let by_id = |e: &(Value, Value, Value)| e.1.to_string();
+    created.sort_by_key(by_id);
+    want.sort_by_key(by_id);
+    assert_eq!(created, want);
     assert_eq!(zoe_app["position_id"], "pos-backend", "{zoe_app}");
     assert_eq!(jan_app["position_id"], "pos-backend", "{jan_app}");
     assert_eq!(zoe_app["last_name"], "Van den Berg");

@@ -1,5 +1,6 @@
 //! The planner export end to end: the right people and absences reach the
-//! partner, partner errors land on the rows, and later runs send changes only.
+//! partner, partner errors land on the rows, later runs send changes only,
+//! and people who left are removed from the planner.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -629,4 +630,225 @@ async fn the_planner_receives_each_absences_start_end_and_reason() {
     let mut want: Vec<Value> = sent[1..].iter().map(planner_absence).collect();
     want.insert(0, planner_absence(&moved));
     assert_eq!(pinned(&resources)["absences"], Value::Array(want));
+}
+
+/// One of the people of [`people_who_leave_are_removed_from_the_planner`],
+/// as the tenant admin writes them over the API.
+fn person(id: &str, termination: Option<&str>, included: bool) -> String {
+    let hired = lockgate::time::add_days(lockgate::time::today(), -400);
+    serde_json::json!({
+        "first_name": "Kim", "last_name": id, "department": "Operations",
+        "hire_date": lockgate::time::date_text(hired),
+        "termination_date": termination,
+        "include_in": { "planner-export": included },
+    })
+    .to_string()
+}
+
+/// Who left since the last run is removed from the planner, one
+/// `deprovision` row each: terminated, excluded and erased people as the
+/// host's departures name them; gone already is skipped; a refusal is a
+/// failed row with the planner's answer and is removed the next run. The
+/// app's clock puts the first run three days back, the termination's last
+/// day on that day, and the next run the morning after.
+#[tokio::test]
+async fn people_who_leave_are_removed_from_the_planner() {
+    use lockgate_tests::http::{get, post_json, put_json, send_json};
+    use time::{Date, OffsetDateTime};
+
+    use crate::platform::{TENANT, connect, finished_runs};
+
+    fn at(day: Date, hour: u8, minute: u8) -> OffsetDateTime {
+        day.with_hms(hour, minute, 0).unwrap().assume_utc()
+    }
+    let planner = FakePlanner::start().await;
+    let mut operator = lockgate::policy::OperatorPolicy::default();
+    operator.allow(&planner.addr.to_string()).unwrap();
+    let app = lockgate_tests::spawn_app_with(operator).await;
+    lockgate::demo::publish_bundled(&app).await.unwrap();
+    let op = lockgate_tests::token(&app, lockgate::auth::Role::Operator, None, None).await;
+    let (status, body) = post_json(
+        &app,
+        &op,
+        "/api/v1/tenants",
+        &serde_json::json!({"id": TENANT, "name": "Leavers Ltd"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let admin = lockgate_tests::tenant_token(&app, TENANT, true).await;
+    let put = |id: &'static str, body: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let path = format!("/api/v1/tenants/{TENANT}/employees/{id}");
+            let (status, answer) = put_json(app, admin, &path, &body).await;
+            assert_eq!(status, 200, "{id}: {answer}");
+        }
+    };
+    let rows = |run: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let run = run["id"].as_str().unwrap().to_string();
+            let path = format!("/api/v1/tenants/{TENANT}/runs/{run}/rows");
+            let (status, body) = get(app, admin, &path, None).await;
+            assert_eq!(status, 200, "{body}");
+            let mut items = body["items"].as_array().unwrap().clone();
+            items.sort_by_key(|r| r["employee_id"].as_str().unwrap_or("").to_string());
+            items
+        }
+    };
+    let sync_now = |install: String, n: usize| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let path = format!("/api/v1/tenants/{TENANT}/installs/{install}/sync");
+            let (status, body) = post_json(app, admin, &path, "").await;
+            assert!(status == 200 || status == 202, "{status} {body}");
+            finished_runs(app, admin, &install, n).await[0].clone()
+        }
+    };
+
+    let first_day = lockgate::time::add_days(lockgate::time::today(), -3);
+    let next_day = lockgate::time::add_days(first_day, 1);
+    let people = [
+        "e-erased",
+        "e-excluded",
+        "e-gone",
+        "e-leaver",
+        "e-refused",
+        "e-stays",
+    ];
+    app.clock.set(at(first_day, 9, 0));
+    for id in people {
+        put(id, person(id, None, true)).await;
+        // The API stamps a record's change by the system's clock, not the
+        // app's: dated back, the record has not changed since the first run.
+        let mut record = app.store.employee(TENANT, id).await.unwrap().unwrap();
+        record.updated_at = "2025-01-01T00:00:00.000000Z".into();
+        app.store.upsert_employees(TENANT, &[record]).await.unwrap();
+    }
+    let install = connect(&app, &admin, &planner, PLANNER_KEY).await;
+    let install = install["id"].as_str().unwrap().to_string();
+    let first = finished_runs(&app, &admin, &install, 1).await;
+    assert_eq!(first[0]["status"], "successful", "{first:?}");
+    assert_eq!(
+        planner.state.lock().unwrap().known,
+        BTreeSet::from(people.map(String::from)),
+        "everyone was sent"
+    );
+    planner.take_resources();
+
+    // After the first run: the leaver's last day was that day; others are
+    // excluded or erased. The planner removed one by hand already and
+    // refuses to remove another.
+    app.clock.set(at(next_day, 0, 1));
+    let last_day = lockgate::time::date_text(first_day);
+    put("e-leaver", person("e-leaver", Some(&last_day), true)).await;
+    for id in ["e-excluded", "e-gone", "e-refused"] {
+        put(id, person(id, None, false)).await;
+    }
+    let path = format!("/api/v1/tenants/{TENANT}/employees/e-erased");
+    let (status, body) = send_json(&app, reqwest::Method::DELETE, &admin, &path, "").await;
+    assert_eq!(status, 204, "{body}");
+    {
+        let mut state = planner.state.lock().unwrap();
+        state.known.remove("e-gone");
+        state.refuse_removal.insert("e-refused".into());
+    }
+
+    // The next morning's scheduled run.
+    app.clock.set(at(next_day, 5, 0));
+    lockgate::worker::schedule_due(&app).await.unwrap();
+    let second = finished_runs(&app, &admin, &install, 2).await[0].clone();
+    assert_eq!(second["trigger"], "scheduled", "{second}");
+    assert_eq!(second["status"], "partially_successful", "{second}");
+    let got = rows(second).await;
+    let summary: Vec<(&str, &str, &str)> = got
+        .iter()
+        .map(|r| {
+            (
+                r["employee_id"].as_str().unwrap_or(""),
+                r["operation"].as_str().unwrap(),
+                r["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("e-erased", "deprovision", "success"),
+            ("e-excluded", "deprovision", "success"),
+            ("e-gone", "deprovision", "skipped"),
+            ("e-leaver", "deprovision", "success"),
+            ("e-refused", "deprovision", "failed"),
+        ],
+        "{got:#?}"
+    );
+    let message = |n: usize| got[n]["message"].as_str().unwrap().to_string();
+    let next = lockgate::time::date_text(next_day);
+    assert_eq!(
+        message(0),
+        format!("removed from the planner: removed from the HR records on {next}")
+    );
+    assert_eq!(
+        message(1),
+        format!("removed from the planner: excluded from the transfer to the planner on {next}")
+    );
+    assert!(
+        message(2).starts_with("not in the planner"),
+        "{}",
+        message(2)
+    );
+    assert_eq!(
+        message(3),
+        format!("removed from the planner: employment ended (last day {last_day})")
+    );
+    assert!(
+        message(4).contains("409") && message(4).contains("e-refused still has bookings next week"),
+        "{}",
+        message(4)
+    );
+    assert_eq!(got[4]["partner_status"], 409);
+    {
+        let state = planner.state.lock().unwrap();
+        assert_eq!(
+            state.removals,
+            ["e-erased", "e-excluded", "e-gone", "e-leaver", "e-refused"]
+        );
+        assert_eq!(
+            state.known,
+            BTreeSet::from(["e-refused", "e-stays"].map(String::from))
+        );
+    }
+    assert!(planner.take_resources().is_empty(), "nobody to send");
+
+    // The planner gives in: the refused removal goes through on the next
+    // run, and nobody else is asked for again.
+    planner.state.lock().unwrap().refuse_removal.clear();
+    let third = sync_now(install.clone(), 3).await;
+    assert_eq!(third["status"], "successful", "{third}");
+    let got = rows(third).await;
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(
+        (
+            &got[0]["employee_id"],
+            &got[0]["operation"],
+            &got[0]["status"]
+        ),
+        (
+            &Value::from("e-refused"),
+            &Value::from("deprovision"),
+            &Value::from("success")
+        )
+    );
+    assert_eq!(
+        planner.state.lock().unwrap().known,
+        BTreeSet::from(["e-stays".to_string()])
+    );
+
+    // Then nothing is left to do.
+    let fourth = sync_now(install, 4).await;
+    assert_eq!(fourth["status"], "successful", "{fourth}");
+    assert!(rows(fourth).await.is_empty());
+    let state = planner.state.lock().unwrap();
+    assert_eq!(state.removals.len(), 6, "{:?}", state.removals);
+    assert!(state.resources.is_empty());
 }

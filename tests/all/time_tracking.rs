@@ -277,10 +277,10 @@ async fn clock_entries_become_working_times_as_the_tool_reports_them() {
     shift["break_minutes"] = json!(30);
     shift["project"] = json!("Apollo");
     shift["note"] = json!("Customer workshop");
-    let (run, rows) = s.deliver("entry.closed", &shift).await;
-    assert_eq!(run.status, "successful", "{run:?}");
+    let (created, rows) = s.deliver("entry.closed", &shift).await;
+    assert_eq!(created.status, "successful", "{created:?}");
     assert_eq!(head(&rows), ("create", "success", Some("e-anna")));
-    let (_, rows) = s.deliver("entry.closed", &shift).await;
+    let (unchanged, rows) = s.deliver("entry.closed", &shift).await;
     let (op, status, _, message) = only(&rows);
     assert_eq!((op, status), ("skip", "skipped"), "{message}");
     assert!(message.contains("unchanged"), "{message}");
@@ -305,7 +305,7 @@ async fn clock_entries_become_working_times_as_the_tool_reports_them() {
     // Corrected in the tool: the working time follows.
     shift["end"] = json!("17:00");
     shift["project"] = json!("Hermes");
-    let (_, rows) = s.deliver("entry.updated", &shift).await;
+    let (updated, rows) = s.deliver("entry.updated", &shift).await;
     assert_eq!(head(&rows), ("update", "success", Some("e-anna")));
     let p = s.period_of("te-1").await.unwrap();
     assert_eq!(
@@ -319,7 +319,7 @@ async fn clock_entries_become_working_times_as_the_tool_reports_them() {
         "id": "te-2", "employee_number": "4711", "email": "BEN.Okafor@acme.example",
         "date": day(-1), "start": "22:00", "end": "06:00", "break_minutes": 15,
     });
-    let (_, rows) = s.deliver("entry.updated", &ben).await;
+    let (ben_created, rows) = s.deliver("entry.updated", &ben).await;
     assert_eq!(head(&rows), ("create", "success", Some("e-ben")));
     let p = s.period_of("te-2").await.unwrap();
     assert_eq!(p["employee_id"], "e-ben");
@@ -354,12 +354,48 @@ async fn clock_entries_become_working_times_as_the_tool_reports_them() {
     );
 
     // Deleted in the tool: the working time goes; again, nothing to do.
-    let (_, rows) = s.deliver("entry.deleted", &json!({ "id": "te-1" })).await;
+    let (deleted, rows) = s.deliver("entry.deleted", &json!({ "id": "te-1" })).await;
     assert_eq!((head(&rows).0, head(&rows).1), ("deprovision", "success"));
     assert!(s.period_of("te-1").await.is_none());
-    let (_, rows) = s.deliver("entry.deleted", &json!({ "id": "te-1" })).await;
+    let (gone, rows) = s.deliver("entry.deleted", &json!({ "id": "te-1" })).await;
     assert_eq!((head(&rows).0, head(&rows).1), ("skip", "skipped"));
     assert!(s.period_of("te-2").await.is_some(), "other entries stay");
+
+    // The audit trail shows each write of working time, in the run that
+    // made it, with whose time it was; what changed nothing wrote nothing.
+    let trail = crate::audit::today_of(&s.app, &s.admin, TENANT, &s.install).await;
+    let writes = |run: &RunRecord| -> Vec<(Value, Value, Value)> {
+        trail
+            .iter()
+            .filter(|l| l["run_id"] == run.id.as_str() && l["action"] == "write")
+            .map(|l| {
+                (
+                    l["what"].clone(),
+                    l["employee_ids"].clone(),
+                    l["attribute_groups"].clone(),
+                )
+            })
+            .collect()
+    };
+    let written = |who: &str| {
+        vec![(
+            json!("attendances"),
+            json!([who]),
+            json!(["attendances.write"]),
+        )]
+    };
+    assert_eq!(writes(&created), written("e-anna"), "{trail:#?}");
+    assert_eq!(writes(&updated), written("e-anna"));
+    assert_eq!(writes(&ben_created), written("e-ben"));
+    assert_eq!(writes(&deleted), written("e-anna"));
+    assert_eq!(writes(&unchanged), vec![]);
+    assert_eq!(writes(&gone), vec![]);
+    assert!(
+        trail
+            .iter()
+            .all(|l| l["install_id"] == s.install.as_str() && l["connector_id"] == "time-tracking"),
+        "{trail:#?}"
+    );
 
     // A forged delivery runs nothing.
     let body = br#"{"event":"entry.deleted","entry":{"id":"te-2"}}"#.to_vec();

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
@@ -48,6 +48,7 @@ impl DemoPlanner {
         let app = Router::new()
             .route("/api/v1/account", get(account))
             .route("/api/v1/resources/batch", post(batch))
+            .route("/api/v1/resources/{external_id}", delete(remove))
             .with_state(resources.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -133,6 +134,29 @@ async fn batch(
         })
         .collect();
     Json(json!({ "results": results })).into_response()
+}
+
+/// `DELETE /api/v1/resources/{externalId}`: `204`, or `404` when unknown.
+async fn remove(
+    State(resources): State<Resources>,
+    Path(external_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    let mut store = match resources.lock() {
+        Ok(s) => s,
+        Err(e) => e.into_inner(),
+    };
+    match store.remove(&external_id) {
+        Some(_) => StatusCode::NO_CONTENT.into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": format!("no resource {external_id}") })),
+        )
+            .into_response(),
+    }
 }
 
 /// Tokens for trying a demo host, one per role.

@@ -42,6 +42,42 @@ fn inspect_refuses_a_bad_component_with_its_reason() {
     );
 }
 
+/// `plugin inspect` names the contract version a connector was built
+/// against: 0.1.0 for the connector kept from then
+/// (`tests/programs/contract-0-1`), 0.2.0 for a bundled one, in the text
+/// and in the JSON.
+#[test]
+fn inspect_names_the_contract_version_a_connector_was_built_against() {
+    let dir = TempDir::named("cli-contract");
+    let planner = dir.0.join("planner.wasm");
+    std::fs::write(&planner, lockgate::demo::PLANNER_EXPORT).unwrap();
+    for (file, version) in [
+        (lockgate_tests::program("test-contract-0-1"), "0.1.0"),
+        (planner, "0.2.0"),
+    ] {
+        let out = lockgate()
+            .args(["plugin", "inspect"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(
+            text.lines()
+                .any(|l| l == format!("contract: lockgate:connector@{version}")),
+            "{text}"
+        );
+        assert!(text.contains("verdict: acceptable"), "{text}");
+        let out = lockgate()
+            .args(["plugin", "inspect", "--json"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["contract"], version, "{report}");
+    }
+}
+
 #[tokio::test]
 async fn plugin_run_seeds_a_sandbox_runs_and_prints_one_json_document() {
     let planner = DemoPlanner::start().await.unwrap();

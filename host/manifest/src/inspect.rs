@@ -185,6 +185,36 @@ fn wasi_version_supported(version: &str) -> bool {
     patch.parse::<u32>().is_ok_and(|p| p <= 12)
 }
 
+/// The released contract version `imports` were built against (`None`
+/// when they name none), or why there is no one version.
+fn contract_of(imports: &[String]) -> Result<Option<String>, Problem> {
+    let versions: std::collections::BTreeSet<&str> = imports
+        .iter()
+        .filter_map(|i| contract_version(i))
+        .filter(|v| CONTRACT_VERSIONS.iter().any(|(known, _)| known == v))
+        .collect();
+    match versions.len() {
+        0 => Ok(None),
+        1 => Ok(versions.first().map(|v| v.to_string())),
+        _ => Err(Problem::Contract(format!(
+            "imports lockgate:connector versions {}; a connector is built against exactly one",
+            versions.into_iter().collect::<Vec<_>>().join(" and ")
+        ))),
+    }
+}
+
+/// Whatever `manifest` asks for that the contract version the component is
+/// built against cannot deliver, one problem each.
+fn contract_problems(contract: Option<&str>, manifest: &Manifest) -> Vec<Problem> {
+    if contract != Some("0.1.0") {
+        return Vec::new();
+    }
+    needs_newer_contract(manifest)
+        .into_iter()
+        .map(Problem::Contract)
+        .collect()
+}
+
 /// What a manifest asks for that contract 0.1.0 cannot deliver.
 fn needs_newer_contract(manifest: &Manifest) -> Vec<String> {
     use crate::manifest::{EventKind, Scope};
@@ -305,19 +335,9 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
             out.denied_imports.push(import.clone());
         }
     }
-    let versions: std::collections::BTreeSet<&str> = out
-        .imports
-        .iter()
-        .filter_map(|i| contract_version(i))
-        .filter(|v| CONTRACT_VERSIONS.iter().any(|(known, _)| known == v))
-        .collect();
-    match versions.len() {
-        0 => {}
-        1 => out.contract = versions.first().map(|v| v.to_string()),
-        _ => out.problems.push(Problem::Contract(format!(
-            "imports lockgate:connector versions {}; a connector is built against exactly one",
-            versions.into_iter().collect::<Vec<_>>().join(" and ")
-        ))),
+    match contract_of(&out.imports) {
+        Ok(contract) => out.contract = contract,
+        Err(problem) => out.problems.push(problem),
     }
     for export in REQUIRED_EXPORTS {
         if !out.exports.iter().any(|e| e == export) {
@@ -333,11 +353,8 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
                 for problem in manifest.problems() {
                     out.problems.push(Problem::InvalidManifest(problem));
                 }
-                if out.contract.as_deref() == Some("0.1.0") {
-                    for problem in needs_newer_contract(&manifest) {
-                        out.problems.push(Problem::Contract(problem));
-                    }
-                }
+                out.problems
+                    .extend(contract_problems(out.contract.as_deref(), &manifest));
                 out.manifest = Some(manifest);
             }
             Err(e) => out.problems.push(Problem::InvalidManifest(e.to_string())),
@@ -371,6 +388,82 @@ mod tests {
         assert!(!import_allowed("lockgate:connector/attendances@0.1.0"));
         assert!(!import_allowed("lockgate:connector/hr@0.3.0"));
         assert!(!import_allowed("evil:backdoor/shell"));
+    }
+
+    /// A connector's manifest asking for what 0.2.0 added: two of its
+    /// scopes and an attendance event, beside what 0.1.0 has.
+    const ASKS_FOR_0_2: &str = r#"
+id = "timesheets"
+version = "1.0.0"
+publisher = "Acme"
+name = { de = "Zeiten", en = "Timesheets" }
+description = { de = "Arbeitszeiten", en = "Working time" }
+categories = ["time"]
+direction = "bidirectional"
+scopes = ["employees.basic", "attendances.read", "recruiting.write"]
+attendance-window = { past-days = 30, future-days = 0 }
+[triggers]
+events = ["employee-created", "attendance-created"]
+"#;
+
+    fn imports(version: &str) -> Vec<String> {
+        ["types", "hr", "outcomes"]
+            .iter()
+            .map(|i| format!("lockgate:connector/{i}@{version}"))
+            .chain(["wasi:http/outgoing-handler@0.2.12".to_string()])
+            .collect()
+    }
+
+    #[test]
+    fn a_0_1_0_component_asking_for_what_0_2_0_added_is_refused_naming_each() {
+        let manifest = Manifest::parse(ASKS_FOR_0_2.as_bytes()).unwrap();
+        assert!(manifest.problems().is_empty(), "{:?}", manifest.problems());
+
+        let contract = contract_of(&imports("0.1.0")).unwrap();
+        assert_eq!(contract.as_deref(), Some("0.1.0"));
+        let said: Vec<String> = contract_problems(contract.as_deref(), &manifest)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "contract: the scope attendances.read needs contract 0.2.0; the component is built against 0.1.0",
+                "contract: the scope recruiting.write needs contract 0.2.0; the component is built against 0.1.0",
+                "contract: the event attendance-created needs contract 0.2.0; the component is built against 0.1.0",
+            ]
+        );
+
+        // Built against 0.2.0, the same manifest is fine.
+        let contract = contract_of(&imports("0.2.0")).unwrap();
+        assert_eq!(contract.as_deref(), Some("0.2.0"));
+        assert!(contract_problems(contract.as_deref(), &manifest).is_empty());
+
+        // So is a 0.1.0 component that asks only for what 0.1.0 has.
+        let old = ASKS_FOR_0_2
+            .replace(r#", "attendances.read", "recruiting.write""#, "")
+            .replace(
+                "attendance-window = { past-days = 30, future-days = 0 }\n",
+                "",
+            )
+            .replace(r#", "attendance-created""#, "");
+        let old = Manifest::parse(old.as_bytes()).unwrap();
+        assert!(old.problems().is_empty(), "{:?}", old.problems());
+        assert!(contract_problems(Some("0.1.0"), &old).is_empty());
+    }
+
+    #[test]
+    fn a_component_importing_two_contract_versions_is_refused() {
+        let mut both = imports("0.1.0");
+        both.extend(imports("0.2.0"));
+        assert_eq!(
+            contract_of(&both).unwrap_err().to_string(),
+            "contract: imports lockgate:connector versions 0.1.0 and 0.2.0; a connector is built against exactly one"
+        );
+        // An unreleased version is not a contract: its imports are refused
+        // one by one as outside the world.
+        assert_eq!(contract_of(&imports("0.9.0")).unwrap(), None);
+        assert_eq!(contract_of(&[]).unwrap(), None);
     }
 
     #[test]

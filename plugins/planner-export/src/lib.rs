@@ -3,15 +3,19 @@
 //!
 //! The first run sends everyone in scope; later runs send only employees whose
 //! record or absences changed since the previous run, whose absences entered
-//! the six-month window since then, or whom the planner rejected last time.
-//! After each answered batch the run checkpoints, so a run cut short (the
-//! host stopped or crashed) is continued by the next one after the last
-//! answered batch instead of sending everyone again. The planner API is
-//! described in this crate's README.
+//! the six-month window since then, or whom the planner rejected last time;
+//! and they remove from the planner everyone who left since the previous
+//! run, as the host's departures query names them, so nothing but the ids
+//! the planner refused is remembered. After each answered batch the run
+//! checkpoints, so a run cut short (the host stopped or crashed) is
+//! continued by the next one after the last answered batch instead of
+//! sending everyone again. The planner API is described in this crate's
+//! README.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use lockgate_sdk::dates;
+use lockgate_sdk::hr::{Departure, DepartureReason};
 use lockgate_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +36,8 @@ struct Cursor {
     since: String,
     /// Last day of the window the last run covered.
     window_end: String,
-    /// Employees the planner rejected; sent again next run.
+    /// Employees the planner rejected or refused to remove; tried again
+    /// next run: sent while they are visible, removed once they are not.
     #[serde(default)]
     retry: BTreeSet<String>,
     /// A run that was cut short, as far as it got.
@@ -173,8 +178,9 @@ impl Connector for PlannerExport {
             vec![AbsenceStatus::Approved]
         };
 
-        // Who to send, with their department.
+        // Who to send, with their department; who to remove, with why.
         let mut targets: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut leavers: BTreeMap<String, Leaving> = BTreeMap::new();
         let window_start = match (&resumed, &previous) {
             (Some(p), _) => p.window_start.clone(),
             (None, None) => config::get("initial-sync-from").unwrap_or_else(|| today.clone()),
@@ -223,13 +229,29 @@ impl Connector for PlannerExport {
                     if targets.contains_key(&id) {
                         continue;
                     }
-                    // An error means no longer visible (left, or excluded by
-                    // the tenant): nothing to send for them.
-                    if let Ok(employee) = hr::employee(&id) {
-                        let dept = employee.basic.and_then(|b| b.department);
-                        if department.is_none() || dept == department {
-                            targets.insert(id, dept);
+                    match hr::employee(&id) {
+                        Ok(employee) => {
+                            let dept = employee.basic.and_then(|b| b.department);
+                            if department.is_none() || dept == department {
+                                targets.insert(id, dept);
+                            }
                         }
+                        // No longer visible (left, or excluded by the
+                        // tenant): nothing to send. One the planner refused
+                        // last time is removed instead.
+                        Err(HostError::NotFound(_)) => {
+                            if cursor.retry.contains(&id) {
+                                leavers.insert(id, Leaving::Unseen);
+                            }
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                // Everyone who left since the last run, with why.
+                for departure in hr::departures(&cursor.since) {
+                    let departure = departure?;
+                    if !targets.contains_key(&departure.employee_id) {
+                        leavers.insert(departure.employee_id.clone(), Leaving::Departed(departure));
                     }
                 }
             }
@@ -280,8 +302,9 @@ impl Connector for PlannerExport {
             ));
         }
         log::info(&format!(
-            "sending {} employee(s) with absences {window_start} to {window_end}",
-            targets.len()
+            "sending {} employee(s) with absences {window_start} to {window_end}; removing {} who left",
+            targets.len(),
+            leavers.len()
         ));
 
         let mut rows = Outcomes::new();
@@ -294,8 +317,10 @@ impl Connector for PlannerExport {
             })
             .collect();
         let batches: Vec<_> = resources.chunks(BATCH).collect();
+        let mut throttled = None;
         for (n, batch) in batches.iter().enumerate() {
             if let Sent::Throttled(status) = send_batch(&base, batch, &mut rows, &mut retry)? {
+                throttled = Some(status);
                 // The planner keeps asking to slow down: what was sent
                 // stays sent, the rest goes next run.
                 let message = format!(
@@ -330,6 +355,24 @@ impl Connector for PlannerExport {
             });
             rows.checkpoint(&serde_json::to_string(&checkpoint)?)?;
         }
+        // After the sends: a run cut short before it got here finds the
+        // same departures when it is continued.
+        for (id, leaving) in &leavers {
+            if let Some(status) = throttled {
+                retry.insert(id.clone());
+                rows.push(Outcome::failed(
+                    id,
+                    Operation::Deprovision,
+                    &format!(
+                        "not removed: the planner answered {status} (rate limited) after retries; removed next run"
+                    ),
+                ))?;
+                continue;
+            }
+            if let Sent::Throttled(status) = remove(&base, id, leaving, &mut rows, &mut retry)? {
+                throttled = Some(status);
+            }
+        }
         rows.finish()?;
 
         state::save(&Cursor {
@@ -342,11 +385,125 @@ impl Connector for PlannerExport {
     }
 }
 
-/// How a batch went.
+/// How a batch or a removal went.
 enum Sent {
     Answered,
     /// Still 429 / 503 after the client's retries.
     Throttled(u16),
+}
+
+/// Why someone is removed from the planner.
+enum Leaving {
+    /// The host's departures query named them.
+    Departed(Departure),
+    /// The planner refused their removal (or their record) last time, and
+    /// they are still out of sight.
+    Unseen,
+}
+
+impl Leaving {
+    fn reason(&self) -> String {
+        let Leaving::Departed(d) = self else {
+            return "no longer visible to this connector".into();
+        };
+        let day = d.left_at.get(..10).unwrap_or(&d.left_at);
+        match d.reason {
+            // Visible through the termination date: the day before.
+            DepartureReason::Terminated => match dates::add_days(day, -1) {
+                Some(last) => format!("employment ended (last day {last})"),
+                None => "employment ended".into(),
+            },
+            DepartureReason::Excluded => {
+                format!("excluded from the transfer to the planner on {day}")
+            }
+            DepartureReason::OutOfScope => format!("removed from the HR records on {day}"),
+        }
+    }
+}
+
+/// Removes one person who left from the planner: one row either way.
+/// Gone already (`404`) is a skipped row; a refusal is a failed row with
+/// the planner's answer, and the person is removed again next run.
+fn remove(
+    base: &str,
+    id: &str,
+    leaving: &Leaving,
+    rows: &mut Outcomes,
+    retry: &mut BTreeSet<String>,
+) -> Result<Sent, Error> {
+    let res = http::delete(&format!("{base}/api/v1/resources/{}", http::encode(id)))
+        .retrying()
+        .send()?;
+    let why = leaving.reason();
+    if res.is_throttled() {
+        retry.insert(id.to_string());
+        rows.push(
+            Outcome::failed(
+                id,
+                Operation::Deprovision,
+                &format!(
+                    "not removed: the planner answered {} (rate limited) after retries; removed next run",
+                    res.status
+                ),
+            )
+            .with_partner(res.status, &res.body),
+        )?;
+        return Ok(Sent::Throttled(res.status));
+    }
+    if res.status == 401 || res.status == 403 {
+        return Err(Error::partner(
+            res.status,
+            "the planner refused the API key",
+            &res.body,
+        ));
+    }
+    let row = if res.is_success() {
+        Outcome::success(
+            id,
+            Operation::Deprovision,
+            &format!("removed from the planner: {why}"),
+        )
+    } else if res.status == 404 {
+        Outcome::skipped(
+            id,
+            Operation::Deprovision,
+            &format!("not in the planner (nothing to remove): {why}"),
+        )
+    } else {
+        retry.insert(id.to_string());
+        Outcome::failed(
+            id,
+            Operation::Deprovision,
+            &format!(
+                "the planner refused the removal ({}): {}; removed next run",
+                res.status,
+                planner_error(&res.body)
+            ),
+        )
+    };
+    rows.push(row.with_partner(res.status, &res.body))?;
+    Ok(Sent::Answered)
+}
+
+/// The planner's `error` text from an answer body, else the body itself
+/// (shortened).
+fn planner_error(body: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct Answer {
+        error: String,
+    }
+    match serde_json::from_slice::<Answer>(body) {
+        Ok(a) => a.error,
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let text = text.trim();
+            if text.is_empty() {
+                "no reason given".into()
+            } else {
+                text.chars().take(200).collect()
+            }
+        }
+    }
 }
 
 fn send_batch(

@@ -2,6 +2,7 @@
 //! value picks what it tries; each attempt must fail without harming the
 //! host or the next run.
 
+use lockgate_sdk::attendances::{self, AttendanceQuery};
 use lockgate_sdk::bindings::wasi::http::types::{Fields, OutgoingRequest};
 use lockgate_sdk::http::HttpError;
 use lockgate_sdk::prelude::*;
@@ -60,6 +61,17 @@ fn full_fields() -> Fields {
         }
     }
     fields
+}
+
+/// The host's answer as a row text: `denied: …`, `not-found: …`.
+fn refusal(e: &HostError) -> String {
+    match e {
+        HostError::Denied(m) => format!("denied: {m}"),
+        HostError::InvalidArgument(m) => format!("invalid-argument: {m}"),
+        HostError::LimitExceeded(m) => format!("limit-exceeded: {m}"),
+        HostError::NotFound(m) => format!("not-found: {m}"),
+        HostError::Unavailable(m) => format!("unavailable: {m}"),
+    }
 }
 
 impl Connector for Hostile {
@@ -236,6 +248,30 @@ impl Connector for Hostile {
                     .and_then(|c| c.parse().ok())
                     .unwrap_or(3);
                 std::process::exit(code)
+            }
+            "read-attendances" => {
+                // Working time without the attendances.read scope: every
+                // period there is, and the one named by `record`. One row
+                // per call with what the host answered.
+                let listed = match attendances::attendances(AttendanceQuery::between(
+                    "1900-01-01",
+                    "2999-12-31",
+                ))
+                .next()
+                {
+                    None => Ok("ok: no period".to_string()),
+                    Some(found) => found.map(|a| format!("ok: {}", a.id)),
+                };
+                let record = config::get("record").unwrap_or_default();
+                let one = attendances::attendance(&record).map(|a| format!("ok: {}", a.id));
+                let mut rows = Outcomes::new();
+                for (call, answer) in [("fetch-attendances", listed), ("get-attendance", one)] {
+                    rows.push(match answer {
+                        Ok(got) => Outcome::success(call, Operation::Update, &got),
+                        Err(e) => Outcome::failed(call, Operation::Update, &refusal(&e)),
+                    })?;
+                }
+                rows.finish()
             }
             "host-calls" => {
                 // Cheap host calls, for measuring their cost.
