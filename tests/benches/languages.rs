@@ -21,7 +21,6 @@ use axum::routing::{get, put};
 use lockgate::bindings::Trigger;
 use lockgate::policy::{Grant, Limits, OperatorPolicy};
 use lockgate::runtime::{InvocationSetup, Plugin, Runtime, RuntimeConfig};
-use lockgate::sandbox::{SandboxOptions, generate};
 use lockgate::store::{InstallRecord, Store};
 use lockgate::sync::{RunRequest, run_sync};
 
@@ -59,16 +58,9 @@ struct Figures {
     synced: i64,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
+mod shared;
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use shared::{env_number, percentile};
 
 /// The stand-in partner: `PUT /people/{id}` and `GET /ping` answer 200.
 async fn partner() -> String {
@@ -222,20 +214,7 @@ fn main() {
         .expect("tokio");
     rt.block_on(async {
         let dir = std::env::temp_dir().join(format!("lockgate-languages-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let store = Store::open_sqlite(&dir.join("bench.db"))
-            .await
-            .expect("store");
-        let data = generate(&SandboxOptions {
-            employees,
-            seed: 1,
-            today: lockgate::time::today(),
-        });
-        store.create_tenant(TENANT, "Bench").await.expect("tenant");
-        store
-            .upsert_employees(TENANT, &data.employees)
-            .await
-            .expect("employees");
+        let (store, _) = shared::seeded_store(&dir, TENANT, employees).await;
         let partner = partner().await;
         println!(
             "the `plugin new` connector per language; {employees} employees seeded, each visible one sent with PUT to a loopback partner"

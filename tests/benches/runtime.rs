@@ -17,7 +17,6 @@ use lockgate::demo::{DEMO_API_KEY, DemoPlanner, PLANNER_EXPORT};
 use lockgate::hr::{AbsenceFilter, EmployeeFilter, Visibility};
 use lockgate::policy::{Grant, Limits, OperatorPolicy};
 use lockgate::runtime::{InvocationSetup, Runtime, RuntimeConfig};
-use lockgate::sandbox::{SandboxOptions, generate};
 use lockgate::store::{InstallRecord, RunRow, Store};
 use lockgate::sync::{RunRequest, run_sync};
 use lockgate_manifest::Scope;
@@ -26,12 +25,11 @@ use lockgate_manifest::Scope;
 mod events;
 #[path = "runtime/hostile.rs"]
 mod hostile;
+mod shared;
 
 const TENANT: &str = "bench";
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
+use shared::percentile;
 
 fn rss_kib() -> u64 {
     status_kib("VmRSS:")
@@ -471,39 +469,15 @@ async fn sync_vs_native(runtime: &Runtime, store: &Store, employees: usize) {
 }
 
 fn main() {
-    let employees: usize = std::env::var("LOCKGATE_BENCH_EMPLOYEES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let employees = shared::env_number("LOCKGATE_BENCH_EMPLOYEES", 100_000);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio");
     rt.block_on(async {
         let dir = std::env::temp_dir().join(format!("lockgate-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let store = Store::open_sqlite(&dir.join("bench.db"))
-            .await
-            .expect("store");
         let seeded = Instant::now();
-        let data = generate(&SandboxOptions {
-            employees,
-            seed: 1,
-            today: lockgate::time::today(),
-        });
-        store.create_tenant(TENANT, "Bench").await.expect("tenant");
-        store
-            .upsert_employees(TENANT, &data.employees)
-            .await
-            .expect("employees");
-        store
-            .upsert_absences(TENANT, &data.absences)
-            .await
-            .expect("absences");
-        store
-            .set_exclusions(TENANT, &data.exclusions)
-            .await
-            .expect("exclusions");
+        let (store, data) = shared::seeded_store(&dir, TENANT, employees).await;
         println!(
             "seeded {employees} employees, {} absences in {:.1} s",
             data.absences.len(),
