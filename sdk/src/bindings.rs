@@ -5,7 +5,7 @@
 #[allow(missing_docs, clippy::all, reason = "generated code")]
 mod generated {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "lockgate:connector/connector@0.2.0",
         generate_all,
         // Connector tests compare records (rows, queries, field errors).
