@@ -5,12 +5,12 @@
 //! external id), so a retried webhook or a re-run sync never duplicates
 //! one: create it again and the first one comes back unchanged.
 
-use crate::bindings::contract::attendances as raw;
 pub use crate::bindings::contract::attendances::{
     Attendance, AttendanceInput, AttendancePage, AttendanceQuery, AttendanceStatus,
 };
 use crate::bindings::contract::types::HostError;
 use crate::hr::{PAGE, Pages};
+use crate::imports::attendances as raw;
 
 impl AttendanceQuery {
     /// Periods on days in `[from, to]` (dates `YYYY-MM-DD`).

@@ -5,9 +5,12 @@
 #[allow(missing_docs, clippy::all, reason = "generated code")]
 mod generated {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "lockgate:connector/connector@0.2.0",
         generate_all,
+        // Connector tests compare records (rows, queries, field errors).
+        additional_derives: [PartialEq],
+        additional_derives_ignore: ["stream-error"],
         pub_export_macro: true,
         export_macro_name: "__lockgate_export_world",
         default_bindings_module: "lockgate_sdk::bindings",

@@ -41,6 +41,11 @@ pub fn add_days(date: &str, days: i64) -> Option<String> {
 }
 
 fn now_secs() -> (i64, u32) {
+    // A test that set the stand-in host's clock reads that.
+    #[cfg(all(feature = "testing", not(target_arch = "wasm32")))]
+    if let Some(now) = crate::testing::stand_in::clock() {
+        return now;
+    }
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -50,6 +55,26 @@ fn now_secs() -> (i64, u32) {
 /// Today in UTC.
 pub fn today() -> String {
     from_days(now_secs().0.div_euclid(86_400))
+}
+
+/// Seconds and microseconds since 1970-01-01T00:00:00Z of an RFC 3339
+/// instant in UTC (`2026-11-23T08:00:00Z`, fractions allowed).
+pub fn parse_instant(instant: &str) -> Option<(i64, u32)> {
+    let (date, time) = instant.split_once(['T', 't'])?;
+    let time = time.strip_suffix(['Z', 'z'])?;
+    let (hms, fraction) = match time.split_once('.') {
+        Some((hms, fraction)) => (hms, fraction),
+        None => (time, ""),
+    };
+    let mut parts = hms.splitn(3, ':');
+    let h: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let s: i64 = parts.next()?.parse().ok()?;
+    if h > 23 || m > 59 || s > 60 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let micros = format!("{fraction:0<6}")[..6].parse().ok()?;
+    Some((to_days(date)? * 86_400 + h * 3600 + m * 60 + s, micros))
 }
 
 /// Now, `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
@@ -82,5 +107,17 @@ mod tests {
         }
         assert_eq!(add_days("2026-11-23", 183).unwrap(), "2027-05-25");
         assert_eq!(add_days("2024-03-01", -1).unwrap(), "2024-02-29");
+    }
+
+    #[test]
+    fn instants() {
+        assert_eq!(parse_instant("1970-01-02T01:00:01Z"), Some((90_001, 0)));
+        assert_eq!(
+            parse_instant("2026-11-23T08:00:00.5Z"),
+            Some((to_days("2026-11-23").unwrap() * 86_400 + 8 * 3600, 500_000))
+        );
+        assert_eq!(parse_instant("2026-11-23 08:00:00Z"), None);
+        assert_eq!(parse_instant("2026-11-23T08:00:00+01:00"), None);
+        assert_eq!(parse_instant("2026-11-23T25:00:00Z"), None);
     }
 }

@@ -31,10 +31,7 @@ impl Error {
 
     /// A configuration problem with one field.
     pub fn config(field: &str, message: impl Into<String>) -> Self {
-        Error::Config(vec![crate::FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        }])
+        Error::Config(vec![crate::FieldError::new(field, message)])
     }
 
     /// An error response from the partner; the body is truncated to 4 KiB.
@@ -68,6 +65,29 @@ impl std::fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl crate::FieldError {
+    /// One problem with one configuration field, in words a tenant admin
+    /// can act on: `FieldError::new("planner-url", "give the address without a path")`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        crate::FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What [`crate::Connector::validate_config`] returns for an error, so `?`
+/// works there: a configuration error's fields as they are, anything else
+/// as one problem not tied to a field.
+impl From<Error> for Vec<crate::FieldError> {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Config(fields) => fields,
+            other => vec![crate::FieldError::new("", other.to_string())],
+        }
+    }
+}
 
 impl From<HostError> for Error {
     fn from(e: HostError) -> Self {

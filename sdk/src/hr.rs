@@ -3,13 +3,13 @@
 //! groups the install was not granted are `None`, and absences are limited to
 //! the granted window.
 
-use crate::bindings::contract::hr as raw;
 pub use crate::bindings::contract::hr::{
     Absence, AbsenceQuery, AbsenceStatus, AttributeGroup, BasicAttributes, CompensationAttributes,
     ContactAttributes, Departure, DepartureQuery, DepartureReason, Employee, EmployeeQuery,
     EmploymentAttributes, EmploymentStatus, Money, NewEmployee,
 };
 use crate::bindings::contract::types::HostError;
+use crate::imports::hr as raw;
 
 /// Page size the iterators ask for.
 pub const PAGE: u32 = 500;

@@ -14,11 +14,16 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::bindings::wasi::http::outgoing_handler;
-use crate::bindings::wasi::http::types::{
-    ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme,
-};
-use crate::bindings::wasi::io::streams::StreamError;
+pub use crate::bindings::wasi::http::types::Method;
+
+// How a request reaches the partner: the host's `wasi:http` in a
+// component, the test's stand-in in a native test build.
+#[cfg(any(target_arch = "wasm32", not(feature = "testing")))]
+mod wasi;
+#[cfg(all(feature = "testing", not(target_arch = "wasm32")))]
+use crate::testing::stand_in::http as transport;
+#[cfg(any(target_arch = "wasm32", not(feature = "testing")))]
+use wasi as transport;
 
 /// Bodies larger than this are refused by the client.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -56,34 +61,6 @@ impl std::fmt::Display for HttpError {
 }
 
 impl std::error::Error for HttpError {}
-
-fn from_code(code: ErrorCode) -> HttpError {
-    match code {
-        ErrorCode::HttpRequestDenied => HttpError::Denied("host not granted or not allowed".into()),
-        ErrorCode::DestinationIpProhibited => {
-            HttpError::Denied("destination address prohibited".into())
-        }
-        ErrorCode::ConnectionLimitReached => HttpError::Denied("request limit reached".into()),
-        ErrorCode::ConnectionTimeout
-        | ErrorCode::ConnectionReadTimeout
-        | ErrorCode::ConnectionWriteTimeout
-        | ErrorCode::HttpResponseTimeout
-        | ErrorCode::DnsTimeout => HttpError::Timeout,
-        ErrorCode::HttpResponseBodySize(_) => HttpError::TooLarge,
-        ErrorCode::HttpRequestUriInvalid => HttpError::InvalidUrl("rejected by the host".into()),
-        ErrorCode::ConnectionRefused => HttpError::Connection("connection refused".into()),
-        ErrorCode::DnsError(e) => {
-            HttpError::Connection(format!("DNS error {}", e.rcode.unwrap_or_default()))
-        }
-        ErrorCode::InternalError(Some(why)) if why.starts_with(SIGN_IN) => {
-            HttpError::SignIn(why[SIGN_IN.len()..].to_string())
-        }
-        other => HttpError::Connection(format!("{other:?}")),
-    }
-}
-
-/// How the host marks a failed OAuth2 sign-in in `internal-error`.
-const SIGN_IN: &str = "sign-in: ";
 
 /// Percent-encodes `text` for a query value or a path segment: everything
 /// but RFC 3986 unreserved characters is escaped, UTF-8 byte by byte.
@@ -168,13 +145,21 @@ impl Response {
     }
 }
 
+/// A request's URL taken apart as the host needs it.
+pub(crate) struct Target<'a> {
+    pub https: bool,
+    pub authority: &'a str,
+    /// Path and query; `/` at least.
+    pub path: String,
+}
+
 /// A request being built.
 #[derive(Debug, Clone)]
 pub struct Request {
-    method: Method,
-    url: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    pub(crate) method: Method,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
     retry: Option<Retry>,
 }
 
@@ -209,6 +194,33 @@ impl Request {
         }
     }
 
+    pub(crate) fn target(&self) -> Result<Target<'_>, HttpError> {
+        let (https, rest) = if let Some(rest) = self.url.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = self.url.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err(HttpError::InvalidUrl(self.url.clone()));
+        };
+        let split = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(split);
+        let path = if path.is_empty() {
+            "/".to_string()
+        } else if path.starts_with('?') {
+            format!("/{path}")
+        } else {
+            path.to_string()
+        };
+        if authority.is_empty() {
+            return Err(HttpError::InvalidUrl(self.url.clone()));
+        }
+        Ok(Target {
+            https,
+            authority,
+            path,
+        })
+    }
+
     /// Sends again on 429 / 503 with the default [`Retry`].
     pub fn retrying(self) -> Self {
         self.retry_with(Retry::default())
@@ -241,13 +253,13 @@ impl Request {
     /// throttles, within the retry budget.
     pub fn send(self) -> Result<Response, HttpError> {
         let Some(retry) = self.retry else {
-            return self.send_once();
+            return transport::send_once(&self);
         };
         let mut waited = std::time::Duration::ZERO;
         let mut wait = retry.first_wait;
         let mut attempt = 1;
         loop {
-            let mut response = self.send_once()?;
+            let mut response = transport::send_once(&self)?;
             response.retries = attempt - 1;
             if !response.is_throttled() || attempt >= retry.attempts {
                 return Ok(response);
@@ -256,130 +268,30 @@ impl Request {
             if waited + pause > retry.budget {
                 return Ok(response);
             }
-            sleep(pause);
+            transport::sleep(pause);
             waited += pause;
             wait = wait.saturating_mul(2);
             attempt += 1;
         }
     }
-
-    fn send_once(&self) -> Result<Response, HttpError> {
-        let (scheme, rest) = if let Some(rest) = self.url.strip_prefix("https://") {
-            (Scheme::Https, rest)
-        } else if let Some(rest) = self.url.strip_prefix("http://") {
-            (Scheme::Http, rest)
-        } else {
-            return Err(HttpError::InvalidUrl(self.url.clone()));
-        };
-        let split = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(split);
-        let path = if path.is_empty() {
-            "/".to_string()
-        } else if path.starts_with('?') {
-            format!("/{path}")
-        } else {
-            path.to_string()
-        };
-        if authority.is_empty() {
-            return Err(HttpError::InvalidUrl(self.url.clone()));
-        }
-
-        let mut entries: Vec<(String, Vec<u8>)> = self
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_bytes().to_vec()))
-            .collect();
-        if !self.body.is_empty() && !self.headers.iter().any(|(k, _)| k == "content-length") {
-            entries.push((
-                "content-length".into(),
-                self.body.len().to_string().into_bytes(),
-            ));
-        }
-        let fields = Fields::from_list(&entries)
-            .map_err(|e| HttpError::Protocol(format!("bad header: {e:?}")))?;
-        let request = OutgoingRequest::new(fields);
-        let invalid = |_| HttpError::InvalidUrl(self.url.clone());
-        request.set_method(&self.method).map_err(invalid)?;
-        request.set_scheme(Some(&scheme)).map_err(invalid)?;
-        request.set_authority(Some(authority)).map_err(invalid)?;
-        request.set_path_with_query(Some(&path)).map_err(invalid)?;
-        let outgoing = request
-            .body()
-            .map_err(|_| HttpError::Protocol("request body taken".into()))?;
-
-        let future = outgoing_handler::handle(request, None).map_err(from_code)?;
-        write_body(&outgoing, &self.body);
-        // A server may answer before reading the whole body; its answer is
-        // what counts, so a failure to finish the body is not reported here.
-        let _ = OutgoingBody::finish(outgoing, None);
-
-        let response = loop {
-            match future.get() {
-                Some(Ok(Ok(response))) => break response,
-                Some(Ok(Err(code))) => return Err(from_code(code)),
-                Some(Err(())) => return Err(HttpError::Protocol("response already taken".into())),
-                None => future.subscribe().block(),
-            }
-        };
-        let status = response.status();
-        let headers = response
-            .headers()
-            .entries()
-            .into_iter()
-            .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
-            .collect();
-        let incoming = response
-            .consume()
-            .map_err(|_| HttpError::Protocol("body taken".into()))?;
-        let body = read_body(&incoming)?;
-        drop(incoming);
-        Ok(Response {
-            status,
-            headers,
-            body,
-            retries: 0,
-        })
-    }
 }
 
-fn write_body(outgoing: &OutgoingBody, body: &[u8]) {
-    if body.is_empty() {
-        return;
+/// The method as HTTP spells it (`GET`, `POST`, …).
+#[cfg_attr(
+    any(target_arch = "wasm32", not(feature = "testing")),
+    allow(dead_code, reason = "only the test stand-in names methods")
+)]
+pub(crate) fn method_name(method: &Method) -> String {
+    match method {
+        Method::Get => "GET".into(),
+        Method::Head => "HEAD".into(),
+        Method::Post => "POST".into(),
+        Method::Put => "PUT".into(),
+        Method::Delete => "DELETE".into(),
+        Method::Connect => "CONNECT".into(),
+        Method::Options => "OPTIONS".into(),
+        Method::Trace => "TRACE".into(),
+        Method::Patch => "PATCH".into(),
+        Method::Other(other) => other.clone(),
     }
-    let Ok(stream) = outgoing.write() else { return };
-    for chunk in body.chunks(4096) {
-        if stream.blocking_write_and_flush(chunk).is_err() {
-            break;
-        }
-    }
-}
-
-fn read_body(incoming: &IncomingBody) -> Result<Vec<u8>, HttpError> {
-    let stream = incoming
-        .stream()
-        .map_err(|_| HttpError::Protocol("body stream taken".into()))?;
-    let mut body = Vec::new();
-    loop {
-        match stream.blocking_read(64 * 1024) {
-            Ok(chunk) => {
-                body.extend_from_slice(&chunk);
-                if body.len() > MAX_RESPONSE_BYTES {
-                    return Err(HttpError::TooLarge);
-                }
-            }
-            Err(StreamError::Closed) => return Ok(body),
-            Err(StreamError::LastOperationFailed(e)) => {
-                return Err(HttpError::Connection(e.to_debug_string()));
-            }
-        }
-    }
-}
-
-/// Blocks the instance for `d` (the host's deadline still counts).
-fn sleep(d: std::time::Duration) {
-    if d.is_zero() {
-        return;
-    }
-    let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-    crate::bindings::wasi::clocks::monotonic_clock::subscribe_duration(nanos).block();
 }

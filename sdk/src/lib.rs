@@ -40,6 +40,11 @@
 //! batched), [`config`], [`state`] (kept between runs, and checkpoints
 //! within one) and [`log`]. The SDK targets contract
 //! `lockgate:connector@0.2.0`.
+//!
+//! With the `testing` feature, on the build machine's own target, the
+//! `testing` module runs a connector in its unit tests against a stand-in
+//! for the host: fake HR data, config, state, HTTP answered by the test,
+//! and the rows, log and requests recorded (`cargo test`).
 
 extern crate self as lockgate_sdk;
 
@@ -51,10 +56,13 @@ pub mod dates;
 pub mod error;
 pub mod hr;
 pub mod http;
+mod imports;
 pub mod log;
 pub mod outcomes;
 pub mod recruiting;
 pub mod state;
+#[cfg(all(feature = "testing", not(target_arch = "wasm32")))]
+pub mod testing;
 
 #[doc(hidden)]
 pub use wit_bindgen as __wit_bindgen;

@@ -1,6 +1,7 @@
 //! The run log the tenant admin and the partner see.
 
-use crate::bindings::contract::log::{Level, log};
+pub use crate::bindings::contract::log::Level;
+use crate::imports::log::log;
 
 pub fn debug(message: &str) {
     log(Level::Debug, message);

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use crate::Error;
-use crate::bindings::contract::outcomes as raw;
 pub use crate::bindings::contract::outcomes::{Operation, Outcome, OutcomeStatus};
+use crate::imports::outcomes as raw;
 
 /// Rows are sent to the host in batches of this size.
 pub const BATCH: usize = 500;

@@ -1,9 +1,9 @@
 //! Job applications, with `recruiting.write`. There is no reading back:
 //! what a connector sends is the tenant's.
 
-use crate::bindings::contract::recruiting as raw;
 pub use crate::bindings::contract::recruiting::{Attachment, NewApplication};
 use crate::bindings::contract::types::HostError;
+use crate::imports::recruiting as raw;
 
 /// Creates an application for one of the tenant's positions (by id, or by
 /// name ignoring case) and returns its id. The same `idempotency_key`

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::bindings::contract::state as raw;
+use crate::imports::state as raw;
 
 pub fn get() -> Option<String> {
     raw::get()

@@ -105,25 +105,25 @@ impl Connector for PlannerExport {
         if let Some(from) = get("initial-sync-from") {
             let today = dates::to_days(&dates::today()).unwrap_or(0);
             match dates::to_days(from) {
-                Some(day) if day > today => errors.push(field_error(
+                Some(day) if day > today => errors.push(FieldError::new(
                     "initial-sync-from",
                     "lies in the future; leave it empty to start today",
                 )),
-                Some(day) if day < today - MAX_PAST_DAYS => errors.push(field_error(
+                Some(day) if day < today - MAX_PAST_DAYS => errors.push(FieldError::new(
                     "initial-sync-from",
-                    &format!("can start at most {MAX_PAST_DAYS} days back"),
+                    format!("can start at most {MAX_PAST_DAYS} days back"),
                 )),
                 Some(_) => {}
-                None => errors.push(field_error("initial-sync-from", "is not a date")),
+                None => errors.push(FieldError::new("initial-sync-from", "is not a date")),
             }
         }
         match get("planner-url").map(str::trim) {
-            None | Some("") => errors.push(field_error(
+            None | Some("") => errors.push(FieldError::new(
                 "planner-url",
                 "give your planner's address, e.g. https://acme.planner.example",
             )),
             Some(url) if url.trim_end_matches('/').matches('/').count() > 2 => {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "planner-url",
                     "give the address without a path",
                 ));
@@ -618,11 +618,147 @@ fn base_url() -> Result<String, Error> {
         .to_string())
 }
 
-fn field_error(field: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.to_string(),
-        message: message.to_string(),
+lockgate_sdk::export_connector!(PlannerExport);
+
+#[cfg(test)]
+mod tests {
+    use lockgate_sdk::testing::{SentRequest, TestHost, absence, employee, reply, reply_json};
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// A planner that creates every resource but `e-3`, whose department
+    /// it does not know.
+    fn planner(request: &SentRequest) -> lockgate_sdk::http::Response {
+        let body: Value = request.json().unwrap_or_default();
+        let results: Vec<Value> = body["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| match r["externalId"].as_str() {
+                Some("e-3") => json!({ "externalId": "e-3", "code": 422, "error": "department Research does not exist" }),
+                id => json!({ "externalId": id, "code": 201, "result": "created" }),
+            })
+            .collect();
+        match request.path.as_str() {
+            "/api/v1/resources/batch" => reply_json(200, &json!({ "results": results })),
+            _ => reply(404, ""),
+        }
+    }
+
+    fn host() -> TestHost {
+        let host = TestHost::new();
+        host.clock("2026-11-23T03:00:00Z")
+            .config("planner-url", "https://acme.planner.example/")
+            .page_size(2)
+            .employees([
+                employee("e-1", "Ada", "Lovelace").with_department("Engineering"),
+                employee("e-2", "Grace", "Hopper").with_department("Engineering"),
+                employee("e-3", "Alan", "Turing").with_department("Research"),
+            ])
+            .absences([
+                absence("a-1", "e-1", "Vacation", "2026-12-21", "2026-12-31"),
+                absence("a-2", "e-2", "Vacation", "2027-09-01", "2027-09-05"),
+                absence("a-3", "e-2", "Sick leave", "2026-11-25", "2026-11-26")
+                    .with_status(AbsenceStatus::Pending),
+            ])
+            .on_http(planner);
+        host
+    }
+
+    #[test]
+    fn the_first_run_sends_everyone_with_approved_absences_in_the_window() {
+        let host = host();
+        host.sync::<PlannerExport>(Trigger::Initial).unwrap();
+
+        let requests = host.requests();
+        assert_eq!(requests.len(), 1, "three employees fit one batch");
+        let sent: Value = requests[0].json().unwrap();
+        let absences = |id: &str| -> Vec<Value> {
+            sent["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["externalId"] == id)
+                .unwrap()["absences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["externalId"].clone())
+                .collect()
+        };
+        assert_eq!(absences("e-1"), [json!("a-1")]);
+        assert!(
+            absences("e-2").is_empty(),
+            "a-2 is past six months, a-3 pending"
+        );
+
+        let rows = host.outcomes();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            (rows[0].operation, rows[0].status),
+            (Operation::Provision, OutcomeStatus::Success)
+        );
+        assert_eq!(rows[2].employee_id.as_deref(), Some("e-3"));
+        assert_eq!(rows[2].status, OutcomeStatus::Failed);
+        assert_eq!(
+            rows[2].message,
+            "planner rejected: department Research does not exist"
+        );
+
+        let cursor: Cursor = host.state_as().unwrap();
+        assert_eq!(cursor.since, "2026-11-23T03:00:00.000000Z");
+        assert_eq!(cursor.retry, BTreeSet::from(["e-3".to_string()]));
+        assert!(cursor.progress.is_none(), "the run finished");
+    }
+
+    #[test]
+    fn the_next_run_sends_the_rejected_and_the_changed_only() {
+        let host = host();
+        host.sync::<PlannerExport>(Trigger::Initial).unwrap();
+        host.clear_records()
+            .clock("2026-11-24T03:00:00Z")
+            .absences([
+                absence("a-4", "e-2", "Vacation", "2027-01-04", "2027-01-08")
+                    .with_updated_at("2026-11-23T10:00:00Z"),
+            ]);
+        host.sync::<PlannerExport>(Trigger::Scheduled).unwrap();
+
+        let sent: Value = host.requests()[0].json().unwrap();
+        let ids: Vec<&str> = sent["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["externalId"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            ["e-2", "e-3"],
+            "e-2's absences changed, e-3 was rejected"
+        );
+    }
+
+    #[test]
+    fn an_unusable_configuration_names_each_field() {
+        let host = TestHost::new();
+        host.config("planner-url", "https://acme.planner.example/api")
+            .config("initial-sync-from", "soon");
+        let problems = host.validate_config::<PlannerExport>().unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["initial-sync-from", "planner-url"]);
+        assert_eq!(problems[1].message, "give the address without a path");
+    }
+
+    #[test]
+    fn a_refused_api_key_fails_the_run_and_keeps_the_state() {
+        let host = host();
+        host.set_state("{}")
+            .on_http(|_: &SentRequest| reply(401, "bad key"));
+        let error = host.sync::<PlannerExport>(Trigger::Manual).unwrap_err();
+        assert!(
+            matches!(error, Error::Partner { status: 401, .. }),
+            "{error:?}"
+        );
+        assert_eq!(host.state().as_deref(), Some("{}"));
     }
 }
-
-lockgate_sdk::export_connector!(PlannerExport);

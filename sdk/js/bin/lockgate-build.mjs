@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -137,7 +138,9 @@ async function typeCheck(entry, work) {
   };
   const path = join(work, 'tsconfig.json');
   await writeFile(path, JSON.stringify(tsconfig, null, 2));
-  const tsc = join(PACKAGE_DIR, 'node_modules', 'typescript', 'bin', 'tsc');
+  // Wherever npm put it: beside this package when installed from a
+  // tarball, inside it when installed from a folder.
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', path, '--pretty', 'false'], {
     encoding: 'utf8',
   });

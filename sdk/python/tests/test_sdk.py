@@ -136,10 +136,13 @@ class Config(unittest.TestCase):
             with self.assertRaises(ConfigError) as raised:
                 config.string("missing", required=True)
             self.assertEqual(raised.exception.errors[0].field, "missing")
-        with self.values(**{"batch-size": "lots", "pending": "maybe"}):
+        with self.values(**{"rate": " 0.25 "}):
+            self.assertEqual(config.number("rate"), 0.25)
+        with self.values(**{"batch-size": "lots", "pending": "maybe", "rate": "nan"}):
             for read, key, says in [
                 (config.integer, "batch-size", "whole number"),
                 (config.boolean, "pending", "true or false"),
+                (config.number, "rate", "must be a number"),
             ]:
                 with self.assertRaises(ConfigError) as raised:
                     read(key)

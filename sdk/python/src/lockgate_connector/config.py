@@ -13,7 +13,9 @@ from typing import overload
 from . import _bindings as _b
 from .errors import ConfigError, FieldError, field_error
 
-__all__ = ["ConfigError", "FieldError", "all", "boolean", "field_error", "get", "integer", "require", "string"]
+__all__ = [
+    "ConfigError", "FieldError", "all", "boolean", "field_error", "get", "integer", "number", "require", "string",
+]
 
 _raw = _b.config
 
@@ -71,6 +73,25 @@ def integer(key: str, default: int | None = None, *, required: bool = False) -> 
         return int(value, 10)
     except ValueError:
         raise ConfigError(key, f"must be a whole number, not {value!r}") from None
+
+
+@overload
+def number(key: str, default: float, *, required: bool = False) -> float: ...
+@overload
+def number(key: str, default: None = None, *, required: bool = False) -> float | None: ...
+def number(key: str, default: float | None = None, *, required: bool = False) -> float | None:
+    """A number field, decimals allowed; a value that is not one (or is
+    ``inf`` / ``nan``) raises :class:`ConfigError` naming the field."""
+    value = _value(key, required)
+    if value is None:
+        return default
+    try:
+        parsed = float(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed != parsed or parsed in (float("inf"), float("-inf")):
+        raise ConfigError(key, f"must be a number, not {value!r}")
+    return parsed
 
 
 @overload

@@ -32,11 +32,16 @@ def add_days(date: str, days: int) -> str | None:
     return None if start is None else from_days(start + days)
 
 
+def _utcnow() -> _dt.datetime:
+    # The one reading of the clock; a test host replaces it.
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
 def today() -> str:
     """Today in UTC."""
-    return _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    return _utcnow().date().isoformat()
 
 
 def now() -> str:
     """Now, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
