@@ -44,6 +44,7 @@ mod queue;
 mod records;
 mod review_test_access;
 mod runtime;
+mod sdk_tests;
 mod streaks;
 mod time_tracking;
 mod time_tracking_tool;
