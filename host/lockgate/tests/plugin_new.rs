@@ -12,10 +12,13 @@ fn lockgate() -> Command {
 }
 
 /// Writes `acme-sync` in `lang`, checks its files, runs its `test.sh` and
-/// asserts what the partner relies on: the host reads the manifest, the
+/// asserts what the partner relies on: its unit tests pass, the host reads
+/// the manifest, the
 /// review passes (its rejected-record check included), the sandbox sync
 /// succeeds and the stand-in partner received employees.
-fn scaffold_builds_reviews_and_syncs(lang: &str, files: &[&str]) {
+/// `unit_tests` is what the language's test runner prints when the two
+/// unit tests ran and passed.
+fn scaffold_builds_reviews_and_syncs(lang: &str, files: &[&str], unit_tests: (&str, &str)) {
     let dir = TempDir::named(&format!("cli-new-{lang}"));
     let home = dir.0.join("acme-sync");
     let new = lockgate()
@@ -56,10 +59,17 @@ fn scaffold_builds_reviews_and_syncs(lang: &str, files: &[&str]) {
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&tried.stdout);
+    let err = String::from_utf8_lossy(&tried.stderr);
+    assert!(tried.status.success(), "{lang}: {out}\n{err}");
+    // Its unit tests ran against the SDK's stand-in host, and passed.
+    let (ran, said) = unit_tests;
     assert!(
-        tried.status.success(),
-        "{lang}: {out}\n{}",
-        String::from_utf8_lossy(&tried.stderr)
+        out.contains(ran) || err.contains(ran),
+        "{lang}: the unit tests did not report {ran:?}:\n{out}\n{err}"
+    );
+    assert!(
+        out.contains(said) || err.contains(said),
+        "{lang}: {out}\n{err}"
     );
     assert!(out.contains("id:      acme-sync 0.1.0 by Acme"), "{out}");
     assert!(out.contains("verdict: acceptable"), "{out}");
@@ -81,19 +91,31 @@ fn scaffold_builds_reviews_and_syncs(lang: &str, files: &[&str]) {
 
 #[test]
 fn plugin_new_in_rust_builds_passes_the_review_and_syncs() {
-    scaffold_builds_reviews_and_syncs("rust", &["Cargo.toml", "src/lib.rs"]);
+    scaffold_builds_reviews_and_syncs(
+        "rust",
+        &["Cargo.toml", "src/lib.rs"],
+        ("running 2 tests", "test result: ok. 2 passed"),
+    );
 }
 
 #[test]
 fn plugin_new_in_typescript_builds_passes_the_review_and_syncs() {
     // The SDK's pinned toolchain is in sdk/js/node_modules: the build of
     // lockgate-tests (a dev-dependency) ran `npm ci` there.
-    scaffold_builds_reviews_and_syncs("ts", &["package.json", "src/index.ts"]);
+    scaffold_builds_reviews_and_syncs(
+        "ts",
+        &["package.json", "src/index.ts", "test/connector.test.mjs"],
+        ("# pass 2", "# fail 0"),
+    );
 }
 
 #[test]
 fn plugin_new_in_python_builds_passes_the_review_and_syncs() {
-    scaffold_builds_reviews_and_syncs("python", &["app.py"]);
+    scaffold_builds_reviews_and_syncs(
+        "python",
+        &["app.py", "tests/test_app.py"],
+        ("Ran 2 tests", "\nOK"),
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The connector `lockgate plugin new` writes, in each language the host
 //! has an SDK for: manifest with de and en texts, a config form with one
 //! secret, one granted host, a sync that pages employees and reports a row
-//! each, a README for the partner and a script that tries it all. The
+//! each, unit tests against the SDK's stand-in host, a README for the
+//! partner and a script that tries it all. The
 //! manifest, the stand-in partner and the script are the same in every
 //! language; the script's build step and the code differ.
 //!
@@ -65,11 +66,19 @@ impl Lang {
                     include_str!("../templates/ts/package.json.in"),
                 ),
                 ("src/index.ts", include_str!("../templates/ts/index.ts.in")),
+                (
+                    "test/connector.test.mjs",
+                    include_str!("../templates/ts/connector.test.mjs.in"),
+                ),
                 ("README.md", include_str!("../templates/ts/README.md.in")),
                 (".gitignore", include_str!("../templates/ts/gitignore.in")),
             ],
             Lang::Python => &[
                 ("app.py", include_str!("../templates/python/app.py.in")),
+                (
+                    "tests/test_app.py",
+                    include_str!("../templates/python/test_app.py.in"),
+                ),
                 (
                     "README.md",
                     include_str!("../templates/python/README.md.in"),
