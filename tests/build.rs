@@ -48,15 +48,16 @@ fn main() {
 }
 
 /// Writes the `plugin new` connector as `scaffold-rust`, `scaffold-ts` and
-/// `scaffold-python` under `<target>/guest/scaffold/` and builds each;
+/// `scaffold-python` under `<target>/guest/scaffold-sources/` and builds each;
 /// `SCAFFOLD_<LANG>_WASM` name the components.
 fn scaffolds(root: &Path) {
     println!(
         "cargo:rerun-if-changed={}",
         root.join("host/scaffold").display()
     );
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
-    let base = out.join("scaffold");
+    // One place for every profile, so a debug and a release build do not
+    // rebuild each other's.
+    let base = lockgate_guest_build::guest_target().join("scaffold-sources");
     for lang in Lang::ALL {
         let id = format!("scaffold-{lang}");
         let dir = base.join(&id);

@@ -22,8 +22,9 @@ pub(crate) fn target_dir() -> PathBuf {
         .unwrap_or(out_dir)
 }
 
-/// `<target>/guest`: where guest builds go, beside the caller's own.
-pub(crate) fn guest_target() -> PathBuf {
+/// `<target>/guest`: where guest builds go, beside the caller's own, and
+/// shared by its profiles.
+pub fn guest_target() -> PathBuf {
     target_dir().join("guest")
 }
 
