@@ -3,6 +3,7 @@
 //! the host, whatever the connector asks (`tests/programs/data-probe*`).
 
 use crate::helpers::*;
+use lockgate::store::EmployeeWrite;
 
 /// Runs one probe call and returns the host's answer from its row.
 async fn probe(tenant: &Tenant, program: &str, config: &[(&str, &str)]) -> String {
@@ -300,16 +301,19 @@ async fn applications_go_to_a_known_position_once() {
 async fn departures_name_who_left_and_why() {
     let tenant = Tenant::seeded(20, 7).await;
     let visible = visible_in(&tenant.store, TENANT, "data-probe").await;
+    // The connector's previous run.
     let since = lockgate::time::now_text();
-    // One leaves by termination (yesterday was the last day), one is
-    // excluded from this connector.
+    // One leaves by termination (yesterday was the last day), entered in
+    // time: gone from the start of today.
     let mut leaver = visible[0].clone();
     leaver.termination_date = Some(days_from_today(-1));
+    leaver.updated_at = format!("{}T08:00:00.000000Z", days_from_today(-2));
     tenant
         .store
         .upsert_employees(TENANT, &[leaver.clone()])
         .await
         .unwrap();
+    // One is excluded from this connector.
     tenant
         .store
         .set_included(TENANT, &visible[1].id, "data-probe", false)
@@ -324,6 +328,26 @@ async fn departures_name_who_left_and_why() {
             .await
             .unwrap()
     );
+    // One's termination is entered only after the previous run, with a
+    // last day before it: gone from when it was entered.
+    let entered = lockgate::time::now_text();
+    let mut late = visible[4].clone();
+    late.termination_date = Some(days_from_today(-3));
+    late.updated_at = entered.clone();
+    tenant
+        .store
+        .write_employees(
+            TENANT,
+            &[EmployeeWrite {
+                employee: late.clone(),
+                include_in: Default::default(),
+                attributes: None,
+            }],
+            &entered,
+        )
+        .await
+        .unwrap();
+
     let yesterday = format!("{}T00:00:00Z", days_from_today(-1));
     let answer = probe(
         &tenant,
@@ -332,15 +356,28 @@ async fn departures_name_who_left_and_why() {
     )
     .await;
     assert!(
-        answer.contains(&format!("{}:terminated", leaver.id)),
+        answer.contains(&format!(
+            "{}:terminated@{}T00:00:00.000000Z",
+            leaver.id,
+            today()
+        )),
         "{answer}"
     );
     assert!(
         answer.contains(&format!("{}:excluded", visible[1].id)),
         "{answer}"
     );
+    assert!(
+        answer.contains(&format!("{}:out-of-scope@{removed_at}", visible[3].id)),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(&format!("{}:terminated@{entered}", late.id)),
+        "{answer}"
+    );
     assert!(!answer.contains(&visible[2].id), "{answer}");
-    // Asked from after both, nobody.
+    // Asked from the previous run: the late termination and the changes
+    // since, not the termination that was due before.
     let later = probe(
         &tenant,
         "test-data-probe",
@@ -349,6 +386,10 @@ async fn departures_name_who_left_and_why() {
     .await;
     assert!(
         later.contains(&format!("{}:excluded", visible[1].id)),
+        "{later}"
+    );
+    assert!(
+        later.contains(&format!("{}:terminated@{entered}", late.id)),
         "{later}"
     );
     assert!(

@@ -2,7 +2,8 @@
 //! sync sees them: a new hire or an employee included again counts as new
 //! for `updated_since` although their record did not change, and the
 //! departures query names everyone who left (terminated, excluded,
-//! removed) once, from the first instant they were out of sight.
+//! removed) once, from the first instant they were out of sight (for a
+//! termination entered after its last day, from when it was entered).
 
 use lockgate::Store;
 use lockgate::auth::Role;
@@ -426,6 +427,174 @@ async fn departures_name_who_left_when_and_why_once() {
     );
 }
 
+/// Writes employees as the HR API does, entered at `at`.
+async fn enter(store: &Store, people: &[Employee], at: &str) {
+    let writes: Vec<EmployeeWrite> = people
+        .iter()
+        .map(|p| EmployeeWrite {
+            employee: Employee {
+                updated_at: at.into(),
+                ..p.clone()
+            },
+            include_in: Default::default(),
+            attributes: None,
+        })
+        .collect();
+    store.write_employees(TENANT, &writes, at).await.unwrap();
+}
+
+/// A connector that last asked on the 4th at 03:00 must still hear of a
+/// termination HR enters on the 5th with the 1st as the last day: until it
+/// was entered the person was visible. It is dated when it was entered;
+/// one entered in time keeps the start of the day after the last day.
+#[tokio::test]
+async fn a_termination_entered_late_is_named_from_when_it_was_entered() {
+    use DepartureReason::Terminated;
+    let (_dir, store) = store().await;
+    let old = "2020-01-01";
+    let last_run = "2026-03-04T03:00:00.000000Z";
+    let entered = "2026-03-05T10:00:00.000000Z";
+    hire(
+        &store,
+        &[
+            person("late", old, None),
+            person("late-then-removed", old, None),
+            person("late-elsewhere-first", old, None),
+        ],
+    )
+    .await;
+    enter(
+        &store,
+        &[person("in-time", old, Some("2026-03-04"))],
+        "2026-02-20T09:00:00.000000Z",
+    )
+    .await;
+    // Entered late, the last day long before the previous run.
+    enter(&store, &[person("late", old, Some("2026-03-01"))], entered).await;
+    enter(
+        &store,
+        &[person("late-then-removed", old, Some("2026-02-27"))],
+        "2026-03-06T08:00:00.000000Z",
+    )
+    .await;
+    store
+        .remove_employee(TENANT, "late-then-removed", "2026-03-07T00:00:00.000000Z")
+        .await
+        .unwrap();
+    // Excluded before the last run: it left this connector's sight then.
+    exclude(
+        &store,
+        "late-elsewhere-first",
+        CONNECTOR,
+        "2026-03-02T00:00:00.000000Z",
+    )
+    .await;
+    enter(
+        &store,
+        &[person("late-elsewhere-first", old, Some("2026-03-01"))],
+        entered,
+    )
+    .await;
+    // A hire entered late with a past hire date is new since then too:
+    // the record's `updated_at` is when it was entered.
+    enter(&store, &[person("hired-late", "2026-03-01", None)], entered).await;
+    assert_eq!(
+        updated_since(&store, "2026-03-10", last_run).await,
+        vec!["hired-late"]
+    );
+
+    let since_last_run = vec![
+        departure("in-time", "2026-03-05T00:00:00.000000Z", Terminated),
+        departure("late", entered, Terminated),
+        departure(
+            "late-then-removed",
+            "2026-03-06T08:00:00.000000Z",
+            Terminated,
+        ),
+    ];
+    assert_eq!(
+        departures(&store, "2026-03-10", LONG_AGO, last_run).await,
+        since_last_run
+    );
+    // Asked from before everything: the same instants.
+    assert_eq!(
+        departures(&store, "2026-03-10", LONG_AGO, LONG_AGO).await,
+        [
+            vec![departure(
+                "late-elsewhere-first",
+                "2026-03-02T00:00:00.000000Z",
+                DepartureReason::Excluded
+            )],
+            since_last_run.clone()
+        ]
+        .concat()
+    );
+    // The page after the first one continues behind the late entry.
+    let rows = store
+        .departures(&vis("2026-03-10"), LONG_AGO, last_run, None, 2)
+        .await
+        .unwrap();
+    let (page, next) = split_page_by(rows, 2, Departure::cursor);
+    assert_eq!(page.len(), 2);
+    let rest = store
+        .departures(&vis("2026-03-10"), LONG_AGO, last_run, next, 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].employee_id, "late-then-removed");
+
+    // Entered again unchanged (a repeated import): still dated when the
+    // termination was first entered, so not named to a later run again.
+    enter(
+        &store,
+        &[person("late", old, Some("2026-03-01"))],
+        "2026-03-08T10:00:00.000000Z",
+    )
+    .await;
+    assert_eq!(
+        departures(
+            &store,
+            "2026-03-10",
+            LONG_AGO,
+            "2026-03-07T00:00:00.000000Z"
+        )
+        .await,
+        vec![]
+    );
+    // A changed termination date is entered anew.
+    enter(
+        &store,
+        &[person("late", old, Some("2026-02-28"))],
+        "2026-03-09T10:00:00.000000Z",
+    )
+    .await;
+    assert_eq!(
+        departures(
+            &store,
+            "2026-03-10",
+            LONG_AGO,
+            "2026-03-07T00:00:00.000000Z"
+        )
+        .await,
+        vec![departure("late", "2026-03-09T10:00:00.000000Z", Terminated)]
+    );
+    // Removed after the late entry: the termination came first.
+    store
+        .remove_employee(TENANT, "late", "2026-03-09T11:00:00.000000Z")
+        .await
+        .unwrap();
+    assert_eq!(
+        departures(
+            &store,
+            "2026-03-10",
+            LONG_AGO,
+            "2026-03-07T00:00:00.000000Z"
+        )
+        .await,
+        vec![departure("late", "2026-03-09T10:00:00.000000Z", Terminated)]
+    );
+}
+
 #[tokio::test]
 async fn departures_page_completely_and_stably() {
     let (_dir, store) = store().await;
@@ -448,13 +617,20 @@ async fn departures_page_completely_and_stably() {
         .remove_employee(TENANT, "p-z", "2026-03-05T00:00:00.000000Z")
         .await
         .unwrap();
+    // Terminated first, entered late: ordered by when it was entered.
+    enter(
+        &store,
+        &[person("p-l", "2020-01-01", Some("2026-03-01"))],
+        "2026-03-05T12:00:00.000000Z",
+    )
+    .await;
     let vis = vis("2026-03-10");
     let all = store
         .departures(&vis, LONG_AGO, LONG_AGO, None, 100)
         .await
         .unwrap();
     let ids: Vec<&str> = all.iter().map(|d| d.employee_id.as_str()).collect();
-    assert_eq!(ids, ["p-x", "p-a", "p-b", "p-c", "p-z", "p-y"]);
+    assert_eq!(ids, ["p-x", "p-a", "p-b", "p-c", "p-z", "p-l", "p-y"]);
 
     let mut pages: Vec<Vec<Departure>> = Vec::new();
     let mut cursor = None;
@@ -477,8 +653,7 @@ async fn departures_page_completely_and_stably() {
             None => break,
         }
     }
-    assert_eq!(pages.len(), 3);
-    assert!(pages.iter().all(|p| p.len() == 2));
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 2, 1]);
     assert_eq!(pages.concat(), all);
 
     for bad in [

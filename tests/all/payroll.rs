@@ -214,6 +214,10 @@ async fn connected(payroll: &FakePayroll, cal: &Calendar) -> (TestApp, String, S
     .await;
     assert_eq!(status, 201, "{body}");
     let admin = tenant_token(&app, TENANT, true).await;
+    // HR entered the people as the month began: the leaver's termination
+    // in time, before their last day.
+    app.clock
+        .set(cal.first.with_hms(8, 0, 0).unwrap().assume_utc());
     hr_data(&app, &admin, cal).await;
 
     // Connected during the month: the leaver leaves afterwards, so the

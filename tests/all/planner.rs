@@ -650,7 +650,9 @@ fn person(id: &str, termination: Option<&str>, included: bool) -> String {
 /// host's departures name them; gone already is skipped; a refusal is a
 /// failed row with the planner's answer and is removed the next run. The
 /// app's clock puts the first run three days back, the termination's last
-/// day on that day, and the next run the morning after.
+/// day on that day, and the next run the morning after. A termination HR
+/// enters only after the first run, with a last day before it, is named
+/// too, dated when it was entered.
 #[tokio::test]
 async fn people_who_leave_are_removed_from_the_planner() {
     use lockgate_tests::http::{get, post_json, put_json, send_json};
@@ -712,6 +714,7 @@ async fn people_who_leave_are_removed_from_the_planner() {
         "e-erased",
         "e-excluded",
         "e-gone",
+        "e-late",
         "e-leaver",
         "e-refused",
         "e-stays",
@@ -736,12 +739,16 @@ async fn people_who_leave_are_removed_from_the_planner() {
     );
     planner.take_resources();
 
-    // After the first run: the leaver's last day was that day; others are
-    // excluded or erased. The planner removed one by hand already and
-    // refuses to remove another.
-    app.clock.set(at(next_day, 0, 1));
+    // After the first run: the leaver's last day is that day, entered in
+    // time; the late one's last day was two days before, entered only
+    // after midnight. Others are excluded or erased. The planner removed
+    // one by hand already and refuses to remove another.
+    app.clock.set(at(first_day, 10, 0));
     let last_day = lockgate::time::date_text(first_day);
     put("e-leaver", person("e-leaver", Some(&last_day), true)).await;
+    app.clock.set(at(next_day, 0, 1));
+    let late_last_day = lockgate::time::date_text(lockgate::time::add_days(first_day, -2));
+    put("e-late", person("e-late", Some(&late_last_day), true)).await;
     for id in ["e-excluded", "e-gone", "e-refused"] {
         put(id, person(id, None, false)).await;
     }
@@ -777,6 +784,7 @@ async fn people_who_leave_are_removed_from_the_planner() {
             ("e-erased", "deprovision", "success"),
             ("e-excluded", "deprovision", "success"),
             ("e-gone", "deprovision", "skipped"),
+            ("e-late", "deprovision", "success"),
             ("e-leaver", "deprovision", "success"),
             ("e-refused", "deprovision", "failed"),
         ],
@@ -799,19 +807,30 @@ async fn people_who_leave_are_removed_from_the_planner() {
     );
     assert_eq!(
         message(3),
+        format!("removed from the planner: employment ended (termination entered on {next})")
+    );
+    assert_eq!(
+        message(4),
         format!("removed from the planner: employment ended (last day {last_day})")
     );
     assert!(
-        message(4).contains("409") && message(4).contains("e-refused still has bookings next week"),
+        message(5).contains("409") && message(5).contains("e-refused still has bookings next week"),
         "{}",
-        message(4)
+        message(5)
     );
-    assert_eq!(got[4]["partner_status"], 409);
+    assert_eq!(got[5]["partner_status"], 409);
     {
         let state = planner.state.lock().unwrap();
         assert_eq!(
             state.removals,
-            ["e-erased", "e-excluded", "e-gone", "e-leaver", "e-refused"]
+            [
+                "e-erased",
+                "e-excluded",
+                "e-gone",
+                "e-late",
+                "e-leaver",
+                "e-refused"
+            ]
         );
         assert_eq!(
             state.known,
@@ -849,6 +868,6 @@ async fn people_who_leave_are_removed_from_the_planner() {
     assert_eq!(fourth["status"], "successful", "{fourth}");
     assert!(rows(fourth).await.is_empty());
     let state = planner.state.lock().unwrap();
-    assert_eq!(state.removals.len(), 6, "{:?}", state.removals);
+    assert_eq!(state.removals.len(), 7, "{:?}", state.removals);
     assert!(state.resources.is_empty());
 }

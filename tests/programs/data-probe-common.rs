@@ -82,7 +82,7 @@ fn act() -> Result<String, HostError> {
                     hr::DepartureReason::Excluded => "excluded",
                     hr::DepartureReason::OutOfScope => "out-of-scope",
                 };
-                seen.push(format!("{}:{reason}", d.employee_id));
+                seen.push(format!("{}:{reason}@{}", d.employee_id, d.left_at));
             }
             Ok(format!("ok [{}]", seen.join(" ")))
         }

@@ -199,10 +199,38 @@ pub enum DemoError {
     Token(#[from] crate::auth::TokenError),
 }
 
+/// A bundled connector whose version the catalog already holds as another
+/// build (rebuilt by a new compiler, or changed without raising the
+/// version): the stored build stays listed, and this one is not published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptBuild {
+    pub connector: String,
+    pub version: String,
+    /// The digest of the build the catalog keeps.
+    pub stored_sha256: String,
+    /// The digest of the build this host carries.
+    pub bundled_sha256: String,
+}
+
+impl std::fmt::Display for KeptBuild {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the catalog already holds {} {} as another build (sha256 {}); that stored build stays \
+             listed and this host's build (sha256 {}) is not published: raise the version in the \
+             connector's connector.toml to publish it",
+            self.connector, self.version, self.stored_sha256, self.bundled_sha256
+        )
+    }
+}
+
 /// Lists the bundled connectors in the marketplace as the platform's own
-/// (approved, Premier), unless they already are.
-pub async fn publish_bundled(state: &crate::app::App) -> Result<(), DemoError> {
+/// (approved, Premier), unless they already are. A version the catalog
+/// holds as another build keeps that build (a version's contents never
+/// change); each such one is logged as a warning and returned.
+pub async fn publish_bundled(state: &crate::app::App) -> Result<Vec<KeptBuild>, DemoError> {
     use crate::store::catalog::Decision;
+    let mut kept = Vec::new();
     for bytes in bundled() {
         let inspection = lockgate_manifest::inspect(bytes);
         let manifest = inspection
@@ -210,18 +238,37 @@ pub async fn publish_bundled(state: &crate::app::App) -> Result<(), DemoError> {
             .clone()
             .filter(|_| inspection.is_acceptable())
             .ok_or(DemoError::BundledRefused)?;
-        let sha256 = state.artifacts.put(bytes).await?;
-        let version = state
+        let stored = state
             .store
-            .submit_version(
-                "lockgate",
-                true,
-                &manifest,
-                &sha256,
-                inspection.size,
-                &inspection.imports,
-            )
+            .plugin_version(&manifest.id, &manifest.version)
             .await?;
+        let version = match stored {
+            Some(stored) if stored.sha256 != inspection.sha256 => {
+                let build = KeptBuild {
+                    connector: manifest.id.clone(),
+                    version: manifest.version.clone(),
+                    stored_sha256: stored.sha256.clone(),
+                    bundled_sha256: inspection.sha256.clone(),
+                };
+                tracing::warn!("{build}");
+                kept.push(build);
+                stored
+            }
+            _ => {
+                let sha256 = state.artifacts.put(bytes).await?;
+                state
+                    .store
+                    .submit_version(
+                        "lockgate",
+                        true,
+                        &manifest,
+                        &sha256,
+                        inspection.size,
+                        &inspection.imports,
+                    )
+                    .await?
+            }
+        };
         if version.status == "submitted" {
             state
                 .store
@@ -236,7 +283,7 @@ pub async fn publish_bundled(state: &crate::app::App) -> Result<(), DemoError> {
                 .await?;
         }
     }
-    Ok(())
+    Ok(kept)
 }
 
 /// Prepares a serving host for a first look: the bundled connectors

@@ -190,7 +190,9 @@ impl DepartureReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Departure {
     pub employee_id: String,
-    /// The first instant (canonical) the employee was no longer visible.
+    /// The first instant (canonical) the employee was no longer visible:
+    /// for a termination, the start of the day after the termination date
+    /// or, if later, when the termination was entered.
     pub left_at: String,
     pub reason: DepartureReason,
 }

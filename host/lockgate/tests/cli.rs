@@ -255,6 +255,139 @@ async fn serve_starts_on_a_fresh_sqlite_file_and_accepts_a_created_token() {
     assert_eq!(me["role"], "operator");
 }
 
+/// `bytes` with a custom section added: another build of the same
+/// connector and version, as a new compiler would make it.
+fn rebuilt(bytes: &[u8]) -> Vec<u8> {
+    let name = b"rebuilt";
+    let mut section = vec![name.len() as u8];
+    section.extend_from_slice(name);
+    section.extend_from_slice(b"by another compiler");
+    let mut out = bytes.to_vec();
+    // Custom section (id 0); its length fits one LEB128 byte.
+    out.push(0);
+    out.push(u8::try_from(section.len()).unwrap());
+    out.extend(section);
+    out
+}
+
+/// `serve --demo` on a database where an earlier host listed another build
+/// of a bundled connector's version (rebuilt without raising the version)
+/// starts all the same: the stored build stays listed and connected, and a
+/// warning names the connector and version and says how to publish the new
+/// build.
+#[tokio::test]
+async fn serve_demo_keeps_the_stored_build_of_a_bundled_version_and_says_so() {
+    use std::io::{BufRead, BufReader, Read};
+
+    use lockgate::app::{App, AppConfig};
+    use lockgate::store::catalog::Decision;
+
+    let dir = TempDir::named("cli-demo-rebuilt");
+    let db = test_database_url(&dir).await;
+    let earlier = rebuilt(lockgate::demo::PLANNER_EXPORT);
+    let inspection = lockgate_manifest::inspect(&earlier);
+    assert!(inspection.is_acceptable(), "{:?}", inspection.problems);
+    let manifest = inspection.manifest.clone().unwrap();
+    {
+        let app = App::build(AppConfig::new(&db, dir.0.join("data")))
+            .await
+            .unwrap();
+        let sha256 = app.artifacts.put(&earlier).await.unwrap();
+        app.store
+            .submit_version(
+                "lockgate",
+                true,
+                &manifest,
+                &sha256,
+                inspection.size,
+                &inspection.imports,
+            )
+            .await
+            .unwrap();
+        app.store
+            .review(
+                &manifest.id,
+                &manifest.version,
+                Decision::Approve {
+                    tier: "premier".into(),
+                    note: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    let mut child = lockgate()
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db,
+        ])
+        .env("LOCKGATE_CACHE_DIR", dir.0.join("cache"))
+        .env("LOCKGATE_DATA_DIR", dir.0.join("data"))
+        .env_remove("LOCKGATE_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let listening = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.starts_with("lockgate listening on "))
+    })
+    .await
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(listening, "serve --demo did not start: {stderr}");
+    let warning = stderr
+        .lines()
+        .find(|l| l.contains("another build"))
+        .unwrap_or_else(|| panic!("no warning: {stderr}"));
+    for word in [
+        "planner-export",
+        manifest.version.as_str(),
+        inspection.sha256.as_str(),
+        "stays listed",
+        "raise the version in the connector's connector.toml",
+    ] {
+        assert!(warning.contains(word), "{word:?} missing: {warning}");
+    }
+
+    let store = lockgate::Store::open(&db).await.unwrap();
+    let stored = store
+        .plugin_version(&manifest.id, &manifest.version)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.sha256, inspection.sha256, "the stored build stays");
+    assert!(stored.listed);
+    let installs = store.tenant_installs("demo").await.unwrap();
+    let planner = installs
+        .iter()
+        .find(|i| i.connector_id == "planner-export")
+        .expect("the demo connected the planner export");
+    assert_eq!(planner.plugin_sha256, inspection.sha256);
+    // The other bundled connectors, unchanged, are listed as always.
+    let listed = store.listed().await.unwrap();
+    assert!(
+        listed.iter().any(|v| v.plugin_id == "ats-hire"),
+        "{listed:?}"
+    );
+}
+
 #[test]
 fn serve_rejects_unknown_settings() {
     let out = lockgate()

@@ -408,16 +408,32 @@ impl Leaving {
         };
         let day = d.left_at.get(..10).unwrap_or(&d.left_at);
         match d.reason {
-            // Visible through the termination date: the day before.
-            DepartureReason::Terminated => match dates::add_days(day, -1) {
+            DepartureReason::Terminated => match last_day(&d.left_at) {
                 Some(last) => format!("employment ended (last day {last})"),
-                None => "employment ended".into(),
+                // Entered after the last day: dated when it was entered.
+                None => format!("employment ended (termination entered on {day})"),
             },
             DepartureReason::Excluded => {
                 format!("excluded from the transfer to the planner on {day}")
             }
             DepartureReason::OutOfScope => format!("removed from the HR records on {day}"),
         }
+    }
+}
+
+/// The last day of employment of a departure by termination the host dates
+/// at the start of the day after it (entered in time); `None` when it is
+/// dated when the termination was entered, after the last day.
+fn last_day(left_at: &str) -> Option<String> {
+    let (day, time) = left_at.split_once('T')?;
+    let midnight = time
+        .strip_suffix('Z')?
+        .chars()
+        .all(|c| matches!(c, '0' | ':' | '.'));
+    if midnight {
+        dates::add_days(day, -1)
+    } else {
+        None
     }
 }
 

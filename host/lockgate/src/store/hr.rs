@@ -100,16 +100,19 @@ fn push_visible_since(q: &mut Sql, vis: &Visibility, since: &str) -> Result<()> 
 
 impl Store {
     /// Inserts or replaces employees, in batches inside one transaction.
+    /// A termination date they carry for the first time counts as entered
+    /// at their `updated_at`.
     pub async fn upsert_employees(&self, tenant_id: &str, employees: &[Employee]) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        insert_employees(&mut tx, tenant_id, employees).await?;
+        insert_employees(&mut tx, tenant_id, employees, None).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Writes employees with their inclusion answers and (when given)
     /// their custom attributes, all or nothing. `at` is when the answers
-    /// were given (see [`set_inclusion`]).
+    /// were given (see [`set_inclusion`]) and when a termination date that
+    /// differs from the stored one was entered.
     pub async fn write_employees(
         &self,
         tenant_id: &str,
@@ -118,7 +121,7 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let employees: Vec<Employee> = writes.iter().map(|w| w.employee.clone()).collect();
-        insert_employees(&mut tx, tenant_id, &employees).await?;
+        insert_employees(&mut tx, tenant_id, &employees, Some(at)).await?;
         for w in writes {
             for (connector, included) in &w.include_in {
                 set_inclusion(&mut tx, tenant_id, &w.employee.id, connector, *included, at).await?;
@@ -231,13 +234,42 @@ async fn set_inclusion(
     Ok(())
 }
 
+/// Replaces the employees' rows. Each keeps when its termination date was
+/// entered (`termination_recorded_at`) while that date stays as stored; a
+/// new or changed one was entered `at`, or with `None` at the employee's
+/// `updated_at`. The departures query dates a termination entered late by
+/// that instant.
 async fn insert_employees(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     tenant_id: &str,
     employees: &[Employee],
+    at: Option<&str>,
 ) -> Result<()> {
     {
         for chunk in employees.chunks(400) {
+            let mut stored = Sql::new(
+                "SELECT id, termination_date, termination_recorded_at FROM employees WHERE tenant_id = ",
+            );
+            stored.bind(tenant_id.to_string()).push(" AND id IN ");
+            stored.list(chunk.iter().map(|e| e.id.clone()));
+            let mut recorded: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+            for row in stored.fetch_all(&mut **tx).await? {
+                recorded.insert(
+                    row.try_get("id")?,
+                    (
+                        row.try_get("termination_date")?,
+                        row.try_get("termination_recorded_at")?,
+                    ),
+                );
+            }
+            let recorded_at = |e: &Employee| -> Option<String> {
+                let date = e.termination_date.as_ref()?;
+                match recorded.get(&e.id) {
+                    Some((Some(stored), kept)) if stored == date => kept.clone(),
+                    _ => Some(at.unwrap_or(&e.updated_at).to_string()),
+                }
+            };
+
             // An employee written again after a removal is a record again:
             // the removal no longer stands.
             for (table, id_column) in [
@@ -253,7 +285,7 @@ async fn insert_employees(
             }
 
             let mut q = Sql::new(format!(
-                "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}) "
+                "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}, termination_recorded_at) "
             ));
             q.push("VALUES ").values(chunk, |b, e| {
                 b.bind(tenant_id.to_string())
@@ -279,7 +311,8 @@ async fn insert_employees(
                     .bind(e.hourly_wage_minor)
                     .bind(e.currency.clone())
                     .bind(e.login.clone())
-                    .bind(e.updated_at.clone());
+                    .bind(e.updated_at.clone())
+                    .bind(recorded_at(e));
             });
             q.execute(&mut **tx).await?;
         }
