@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod inspect;
+pub mod manifest;
 pub mod new;
 pub mod run;
 pub mod sandbox;

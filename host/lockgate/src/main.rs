@@ -29,6 +29,9 @@ enum Command {
     /// Work with connector files.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Connector manifests (connector.toml).
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
     /// Synthetic tenants for trying connectors.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -56,6 +59,13 @@ enum PluginCommand {
     /// activation, filter options, a live transfer example, behaviour under
     /// limits and the version upgrade, each pass / warn / fail.
     Vet(VetArgs),
+}
+
+#[derive(Subcommand)]
+enum ManifestCommand {
+    /// Check a manifest file and report every problem at once, each with
+    /// its line; exit status 1 when there are any.
+    Check(cli::manifest::CheckArgs),
 }
 
 #[derive(Subcommand)]
@@ -104,6 +114,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plugin(PluginCommand::Run(args)) => cli::run::run(args).await,
         Command::Plugin(PluginCommand::Vet(args)) => cli::vet::run(args).await,
         Command::Plugin(PluginCommand::New(args)) => cli::new::run(&args),
+        Command::Manifest(ManifestCommand::Check(args)) => cli::manifest::check(&args),
         Command::Sandbox(SandboxCommand::Seed(args)) => cli::sandbox::seed(args).await,
         Command::Demo(args) => cli::demo::run(args).await,
         Command::Serve(args) => cli::serve::run(args).await,

@@ -771,3 +771,85 @@ async fn a_replica_stopped_with_sigterm_hands_its_run_to_another_at_once() {
     assert_eq!(retried.job_id.as_deref(), Some(job_id.as_str()));
     assert_ne!(retried.host, stopped.host, "another replica ran it");
 }
+
+#[test]
+fn manifest_check_reports_every_problem_with_its_line() {
+    let dir = TempDir::named("cli-manifest-check");
+    let good = include_str!("../src/cli/new/rust/connector.toml.in")
+        .replace("{{id}}", "acme-sync")
+        .replace("{{publisher}}", "Acme")
+        .replace("{{title}}", "Acme sync");
+    std::fs::write(dir.0.join("connector.toml"), &good).unwrap();
+    // The default file, in the current folder.
+    let out = lockgate()
+        .args(["manifest", "check"])
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert_eq!(
+        said.trim(),
+        "connector.toml: OK: acme-sync 0.1.0, 2 config fields"
+    );
+
+    // A typo'd key, an unknown type and a bad schedule, all at once.
+    let bad = good
+        .replace("manual = true", "manual = true\nwebhok = true")
+        .replace("type = \"url\"", "type = \"link\"")
+        .replace("daily@02:00", "daily@25:00");
+    let file = dir.0.join("bad.toml");
+    std::fs::write(&file, &bad).unwrap();
+    let line_of = |text: &str| bad.lines().position(|l| l.contains(text)).unwrap() + 1;
+    let out = lockgate()
+        .args(["manifest", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    let name = file.display();
+    for expected in [
+        format!(
+            "{name}:{}:1: [triggers]: unknown key \"webhok\"; allowed here: schedule, events, webhook, manual",
+            line_of("webhok")
+        ),
+        format!(
+            "{name}:{}:8: [[config]] key \"api-url\": type \"link\" is not one of string, integer, boolean, date, url, hostname, enum",
+            line_of("\"link\"")
+        ),
+        format!("{name}: 3 problems"),
+    ] {
+        assert!(said.contains(&expected), "{expected}\n{said}");
+    }
+    assert!(said.contains("triggers.schedule"), "{said}");
+
+    let out = lockgate()
+        .args(["manifest", "check", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = found.as_array().unwrap();
+    assert_eq!(found.len(), 3, "{found:?}");
+    let link = found
+        .iter()
+        .find(|f| f["path"] == "config[0].type")
+        .expect("the type is named by its path");
+    assert_eq!(link["line"], line_of("\"link\""));
+    assert_eq!(link["column"], 8);
+
+    // A file that is not there says what to give.
+    let out = lockgate()
+        .args(["manifest", "check", "missing.toml"])
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot read missing.toml"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
