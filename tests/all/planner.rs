@@ -403,6 +403,7 @@ fn validate_setup(
         state: None,
         run_id: None,
         install: None,
+        clock: None,
     }
 }
 

@@ -72,6 +72,17 @@ enum ManifestCommand {
 enum SandboxCommand {
     /// Create a synthetic tenant (deterministic per seed).
     Seed(SeedArgs),
+    /// Hire an employee into a sandbox tenant; prints the new id.
+    Hire(cli::sandbox::people::HireArgs),
+    /// Change an employee's basic fields; its updated-at stamp moves, so
+    /// the connector's next incremental run sees it.
+    Change(cli::sandbox::people::ChangeArgs),
+    /// Set an employee's termination date (the last day of employment).
+    Terminate(cli::sandbox::people::TerminateArgs),
+    /// The sandbox tenant's own clock, which its changes are stamped by
+    /// and `plugin run` runs connectors by.
+    #[command(subcommand)]
+    Clock(cli::sandbox::clock::ClockCommand),
 }
 
 #[derive(Subcommand)]
@@ -116,6 +127,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plugin(PluginCommand::New(args)) => cli::new::run(&args),
         Command::Manifest(ManifestCommand::Check(args)) => cli::manifest::check(&args),
         Command::Sandbox(SandboxCommand::Seed(args)) => cli::sandbox::seed(args).await,
+        Command::Sandbox(SandboxCommand::Hire(args)) => cli::sandbox::people::hire(args).await,
+        Command::Sandbox(SandboxCommand::Change(args)) => cli::sandbox::people::change(args).await,
+        Command::Sandbox(SandboxCommand::Terminate(args)) => {
+            cli::sandbox::people::terminate(args).await
+        }
+        Command::Sandbox(SandboxCommand::Clock(command)) => cli::sandbox::clock::run(command).await,
         Command::Demo(args) => cli::demo::run(args).await,
         Command::Serve(args) => cli::serve::run(args).await,
         Command::Token(TokenCommand::Create(args)) => cli::token::create(args).await,

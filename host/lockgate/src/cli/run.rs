@@ -13,7 +13,8 @@ use lockgate::installs::CheckedConfig;
 use lockgate::policy::{Limits, OperatorPolicy};
 use lockgate::runtime::Runtime;
 use lockgate::store::{InstallRecord, Store};
-use lockgate::sync::{RunRequest, RunSummary, run_sync};
+use lockgate::sync::{RunRequest, RunSummary, run_sync, run_sync_by};
+use lockgate::time::Clock;
 use lockgate::vocabulary::{InstallStatus, RowStatus, RunStatus};
 
 use super::{DbArgs, ensure_sandbox, open_store, parse_config, read_plugin, runtime_config};
@@ -102,19 +103,28 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         TriggerArg::Scheduled => Trigger::Scheduled,
         TriggerArg::Initial => Trigger::Initial,
     };
-    let summary = run_sync(
-        &runtime,
-        RunRequest {
-            store: &store,
-            plugin: &plugin,
-            install: &install,
-            secrets: &secrets,
-            operator,
-            limits,
-            trigger,
-        },
-    )
-    .await?;
+    let request = RunRequest {
+        store: &store,
+        plugin: &plugin,
+        install: &install,
+        secrets: &secrets,
+        operator,
+        limits,
+        trigger,
+    };
+    // A sandbox tenant whose clock was moved runs by its clock.
+    let ahead = store.sandbox_clock_ahead(tenant).await?;
+    let summary = match ahead {
+        Some(by) => run_sync_by(&runtime, request, &Clock::ahead(by)).await?,
+        None => run_sync(&runtime, request).await?,
+    };
+    if ahead.is_some() && !args.json {
+        println!(
+            "clock:    {} by the sandbox clock ({})",
+            Clock::ahead(ahead.unwrap_or_default()).now_text(),
+            super::sandbox::clock::relation(ahead)
+        );
+    }
     print_summary(&summary, args.json, args.rows)?;
     Ok(if summary.run.status == RunStatus::Failed {
         ExitCode::FAILURE
