@@ -55,6 +55,9 @@ enum PluginCommand {
     /// Write a new connector that builds, passes the review and syncs a
     /// sandbox tenant out of the box.
     New(cli::new::NewArgs),
+    /// Build, check, inspect and sync a connector folder on every change
+    /// (Rust, TypeScript or Python).
+    Dev(cli::dev::DevArgs),
     /// The automated quality review: static checks, self-service
     /// activation, filter options, a live transfer example, behaviour under
     /// limits and the version upgrade, each pass / warn / fail.
@@ -125,6 +128,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plugin(PluginCommand::Run(args)) => cli::run::run(args).await,
         Command::Plugin(PluginCommand::Vet(args)) => cli::vet::run(args).await,
         Command::Plugin(PluginCommand::New(args)) => cli::new::run(&args),
+        Command::Plugin(PluginCommand::Dev(args)) => cli::dev::run(args).await,
         Command::Manifest(ManifestCommand::Check(args)) => cli::manifest::check(&args),
         Command::Sandbox(SandboxCommand::Seed(args)) => cli::sandbox::seed(args).await,
         Command::Sandbox(SandboxCommand::Hire(args)) => cli::sandbox::people::hire(args).await,
