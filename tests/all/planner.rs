@@ -404,6 +404,7 @@ fn validate_setup(
         state: None,
         run_id: None,
         install: None,
+        clock: None,
     }
 }
 

@@ -85,6 +85,7 @@ fn idle_setup(store: &Store, plugin: &lockgate::runtime::Plugin) -> InvocationSe
         state: None,
         run_id: None,
         install: None,
+        clock: None,
     }
 }
 

@@ -3,7 +3,9 @@
 //! serve settings, the runtime's artifact cache and `--config` pairs.
 
 pub mod demo;
+pub mod dev;
 pub mod inspect;
+pub mod manifest;
 pub mod new;
 pub mod run;
 pub mod sandbox;

@@ -29,6 +29,9 @@ enum Command {
     /// Work with connector files.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Connector manifests (connector.toml).
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
     /// Synthetic tenants for trying connectors.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -52,6 +55,9 @@ enum PluginCommand {
     /// Write a new connector that builds, passes the review and syncs a
     /// sandbox tenant out of the box.
     New(cli::new::NewArgs),
+    /// Build, check, inspect and sync a connector folder on every change
+    /// (Rust, TypeScript or Python).
+    Dev(cli::dev::DevArgs),
     /// The automated quality review: static checks, self-service
     /// activation, filter options, a live transfer example, behaviour under
     /// limits and the version upgrade, each pass / warn / fail.
@@ -59,9 +65,27 @@ enum PluginCommand {
 }
 
 #[derive(Subcommand)]
+enum ManifestCommand {
+    /// Check a manifest file and report every problem at once, each with
+    /// its line; exit status 1 when there are any.
+    Check(cli::manifest::CheckArgs),
+}
+
+#[derive(Subcommand)]
 enum SandboxCommand {
     /// Create a synthetic tenant (deterministic per seed).
     Seed(SeedArgs),
+    /// Hire an employee into a sandbox tenant; prints the new id.
+    Hire(cli::sandbox::people::HireArgs),
+    /// Change an employee's basic fields; its updated-at stamp moves, so
+    /// the connector's next incremental run sees it.
+    Change(cli::sandbox::people::ChangeArgs),
+    /// Set an employee's termination date (the last day of employment).
+    Terminate(cli::sandbox::people::TerminateArgs),
+    /// The sandbox tenant's own clock, which its changes are stamped by
+    /// and `plugin run` runs connectors by.
+    #[command(subcommand)]
+    Clock(cli::sandbox::clock::ClockCommand),
 }
 
 #[derive(Subcommand)]
@@ -104,7 +128,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plugin(PluginCommand::Run(args)) => cli::run::run(args).await,
         Command::Plugin(PluginCommand::Vet(args)) => cli::vet::run(args).await,
         Command::Plugin(PluginCommand::New(args)) => cli::new::run(&args),
+        Command::Plugin(PluginCommand::Dev(args)) => cli::dev::run(args).await,
+        Command::Manifest(ManifestCommand::Check(args)) => cli::manifest::check(&args),
         Command::Sandbox(SandboxCommand::Seed(args)) => cli::sandbox::seed(args).await,
+        Command::Sandbox(SandboxCommand::Hire(args)) => cli::sandbox::people::hire(args).await,
+        Command::Sandbox(SandboxCommand::Change(args)) => cli::sandbox::people::change(args).await,
+        Command::Sandbox(SandboxCommand::Terminate(args)) => {
+            cli::sandbox::people::terminate(args).await
+        }
+        Command::Sandbox(SandboxCommand::Clock(command)) => cli::sandbox::clock::run(command).await,
         Command::Demo(args) => cli::demo::run(args).await,
         Command::Serve(args) => cli::serve::run(args).await,
         Command::Token(TokenCommand::Create(args)) => cli::token::create(args).await,

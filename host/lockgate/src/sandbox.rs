@@ -8,10 +8,12 @@
 //! `departments` and named from `names`) and then over their absences
 //! (`absences`), and adds the tenant's job positions (`openings`); `seed`
 //! writes the result into the store. This file also holds the random
-//! helpers every part shares.
+//! helpers every part shares. [`edits`] holds the changes a partner makes
+//! to a sandbox tenant by hand.
 
 mod absences;
 mod departments;
+pub mod edits;
 mod names;
 mod openings;
 mod people;

@@ -14,7 +14,8 @@
 //! (runs, rows, logs), `audit`, `tokens`, [`catalog`] (plugins, versions,
 //! reviews, test access), [`partner_sandboxes`] (which tenant is a
 //! partner's sandbox, and removing one whole), `recruiting` (job positions,
-//! applications and their files) and `shared` (connector files by digest, settings every replica must
+//! applications and their files), `sandbox_clocks` (a sandbox tenant's
+//! own clock) and `shared` (connector files by digest, settings every replica must
 //! agree on). The store takes and returns domain types only.
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -30,6 +31,7 @@ pub mod jobs;
 pub mod partner_sandboxes;
 mod recruiting;
 mod runs;
+mod sandbox_clocks;
 mod shared;
 mod sql;
 mod state;

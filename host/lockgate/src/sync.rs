@@ -15,6 +15,7 @@ use crate::monitoring::LogLine;
 use crate::policy::{Grant, Limits, OperatorPolicy};
 use crate::runtime::{Call, CallResult, InvocationReport, InvocationSetup, Plugin, Runtime};
 use crate::store::{InstallRecord, RunRecord, RunRow, Store, StoreError};
+use crate::time::Clock;
 use crate::vocabulary::{
     Failure, FailureKind, JobKind, Operation, RowStatus, RunStatus, RunTrigger,
 };
@@ -137,6 +138,28 @@ pub async fn run_sync(runtime: &Runtime, req: RunRequest<'_>) -> Result<RunSumma
     run_sync_job(runtime, req, None).await
 }
 
+/// [`run_sync`] by `clock` rather than the system's: the connector sees
+/// the HR data as of the clock's day, and its wall clock reads the clock
+/// (a sandbox's own clock, so a sandbox moved a day on runs as a day
+/// later).
+pub async fn run_sync_by(
+    runtime: &Runtime,
+    req: RunRequest<'_>,
+    clock: &Clock,
+) -> Result<RunSummary, StoreError> {
+    let trigger = req.trigger;
+    run_call_by(
+        runtime,
+        req,
+        Call::Sync(trigger),
+        JobKind::Sync,
+        run_trigger(trigger),
+        None,
+        Some(clock),
+    )
+    .await
+}
+
 /// What an invocation for `install` may see and use: the grant resolved
 /// from its configuration (secrets included), the data it may read, the
 /// non-secret configuration and the saved state.
@@ -175,6 +198,7 @@ pub async fn invocation_setup(
             id: install.id.clone(),
             connected_at: install.created_at.clone(),
         }),
+        clock: None,
     }))
 }
 
@@ -249,6 +273,19 @@ pub async fn run_call(
     trigger: RunTrigger,
     job: Option<JobRun<'_>>,
 ) -> Result<RunSummary, StoreError> {
+    run_call_by(runtime, req, call, kind, trigger, job, None).await
+}
+
+/// [`run_call`], by `clock` when one is given (see [`run_sync_by`]).
+async fn run_call_by(
+    runtime: &Runtime,
+    req: RunRequest<'_>,
+    call: Call,
+    kind: JobKind,
+    trigger: RunTrigger,
+    job: Option<JobRun<'_>>,
+    clock: Option<&Clock>,
+) -> Result<RunSummary, StoreError> {
     let manifest = &req.plugin.manifest;
     let mut run = new_run(req.install, kind, trigger, job);
     req.store.create_run(&run).await?;
@@ -279,6 +316,10 @@ pub async fn run_call(
     };
     if let Some(day) = job.and_then(|j| j.as_of) {
         setup.visibility.today = day;
+    }
+    if let Some(clock) = clock {
+        setup.visibility.today = clock.today();
+        setup.clock = Some(clock.clone());
     }
     let mut report = runtime.invoke(req.plugin, setup, call).await;
     // The row budget's marker is kept even when the log is full: it is one

@@ -23,15 +23,28 @@ pub fn now() -> OffsetDateTime {
 /// due and when the next one comes, and when a webhook delivery was
 /// received. It reads the system clock unless it was [set](Clock::set);
 /// a set clock stands still at that instant until it is set or advanced
-/// again, so a test moves time exactly where it wants it. Clones share
-/// the setting (the scheduler, the workers and the API of one app read the
-/// same clock).
+/// again, so a test moves time exactly where it wants it. A clock made
+/// [ahead](Clock::ahead) of the system clock keeps running (a sandbox's
+/// own clock). Clones share the setting (the scheduler, the workers and
+/// the API of one app read the same clock).
 ///
 /// Leases and run stamps are not decided by it: they measure how long a
 /// host has really been at work.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
-    set: Arc<RwLock<Option<OffsetDateTime>>>,
+    set: Arc<RwLock<Reading>>,
+}
+
+/// What a [`Clock`] reads.
+#[derive(Debug, Clone, Copy, Default)]
+enum Reading {
+    #[default]
+    System,
+    /// Stands still at this instant.
+    At(OffsetDateTime),
+    /// Runs with the system clock, this far ahead of it (behind when
+    /// negative).
+    Ahead(Duration),
 }
 
 impl Clock {
@@ -40,11 +53,24 @@ impl Clock {
         Clock::default()
     }
 
+    /// A clock that runs `by` ahead of the system clock (behind when
+    /// negative).
+    pub fn ahead(by: Duration) -> Clock {
+        Clock {
+            set: Arc::new(RwLock::new(Reading::Ahead(by))),
+        }
+    }
+
+    fn reading(&self) -> Reading {
+        *self.set.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub fn now(&self) -> OffsetDateTime {
-        self.set
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .unwrap_or_else(now)
+        match self.reading() {
+            Reading::System => now(),
+            Reading::At(at) => at,
+            Reading::Ahead(by) => now() + by,
+        }
     }
 
     /// [`Clock::now`] in the canonical text form.
@@ -58,18 +84,23 @@ impl Clock {
 
     /// From now on the clock reads `at`, until it is set or advanced again.
     pub fn set(&self, at: OffsetDateTime) {
-        *self.set.write().unwrap_or_else(PoisonError::into_inner) = Some(at);
+        *self.set.write().unwrap_or_else(PoisonError::into_inner) = Reading::At(at);
     }
 
-    /// Sets the clock `by` later than it reads now (earlier if negative).
+    /// Sets the clock `by` later than it reads now (earlier if negative);
+    /// a clock that runs ahead of the system clock runs on, further ahead.
     pub fn advance(&self, by: Duration) {
         let mut set = self.set.write().unwrap_or_else(PoisonError::into_inner);
-        *set = Some(set.unwrap_or_else(now) + by);
+        *set = match *set {
+            Reading::System => Reading::At(now() + by),
+            Reading::At(at) => Reading::At(at + by),
+            Reading::Ahead(ahead) => Reading::Ahead(ahead + by),
+        };
     }
 
     /// Back to the system clock.
     pub fn follow_system(&self) {
-        *self.set.write().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.set.write().unwrap_or_else(PoisonError::into_inner) = Reading::System;
     }
 }
 
@@ -128,6 +159,45 @@ pub fn first_day_from(at: &str) -> Option<Date> {
     })
 }
 
+/// A span of time as a person types it: a number and a unit, repeated
+/// (`3d`, `12h`, `2w`, `1d12h`, `90m`, `30s`); a leading `-` goes back.
+pub fn parse_span(text: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!(
+            "{text:?} is not a span of time: give a number and a unit, e.g. 3d, 12h, 2w, 30m or 1d12h (w weeks, d days, h hours, m minutes, s seconds; a leading - goes back)"
+        )
+    };
+    let trimmed = text.trim();
+    let (back, mut rest) = match trimmed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed),
+    };
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = Duration::ZERO;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
+        let unit = rest[digits..].chars().next().ok_or_else(bad)?;
+        let part = match unit {
+            'w' => Duration::weeks(n),
+            'd' => Duration::days(n),
+            'h' => Duration::hours(n),
+            'm' => Duration::minutes(n),
+            's' => Duration::seconds(n),
+            _ => return Err(bad()),
+        };
+        // A sandbox clock years away is a typo, not a test.
+        total = total.checked_add(part).ok_or_else(bad)?;
+        if total > Duration::days(36_600) {
+            return Err(format!("{text:?} is more than 100 years"));
+        }
+        rest = &rest[digits + unit.len_utf8()..];
+    }
+    Ok(if back { -total } else { total })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +249,32 @@ mod tests {
         clock.follow_system();
         let back = shared.now();
         assert!(before <= back && back <= now(), "the system clock again");
+    }
+
+    #[test]
+    fn spans_are_read_as_typed() {
+        assert_eq!(parse_span("3d"), Ok(Duration::days(3)));
+        assert_eq!(parse_span("2w"), Ok(Duration::weeks(2)));
+        assert_eq!(parse_span("1d12h"), Ok(Duration::hours(36)));
+        assert_eq!(parse_span("-90m"), Ok(Duration::minutes(-90)));
+        for bad in ["", "3", "d", "3x", "1.5d", "- 1d", "99999999999999999999d"] {
+            let err = parse_span(bad).unwrap_err();
+            assert!(err.contains("is not a span of time"), "{bad}: {err}");
+        }
+        assert!(parse_span("200y").is_err());
+        assert!(parse_span("40000d").unwrap_err().contains("100 years"));
+    }
+
+    #[test]
+    fn a_clock_ahead_keeps_running() {
+        let clock = Clock::ahead(Duration::days(3));
+        let before = now();
+        let read = clock.now();
+        assert!(read >= before + Duration::days(3));
+        assert!(read <= now() + Duration::days(3));
+        clock.advance(Duration::hours(12));
+        let later = clock.now();
+        assert!(later >= before + Duration::hours(84), "further ahead");
+        assert!(later <= now() + Duration::hours(84), "and still running");
     }
 }

@@ -940,3 +940,250 @@ async fn a_replica_stopped_with_sigterm_hands_its_run_to_another_at_once() {
     assert_eq!(retried.job_id.as_deref(), Some(job_id.as_str()));
     assert_ne!(retried.host, stopped.host, "another replica ran it");
 }
+
+#[test]
+fn manifest_check_reports_every_problem_with_its_line() {
+    let dir = TempDir::named("cli-manifest-check");
+    let good = include_str!("../src/cli/new/rust/connector.toml.in")
+        .replace("{{id}}", "acme-sync")
+        .replace("{{publisher}}", "Acme")
+        .replace("{{title}}", "Acme sync");
+    std::fs::write(dir.0.join("connector.toml"), &good).unwrap();
+    // The default file, in the current folder.
+    let out = lockgate()
+        .args(["manifest", "check"])
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert_eq!(
+        said.trim(),
+        "connector.toml: OK: acme-sync 0.1.0, 2 config fields"
+    );
+
+    // A typo'd key, an unknown type and a bad schedule, all at once.
+    let bad = good
+        .replace("manual = true", "manual = true\nwebhok = true")
+        .replace("type = \"url\"", "type = \"link\"")
+        .replace("daily@02:00", "daily@25:00");
+    let file = dir.0.join("bad.toml");
+    std::fs::write(&file, &bad).unwrap();
+    let line_of = |text: &str| bad.lines().position(|l| l.contains(text)).unwrap() + 1;
+    let out = lockgate()
+        .args(["manifest", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    let name = file.display();
+    for expected in [
+        format!(
+            "{name}:{}:1: [triggers]: unknown key \"webhok\"; allowed here: schedule, events, webhook, manual",
+            line_of("webhok")
+        ),
+        format!(
+            "{name}:{}:8: [[config]] key \"api-url\": type \"link\" is not one of string, integer, boolean, date, url, hostname, enum",
+            line_of("\"link\"")
+        ),
+        format!("{name}: 3 problems"),
+    ] {
+        assert!(said.contains(&expected), "{expected}\n{said}");
+    }
+    assert!(said.contains("triggers.schedule"), "{said}");
+
+    let out = lockgate()
+        .args(["manifest", "check", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = found.as_array().unwrap();
+    assert_eq!(found.len(), 3, "{found:?}");
+    let link = found
+        .iter()
+        .find(|f| f["path"] == "config[0].type")
+        .expect("the type is named by its path");
+    assert_eq!(link["line"], line_of("\"link\""));
+    assert_eq!(link["column"], 8);
+
+    // A file that is not there says what to give.
+    let out = lockgate()
+        .args(["manifest", "check", "missing.toml"])
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot read missing.toml"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The employees a `plugin run --json` reported rows for.
+fn row_employees(out: &std::process::Output) -> Vec<String> {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["status_label"], "Successful", "{summary}");
+    summary["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["employee_id"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn sandbox_hire_change_and_the_clock_reach_the_next_plugin_run() {
+    let planner = DemoPlanner::start().await.unwrap();
+    let dir = TempDir::named("cli-sandbox-edits");
+    let db = dir.0.join("sandbox.db");
+    let wasm = dir.0.join("planner.wasm");
+    std::fs::write(&wasm, lockgate::demo::PLANNER_EXPORT).unwrap();
+    let sandbox = |args: &[&str]| {
+        lockgate()
+            .arg("sandbox")
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    let said = |out: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let run = || {
+        let mut cmd = lockgate();
+        cmd.args(["plugin", "run"])
+            .arg(&wasm)
+            .arg("--db")
+            .arg(&db)
+            .args(["--config", &format!("planner-url={}", planner.url())])
+            .args(["--config", &format!("api-key={PLANNER_KEY}")])
+            .args(["--allow-http", &planner.authority(), "--json"])
+            .env("LOCKGATE_CACHE_DIR", dir.0.join("cache"));
+        // The fake planner runs on this test's runtime: wait off it.
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+    };
+
+    // Nothing to change before `sandbox seed`: each command says so.
+    let out = sandbox(&["hire", "--first-name", "Ada", "--last-name", "Lovelace"]);
+    assert!(!out.status.success());
+    assert!(
+        said(&out).contains("lockgate sandbox seed --db"),
+        "{}",
+        said(&out)
+    );
+    assert!(sandbox(&["seed", "--employees", "20"]).status.success());
+    let out = sandbox(&["clock", "show", "--tenant", "elsewhere"]);
+    assert!(!out.status.success());
+    assert!(
+        said(&out).contains("tenant \"elsewhere\" is not in"),
+        "{}",
+        said(&out)
+    );
+
+    let today = lockgate::time::today();
+    let tomorrow = lockgate::time::date_text(lockgate::time::add_days(today, 1));
+    let hire = |extra: &[&str]| {
+        let mut args = vec!["hire", "--first-name", "Ada", "--last-name", "Lovelace"];
+        args.extend(extra);
+        let out = sandbox(&args);
+        assert!(out.status.success(), "{}", said(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let ada = hire(&["--department", "Research"]);
+    let grace = hire(&["--hire-date", &tomorrow]);
+    assert!(ada.starts_with("e-") && grace.starts_with("e-") && ada != grace);
+
+    let first = row_employees(&run().await.unwrap());
+    assert!(first.contains(&ada), "the first run sends everyone");
+    assert!(!first.contains(&grace), "not hired yet");
+
+    // A change moves Ada's stamp: the incremental run sends her alone of
+    // the two.
+    let out = sandbox(&["change", &ada, "--department", "Engineering"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(
+        said(&out).contains("department \"Research\" -> \"Engineering\""),
+        "{}",
+        said(&out)
+    );
+    let second = row_employees(&run().await.unwrap());
+    assert!(second.contains(&ada), "{second:?}");
+    assert!(!second.contains(&grace), "{second:?}");
+
+    // A day later by the sandbox clock, Grace is hired.
+    let out = sandbox(&["clock", "advance", "1d"]);
+    assert!(
+        said(&out).contains("1d ahead of the system clock"),
+        "{}",
+        said(&out)
+    );
+    let third = row_employees(&run().await.unwrap());
+    assert!(third.contains(&grace), "{third:?}");
+
+    // Terminated on her first day: the store holds the date.
+    let out = sandbox(&["terminate", &grace, "--date", &tomorrow]);
+    assert!(out.status.success(), "{}", said(&out));
+    let store = lockgate::store::Store::open_sqlite(&db).await.unwrap();
+    let stored = store.employee("sandbox", &grace).await.unwrap().unwrap();
+    assert_eq!(stored.termination_date.as_deref(), Some(tomorrow.as_str()));
+
+    // Bad input names what to fix.
+    for (args, says) in [
+        (
+            vec!["change", "nobody", "--position", "x"],
+            "has no employee \"nobody\"",
+        ),
+        (vec!["change", &ada], "nothing to change"),
+        (
+            vec!["change", &ada, "--status", "gone"],
+            "--status: give active or inactive",
+        ),
+        (
+            vec!["terminate", &ada, "--date", "2026-13-01"],
+            "--date \"2026-13-01\" is not a date",
+        ),
+        (
+            vec!["terminate", &ada, "--date", "1990-01-01"],
+            "--date: is before the hire date",
+        ),
+        (
+            vec!["hire", "--first-name", "", "--last-name", "X"],
+            "--first-name:",
+        ),
+        (vec!["clock", "advance", "3x"], "is not a span of time"),
+        (
+            vec!["clock", "set", "tomorrow"],
+            "neither an instant nor a date",
+        ),
+    ] {
+        let out = sandbox(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(said(&out).contains(says), "{args:?}: {}", said(&out));
+    }
+
+    let out = sandbox(&["clock", "set", "2030-01-01"]);
+    assert!(said(&out).contains(": 2030-01-01T00:00:"), "{}", said(&out));
+    let out = sandbox(&["clock", "advance", "-12h"]);
+    assert!(said(&out).contains(": 2029-12-31T12:00:"), "{}", said(&out));
+    let out = sandbox(&["clock", "reset"]);
+    assert!(
+        said(&out).contains("follows the system clock"),
+        "{}",
+        said(&out)
+    );
+}

@@ -302,6 +302,16 @@ pub struct AbsenceWindow {
     pub future_days: u32,
 }
 
+/// A semantic problem of a manifest and the key it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManifestProblem {
+    /// Dotted keys with 0-based indexes: `config[1].default`, `hosts[0]`,
+    /// `triggers.schedule`; the nearest key the manifest has when the
+    /// problem is something missing (`scopes[2]` for a missing window).
+    pub path: String,
+    pub message: String,
+}
+
 /// Why a manifest could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {

@@ -1,5 +1,6 @@
 //! `lockgate plugin run`: one sync of a connector against a tenant in a
-//! sandbox file, recorded there, and the summary every run prints.
+//! sandbox file, recorded there, and the summary every run prints; the
+//! sync and its summary are shared with `plugin dev`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,7 +14,8 @@ use lockgate::installs::CheckedConfig;
 use lockgate::policy::{Limits, OperatorPolicy};
 use lockgate::runtime::Runtime;
 use lockgate::store::{InstallRecord, Store};
-use lockgate::sync::{RunRequest, RunSummary, run_sync};
+use lockgate::sync::{RunRequest, RunSummary, run_sync, run_sync_by};
+use lockgate::time::Clock;
 use lockgate::vocabulary::{InstallStatus, RowStatus, RunStatus};
 
 use super::{DbArgs, ensure_sandbox, open_store, parse_config, read_plugin, runtime_config};
@@ -24,12 +26,26 @@ pub struct RunArgs {
     /// Seed a sandbox tenant first if the tenant does not exist yet.
     #[arg(long)]
     sandbox: bool,
+    #[command(flatten)]
+    sync: SyncArgs,
+    /// Rows to print (all are stored).
+    #[arg(long, default_value_t = 50)]
+    rows: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Where and how one sync runs: what `plugin run` and `plugin dev` share.
+#[derive(Args)]
+pub struct SyncArgs {
+    /// The seed of a sandbox tenant made for the run.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The employees of a sandbox tenant made for the run.
     #[arg(long, default_value_t = 200)]
     employees: usize,
     #[command(flatten)]
-    db: DbArgs,
+    pub db: DbArgs,
     /// A configuration value, KEY=VALUE; repeat for more. Secret fields are
     /// used for this run only and never stored.
     #[arg(long = "config", value_name = "KEY=VALUE")]
@@ -46,11 +62,6 @@ pub struct RunArgs {
     /// max(256, this).
     #[arg(long, default_value_t = 64)]
     memory: u64,
-    /// Rows to print (all are stored).
-    #[arg(long, default_value_t = 50)]
-    rows: usize,
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -60,8 +71,37 @@ enum TriggerArg {
     Initial,
 }
 
+/// A recorded run, and how far the sandbox clock it ran by was ahead.
+pub struct Synced {
+    pub summary: RunSummary,
+    pub clock_ahead: Option<time::Duration>,
+}
+
+impl Synced {
+    pub fn failed(&self) -> bool {
+        self.summary.run.status == RunStatus::Failed
+    }
+}
+
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let bytes = read_plugin(&args.file)?;
+    let synced = sync_once(&bytes, &args.sync, args.sandbox).await?;
+    print_run(&synced, args.json, args.rows)?;
+    Ok(if synced.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One sync of the connector in `bytes` against the tenant of `args`,
+/// recorded there; a missing tenant is seeded when `seed_missing`. A
+/// sandbox tenant whose clock was moved runs by its clock.
+pub async fn sync_once(
+    bytes: &[u8],
+    args: &SyncArgs,
+    seed_missing: bool,
+) -> anyhow::Result<Synced> {
     let defaults = Limits::default();
     let max_memory_bytes = defaults.max_memory_bytes.max(args.memory << 20);
     let runtime = Runtime::new(lockgate::runtime::RuntimeConfig {
@@ -69,10 +109,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ..runtime_config()
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let plugin = runtime.load(&bytes)?;
+    let plugin = runtime.load(bytes)?;
     let store = open_store(&args.db.db).await?;
     let tenant = &args.db.tenant;
-    if args.sandbox {
+    if seed_missing {
         ensure_sandbox(&store, tenant, args.employees, args.seed).await?;
     } else if !store.tenant_exists(tenant).await? {
         bail!(
@@ -102,25 +142,38 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         TriggerArg::Scheduled => Trigger::Scheduled,
         TriggerArg::Initial => Trigger::Initial,
     };
-    let summary = run_sync(
-        &runtime,
-        RunRequest {
-            store: &store,
-            plugin: &plugin,
-            install: &install,
-            secrets: &secrets,
-            operator,
-            limits,
-            trigger,
-        },
-    )
-    .await?;
-    print_summary(&summary, args.json, args.rows)?;
-    Ok(if summary.run.status == RunStatus::Failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    let request = RunRequest {
+        store: &store,
+        plugin: &plugin,
+        install: &install,
+        secrets: &secrets,
+        operator,
+        limits,
+        trigger,
+    };
+    let clock_ahead = store.sandbox_clock_ahead(tenant).await?;
+    let summary = match clock_ahead {
+        Some(by) => run_sync_by(&runtime, request, &Clock::ahead(by)).await?,
+        None => run_sync(&runtime, request).await?,
+    };
+    Ok(Synced {
+        summary,
+        clock_ahead,
     })
+}
+
+/// The run's summary (and the sandbox clock, when it was moved).
+pub fn print_run(synced: &Synced, json: bool, max_rows: usize) -> anyhow::Result<()> {
+    if let Some(ahead) = synced.clock_ahead
+        && !json
+    {
+        println!(
+            "clock:    {} by the sandbox clock ({})",
+            Clock::ahead(ahead).now_text(),
+            super::sandbox::clock::relation(Some(ahead))
+        );
+    }
+    print_summary(&synced.summary, json, max_rows)
 }
 
 /// The CLI keeps one install per tenant and connector, so runs share state.

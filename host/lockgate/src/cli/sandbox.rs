@@ -1,10 +1,17 @@
-//! `lockgate sandbox seed`: a synthetic tenant, deterministic per seed, in a
-//! sandbox SQLite file.
+//! `lockgate sandbox`: `seed` (here) makes a synthetic tenant, deterministic
+//! per seed, in a sandbox SQLite file; [`people`] hires, changes and
+//! terminates one of its employees by hand and [`clock`] moves the
+//! sandbox's own clock, so a partner can watch a connector follow.
+
+pub mod clock;
+pub mod people;
 
 use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::Args;
+
+use lockgate::store::Store;
 
 use super::{DbArgs, ensure_sandbox, open_store};
 
@@ -70,4 +77,29 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens a sandbox file that `sandbox seed` made, with the tenant in it;
+/// otherwise says how to make it.
+pub async fn open_seeded(db: &DbArgs) -> anyhow::Result<Store> {
+    let seed = format!(
+        "lockgate sandbox seed --db {} --tenant {}",
+        db.db.display(),
+        db.tenant
+    );
+    if !db.db.is_file() {
+        bail!(
+            "there is no sandbox at {}; create it with `{seed}` (or give --db)",
+            db.db.display()
+        );
+    }
+    let store = open_store(&db.db).await?;
+    if !store.tenant_exists(&db.tenant).await? {
+        bail!(
+            "tenant {:?} is not in {}; create it with `{seed}` (or give --tenant)",
+            db.tenant,
+            db.db.display()
+        );
+    }
+    Ok(store)
 }

@@ -283,6 +283,7 @@ impl Sandbox {
                 id: install.id.clone(),
                 connected_at: install.created_at.clone(),
             }),
+            clock: None,
         };
         self.partner.take();
         let report = self.runtime.invoke(&self.plugin, setup, call).await;

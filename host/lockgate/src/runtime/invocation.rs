@@ -44,6 +44,9 @@ pub struct InvocationSetup {
     /// The install the invocation runs for, when it runs for one: where a
     /// checkpoint is committed, and since when departures are told.
     pub install: Option<InstallRef>,
+    /// The clock the connector's wall clock reads, when it is not the
+    /// system's moved onto [`Visibility::today`]: a sandbox's own clock.
+    pub clock: Option<crate::time::Clock>,
 }
 
 struct Prepared {
@@ -108,7 +111,10 @@ impl Runtime {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
-            .wall_clock(AsOfClock::on(setup.visibility.today))
+            .wall_clock(match &setup.clock {
+                Some(clock) => AsOfClock(clock.clone()),
+                None => AsOfClock::on(setup.visibility.today),
+            })
             .build();
 
         let target = setup.run_id.map(|run_id| (setup.store.clone(), run_id));
@@ -360,16 +366,14 @@ fn trap_reason(trap: &wasmtime::Error) -> String {
 /// day its HR data is seen as of ([`Visibility::today`]), so the date a
 /// connector decides by and the data it reads agree: a delivery handled
 /// after midnight is still on the day it was received, and a run the app's
-/// [`Clock`](crate::time::Clock) started is on the clock's day.
-struct AsOfClock {
-    shift_secs: i64,
-}
+/// [`Clock`](crate::time::Clock) started is on the clock's day. Or a
+/// sandbox's own clock, to the nanosecond, so what the sandbox stamped and
+/// what the connector saves as "now" compare.
+struct AsOfClock(crate::time::Clock);
 
 impl AsOfClock {
     fn on(day: time::Date) -> AsOfClock {
-        AsOfClock {
-            shift_secs: (day - crate::time::today()).whole_seconds(),
-        }
+        AsOfClock(crate::time::Clock::ahead(day - crate::time::today()))
     }
 }
 
@@ -379,14 +383,7 @@ impl wasmtime_wasi::HostWallClock for AsOfClock {
     }
 
     fn now(&self) -> Duration {
-        let system = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        let shift = Duration::from_secs(self.shift_secs.unsigned_abs());
-        if self.shift_secs >= 0 {
-            system.saturating_add(shift)
-        } else {
-            system.saturating_sub(shift)
-        }
+        let since_epoch = self.0.now() - time::OffsetDateTime::UNIX_EPOCH;
+        since_epoch.try_into().unwrap_or_default()
     }
 }

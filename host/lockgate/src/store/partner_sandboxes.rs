@@ -96,6 +96,7 @@ const TENANT_ROWS: &[(&str, &str)] = &[
     ("applications", "tenant_id = $1"),
     ("positions", "tenant_id = $1"),
     ("tenant_settings", "tenant_id = $1"),
+    ("sandbox_clocks", "tenant_id = $1"),
     ("employees", "tenant_id = $1"),
     ("api_tokens", "tenant_id = $1"),
     ("tenants", "id = $1"),

@@ -5,6 +5,7 @@
 //! texts and prices may break lines). Each problem names the field and the
 //! limit; all are reported at once.
 
+use super::validate::Found;
 use super::{Localized, Manifest};
 
 /// The manifest section as a whole, checked before it is parsed.
@@ -42,7 +43,7 @@ pub const MAX_SCOPES: usize = 10;
 pub const MAX_PROBLEM_CHARS: usize = 300;
 
 struct Bounds<'a> {
-    out: &'a mut Vec<String>,
+    out: &'a mut Found,
 }
 
 /// A character no manifest text may hold: a control character (a line
@@ -54,19 +55,23 @@ fn forbidden(c: char, lines: bool) -> bool {
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
+/// Each check takes the `path` of the key it is about (where a tool
+/// points) and the `field` as the message names it.
 impl Bounds<'_> {
     /// One line of text.
-    fn text(&mut self, field: &str, text: &str, max: usize) {
-        self.texts(field, text, max, false);
+    fn text(&mut self, path: &str, field: &str, text: &str, max: usize) {
+        self.texts(path, field, text, max, false);
     }
 
-    fn texts(&mut self, field: &str, text: &str, max: usize, lines: bool) {
+    fn texts(&mut self, path: &str, field: &str, text: &str, max: usize, lines: bool) {
         // Counting stops early: a 10 MiB string costs no more than needed.
         let chars = text.chars().take(max + 1).count();
         if chars > max {
             let has = text.chars().count();
-            self.out
-                .push(format!("{field}: at most {max} characters (has {has})"));
+            self.out.at(
+                path,
+                format!("{field}: at most {max} characters (has {has})"),
+            );
         }
         if let Some((at, c)) = text.chars().enumerate().find(|(_, c)| forbidden(*c, lines)) {
             let what = if c.is_control() {
@@ -74,74 +79,140 @@ impl Bounds<'_> {
             } else {
                 "a bidirectional override"
             };
-            self.out.push(format!(
-                "{field}: contains {what} (U+{:04X}) at character {}; remove it",
-                c as u32,
-                at + 1
-            ));
+            self.out.at(
+                path,
+                format!(
+                    "{field}: contains {what} (U+{:04X}) at character {}; remove it",
+                    c as u32,
+                    at + 1
+                ),
+            );
         }
     }
 
-    fn list(&mut self, field: &str, len: usize, max: usize) {
+    fn list(&mut self, path: &str, field: &str, len: usize, max: usize) {
         if len > max {
             self.out
-                .push(format!("{field}: at most {max} entries (has {len})"));
+                .at(path, format!("{field}: at most {max} entries (has {len})"));
         }
     }
 
     /// A text per language; `lines` where it may break lines.
-    fn localized(&mut self, field: &str, texts: &Localized, max: usize, lines: bool) {
-        self.list(field, texts.len(), MAX_LANGUAGES);
+    fn localized(&mut self, path: &str, field: &str, texts: &Localized, max: usize, lines: bool) {
+        self.list(path, field, texts.len(), MAX_LANGUAGES);
         for (lang, text) in texts {
             if lang.chars().count() > MAX_ID_CHARS {
-                self.text(&format!("{field} language code"), lang, MAX_ID_CHARS);
+                self.text(path, &format!("{field} language code"), lang, MAX_ID_CHARS);
                 continue;
             }
-            self.texts(&format!("{field}.{lang}"), text, max, lines);
+            self.texts(
+                &format!("{path}.{lang}"),
+                &format!("{field}.{lang}"),
+                text,
+                max,
+                lines,
+            );
         }
     }
 
-    fn words(&mut self, field: &str, words: &[String], max_entries: usize, max_chars: usize) {
-        self.list(field, words.len(), max_entries);
+    fn words(
+        &mut self,
+        path: &str,
+        field: &str,
+        words: &[String],
+        max_entries: usize,
+        max_chars: usize,
+    ) {
+        self.list(path, field, words.len(), max_entries);
         for (i, word) in words.iter().enumerate() {
-            self.text(&format!("{field}[{i}]"), word, max_chars);
+            self.text(
+                &format!("{path}[{i}]"),
+                &format!("{field}[{i}]"),
+                word,
+                max_chars,
+            );
         }
     }
 }
 
 /// Every bound the manifest exceeds.
-pub(super) fn bound_problems(m: &Manifest) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut b = Bounds { out: &mut out };
-    b.text("id", &m.id, MAX_ID_CHARS);
-    b.text("version", &m.version, MAX_VERSION_CHARS);
-    b.text("publisher", &m.publisher, MAX_PUBLISHER_CHARS);
-    b.localized("name", &m.name, MAX_NAME_CHARS, false);
-    b.localized("description", &m.description, MAX_DESCRIPTION_CHARS, true);
-    b.words("categories", &m.categories, MAX_CATEGORIES, MAX_WORD_CHARS);
+pub(super) fn bound_problems(m: &Manifest, out: &mut Found) {
+    let mut b = Bounds { out };
+    b.text("id", "id", &m.id, MAX_ID_CHARS);
+    b.text("version", "version", &m.version, MAX_VERSION_CHARS);
+    b.text("publisher", "publisher", &m.publisher, MAX_PUBLISHER_CHARS);
+    b.localized("name", "name", &m.name, MAX_NAME_CHARS, false);
+    b.localized(
+        "description",
+        "description",
+        &m.description,
+        MAX_DESCRIPTION_CHARS,
+        true,
+    );
+    b.words(
+        "categories",
+        "categories",
+        &m.categories,
+        MAX_CATEGORIES,
+        MAX_WORD_CHARS,
+    );
     if let Some(schedule) = &m.triggers.schedule {
-        b.text("triggers.schedule", schedule, MAX_VALUE_CHARS);
+        b.text(
+            "triggers.schedule",
+            "triggers.schedule",
+            schedule,
+            MAX_VALUE_CHARS,
+        );
     }
-    b.list("triggers.events", m.triggers.events.len(), MAX_EVENTS);
-    b.list("scopes", m.scopes.len(), MAX_SCOPES);
-    b.words("hosts", &m.hosts, MAX_HOSTS, MAX_URL_CHARS);
-    b.list("config", m.config.len(), MAX_CONFIG_FIELDS);
+    b.list(
+        "triggers.events",
+        "triggers.events",
+        m.triggers.events.len(),
+        MAX_EVENTS,
+    );
+    b.list("scopes", "scopes", m.scopes.len(), MAX_SCOPES);
+    b.words("hosts", "hosts", &m.hosts, MAX_HOSTS, MAX_URL_CHARS);
+    b.list("config", "config", m.config.len(), MAX_CONFIG_FIELDS);
     for (i, field) in m.config.iter().enumerate() {
+        let path = |key: &str| format!("config[{i}].{key}");
         // Named by key when the key itself is sane.
         let at = if field.key.chars().count() <= MAX_ID_CHARS {
             format!("config field {:?}", field.key)
         } else {
-            b.text(&format!("config[{i}].key"), &field.key, MAX_ID_CHARS);
+            b.text(
+                &path("key"),
+                &format!("config[{i}].key"),
+                &field.key,
+                MAX_ID_CHARS,
+            );
             format!("config[{i}]")
         };
-        b.localized(&format!("{at} label"), &field.label, MAX_NAME_CHARS, false);
+        b.localized(
+            &path("label"),
+            &format!("{at} label"),
+            &field.label,
+            MAX_NAME_CHARS,
+            false,
+        );
         if let Some(help) = &field.help {
-            b.localized(&format!("{at} help"), help, MAX_HELP_CHARS, true);
+            b.localized(
+                &path("help"),
+                &format!("{at} help"),
+                help,
+                MAX_HELP_CHARS,
+                true,
+            );
         }
         if let Some(default) = &field.default {
-            b.text(&format!("{at} default"), default, MAX_VALUE_CHARS);
+            b.text(
+                &path("default"),
+                &format!("{at} default"),
+                default,
+                MAX_VALUE_CHARS,
+            );
         }
         b.words(
+            &path("options"),
             &format!("{at} options"),
             &field.options,
             MAX_OPTIONS,
@@ -149,32 +220,47 @@ pub(super) fn bound_problems(m: &Manifest) -> Vec<String> {
         );
         if let Some(inject) = &field.inject {
             b.text(
+                &path("inject.header"),
                 &format!("{at} inject.header"),
                 &inject.header,
                 MAX_HEADER_CHARS,
             );
             if let Some(format) = &inject.format {
-                b.text(&format!("{at} inject.format"), format, MAX_URL_CHARS);
+                b.text(
+                    &path("inject.format"),
+                    &format!("{at} inject.format"),
+                    format,
+                    MAX_URL_CHARS,
+                );
             }
-            b.text(&format!("{at} inject.host"), &inject.host, MAX_URL_CHARS);
+            b.text(
+                &path("inject.host"),
+                &format!("{at} inject.host"),
+                &inject.host,
+                MAX_URL_CHARS,
+            );
         }
     }
     if let Some(oauth) = &m.oauth2 {
-        b.text("oauth2.token-url", &oauth.token_url, MAX_URL_CHARS);
-        b.text("oauth2.client-id", &oauth.client_id, MAX_ID_CHARS);
-        b.text("oauth2.client-secret", &oauth.client_secret, MAX_ID_CHARS);
-        b.text("oauth2.host", &oauth.host, MAX_URL_CHARS);
+        for (key, value, max) in [
+            ("token-url", &oauth.token_url, MAX_URL_CHARS),
+            ("client-id", &oauth.client_id, MAX_ID_CHARS),
+            ("client-secret", &oauth.client_secret, MAX_ID_CHARS),
+            ("host", &oauth.host, MAX_URL_CHARS),
+        ] {
+            let path = format!("oauth2.{key}");
+            b.text(&path, &path, value, max);
+        }
         if let Some(scope) = &oauth.scope {
-            b.text("oauth2.scope", scope, MAX_URL_CHARS);
+            b.text("oauth2.scope", "oauth2.scope", scope, MAX_URL_CHARS);
         }
     }
     if let Some(url) = &m.support_url {
-        b.text("support-url", url, MAX_URL_CHARS);
+        b.text("support-url", "support-url", url, MAX_URL_CHARS);
     }
     if let Some(price) = &m.price {
-        b.localized("price", price, MAX_HELP_CHARS, true);
+        b.localized("price", "price", price, MAX_HELP_CHARS, true);
     }
-    out
 }
 
 /// Cuts a problem message that echoes an oversized value.

@@ -1,114 +1,170 @@
 //! Semantic validation of a parsed manifest: [`Manifest::problems`] and the
-//! checks it is made of, each problem phrased so the partner knows what to fix.
+//! checks it is made of, each problem phrased so the partner knows what to fix
+//! and placed at the key it is about (see [`ManifestProblem`]).
 
 use std::collections::BTreeSet;
 
 use super::{
-    ClientCredentials, FieldType, Localized, Manifest, REQUIRED_LANGUAGES, Scope, check_value,
+    ClientCredentials, FieldType, Localized, Manifest, ManifestProblem, REQUIRED_LANGUAGES, Scope,
+    check_value,
 };
 use crate::hosts::HostPattern;
+
+/// Problems as they are found, each at its path.
+#[derive(Default)]
+pub(super) struct Found(pub(super) Vec<ManifestProblem>);
+
+impl Found {
+    pub(super) fn at(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ManifestProblem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+}
 
 impl Manifest {
     /// Every semantic problem, each phrased so the partner knows what to fix.
     /// Oversized strings and lists come first (see `bounds`); messages that
     /// echo a value are clipped.
     pub fn problems(&self) -> Vec<String> {
-        let mut out = super::bounds::bound_problems(self);
-        out.extend(self.semantic_problems());
-        out.iter_mut().for_each(super::bounds::clip);
-        out
+        self.located_problems()
+            .into_iter()
+            .map(|p| p.message)
+            .collect()
     }
 
-    fn semantic_problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
+    /// [`Manifest::problems`], each with the path of the key it is about
+    /// (`config[1].default`, `hosts[0]`), so a tool can point at the line.
+    pub fn located_problems(&self) -> Vec<ManifestProblem> {
+        let mut out = Found::default();
+        super::bounds::bound_problems(self, &mut out);
+        self.semantic_problems(&mut out);
+        for p in &mut out.0 {
+            super::bounds::clip(&mut p.message);
+        }
+        out.0
+    }
+
+    fn semantic_problems(&self, out: &mut Found) {
         if self.id.is_empty()
             || !self
                 .id
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
-            out.push(format!(
-                "id {:?} must be lower-case letters, digits and dashes",
-                self.id
-            ));
+            out.at(
+                "id",
+                format!(
+                    "id {:?} must be lower-case letters, digits and dashes",
+                    self.id
+                ),
+            );
         }
         if !is_semver(&self.version) {
-            out.push(format!("version {:?} must look like 1.2.3", self.version));
+            out.at(
+                "version",
+                format!("version {:?} must look like 1.2.3", self.version),
+            );
         }
         if self.publisher.trim().is_empty() {
-            out.push("publisher is empty".into());
+            out.at("publisher", "publisher is empty");
         }
-        check_localized(&mut out, "name", &self.name);
-        check_localized(&mut out, "description", &self.description);
+        check_localized(out, "name", "name", &self.name);
+        check_localized(out, "description", "description", &self.description);
         if self.categories.is_empty() {
-            out.push("categories is empty: list at least one".into());
+            out.at("categories", "categories is empty: list at least one");
         }
         if let Some(schedule) = &self.triggers.schedule
             && let Err(e) = check_schedule(schedule)
         {
-            out.push(format!("triggers.schedule: {e}"));
+            out.at("triggers.schedule", format!("triggers.schedule: {e}"));
         }
         if self.triggers.schedule.is_none()
             && self.triggers.events.is_empty()
             && !self.triggers.webhook
             && !self.triggers.manual
         {
-            out.push("triggers: the connector can never run; declare a schedule, events, a webhook or manual".into());
+            out.at("triggers", "triggers: the connector can never run; declare a schedule, events, a webhook or manual");
         }
         let mut seen_scopes = BTreeSet::new();
-        for scope in &self.scopes {
+        for (i, scope) in self.scopes.iter().enumerate() {
             if !seen_scopes.insert(*scope) {
-                out.push(format!("scopes: {} is listed twice", scope.as_str()));
+                out.at(
+                    format!("scopes[{i}]"),
+                    format!("scopes: {} is listed twice", scope.as_str()),
+                );
             }
         }
+        let scope_at = |wanted: &[Scope]| {
+            self.scopes
+                .iter()
+                .position(|s| wanted.contains(s))
+                .map_or_else(|| "scopes".to_string(), |i| format!("scopes[{i}]"))
+        };
         if self.scopes.contains(&Scope::AbsencesRead) && self.absence_window.is_none() {
-            out.push("absences.read needs an absence-window (past-days, future-days)".into());
+            out.at(
+                scope_at(&[Scope::AbsencesRead]),
+                "absences.read needs an absence-window (past-days, future-days)",
+            );
         }
         if let Some(window) = self.absence_window
             && (window.past_days > 3660 || window.future_days > 3660)
         {
-            out.push("absence-window: at most 3660 days each way".into());
+            out.at(
+                "absence-window",
+                "absence-window: at most 3660 days each way",
+            );
         }
-        let attendances = [Scope::AttendancesRead, Scope::AttendancesWrite]
-            .iter()
-            .any(|s| self.scopes.contains(s));
+        let attendance_scopes = [Scope::AttendancesRead, Scope::AttendancesWrite];
+        let attendances = attendance_scopes.iter().any(|s| self.scopes.contains(s));
         if attendances && self.attendance_window.is_none() {
-            out.push(
-                "attendances.read and attendances.write need an attendance-window (past-days, future-days)"
-                    .into(),
+            out.at(
+                scope_at(&attendance_scopes),
+                "attendances.read and attendances.write need an attendance-window (past-days, future-days)",
             );
         }
         if let Some(window) = self.attendance_window
             && (window.past_days > 3660 || window.future_days > 3660)
         {
-            out.push("attendance-window: at most 3660 days each way".into());
+            out.at(
+                "attendance-window",
+                "attendance-window: at most 3660 days each way",
+            );
         }
         if let Some(mb) = self.memory_mb
             && !(1..=super::MAX_MEMORY_MB).contains(&mb)
         {
-            out.push(format!(
-                "memory-mb: between 1 and {} (MiB), not {mb}",
-                super::MAX_MEMORY_MB
-            ));
+            out.at(
+                "memory-mb",
+                format!(
+                    "memory-mb: between 1 and {} (MiB), not {mb}",
+                    super::MAX_MEMORY_MB
+                ),
+            );
         }
-        for event in &self.triggers.events {
+        for (i, event) in self.triggers.events.iter().enumerate() {
             let needs = event.needs();
             if matches!(needs, Scope::AttendancesRead) && !self.scopes.contains(&needs) {
-                out.push(format!(
-                    "triggers.events: {} needs the scope {}",
-                    serde_json::to_string(event)
-                        .unwrap_or_default()
-                        .trim_matches('"'),
-                    needs.as_str()
-                ));
+                out.at(
+                    format!("triggers.events[{i}]"),
+                    format!(
+                        "triggers.events: {} needs the scope {}",
+                        serde_json::to_string(event)
+                            .unwrap_or_default()
+                            .trim_matches('"'),
+                        needs.as_str()
+                    ),
+                );
             }
         }
 
         let mut keys = BTreeSet::new();
-        for field in &self.config {
+        for (i, field) in self.config.iter().enumerate() {
             let at = format!("config field {:?}", field.key);
+            let path = |key: &str| format!("config[{i}].{key}");
             if !keys.insert(field.key.as_str()) {
-                out.push(format!("{at} is declared twice"));
+                out.at(path("key"), format!("{at} is declared twice"));
             }
             if field.key.is_empty()
                 || !field
@@ -116,118 +172,164 @@ impl Manifest {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             {
-                out.push(format!(
-                    "{at}: key must be lower-case letters, digits and dashes"
-                ));
+                out.at(
+                    path("key"),
+                    format!("{at}: key must be lower-case letters, digits and dashes"),
+                );
             }
-            check_localized(&mut out, &format!("{at} label"), &field.label);
+            check_localized(out, &path("label"), &format!("{at} label"), &field.label);
             if field.kind == FieldType::Enum {
                 if field.options.is_empty() {
-                    out.push(format!("{at}: an enum needs options"));
+                    out.at(path("type"), format!("{at}: an enum needs options"));
                 }
                 let distinct: BTreeSet<_> = field.options.iter().collect();
                 if distinct.len() != field.options.len() {
-                    out.push(format!("{at}: options must be distinct"));
+                    out.at(path("options"), format!("{at}: options must be distinct"));
                 }
             } else if !field.options.is_empty() {
-                out.push(format!("{at}: options are only for enum fields"));
+                out.at(
+                    path("options"),
+                    format!("{at}: options are only for enum fields"),
+                );
             }
             if let Some(default) = &field.default {
                 if field.secret {
-                    out.push(format!("{at}: a secret cannot have a default"));
+                    out.at(
+                        path("default"),
+                        format!("{at}: a secret cannot have a default"),
+                    );
                 } else if let Err(e) = check_value(field, default) {
-                    out.push(format!("{at}: default {default:?}: {e}"));
+                    out.at(path("default"), format!("{at}: default {default:?}: {e}"));
                 }
             }
             if let Some(inject) = &field.inject {
                 if !field.secret {
-                    out.push(format!("{at}: only secret fields can be injected"));
+                    out.at(
+                        path("inject"),
+                        format!("{at}: only secret fields can be injected"),
+                    );
                 }
                 if !self.hosts.contains(&inject.host) {
-                    out.push(format!(
-                        "{at}: inject.host {:?} is not one of the manifest's hosts",
-                        inject.host
-                    ));
+                    out.at(
+                        path("inject.host"),
+                        format!(
+                            "{at}: inject.host {:?} is not one of the manifest's hosts",
+                            inject.host
+                        ),
+                    );
                 }
                 if http::HeaderName::try_from(inject.header.as_str()).is_err() {
-                    out.push(format!(
-                        "{at}: inject.header {:?} is not a header name",
-                        inject.header
-                    ));
+                    out.at(
+                        path("inject.header"),
+                        format!(
+                            "{at}: inject.header {:?} is not a header name",
+                            inject.header
+                        ),
+                    );
                 }
             }
         }
 
         if let Some(oauth) = &self.oauth2 {
-            self.check_oauth2(&mut out, oauth);
+            self.check_oauth2(out, oauth);
         }
 
-        for host in &self.hosts {
+        for (i, host) in self.hosts.iter().enumerate() {
+            let path = format!("hosts[{i}]");
             match HostPattern::parse(host) {
                 Ok(pattern) => {
                     for key in pattern.placeholders() {
                         match self.field(key) {
-                            None => out.push(format!(
-                                "host {host:?}: placeholder {{{key}}} is not a config field"
-                            )),
-                            Some(f) if f.secret => out.push(format!(
-                                "host {host:?}: placeholder {{{key}}} is a secret field"
-                            )),
-                            Some(f) if !f.required && f.default.is_none() => out.push(format!(
-                                "host {host:?}: placeholder {{{key}}} must be required or have a default"
-                            )),
+                            None => out.at(
+                                &path,
+                                format!(
+                                    "host {host:?}: placeholder {{{key}}} is not a config field"
+                                ),
+                            ),
+                            Some(f) if f.secret => out.at(
+                                &path,
+                                format!("host {host:?}: placeholder {{{key}}} is a secret field"),
+                            ),
+                            Some(f) if !f.required && f.default.is_none() => out.at(
+                                &path,
+                                format!(
+                                    "host {host:?}: placeholder {{{key}}} must be required or have a default"
+                                ),
+                            ),
                             Some(_) => {}
                         }
                     }
                 }
-                Err(e) => out.push(format!("host {host:?}: {e}")),
+                Err(e) => out.at(&path, format!("host {host:?}: {e}")),
             }
         }
         if let Some(url) = &self.support_url
             && !(url.starts_with("https://") || url.starts_with("mailto:"))
         {
-            out.push("support-url must start with https:// or mailto:".into());
+            out.at(
+                "support-url",
+                "support-url must start with https:// or mailto:",
+            );
         }
-        out
     }
-    fn check_oauth2(&self, out: &mut Vec<String>, oauth: &ClientCredentials) {
+
+    fn check_oauth2(&self, out: &mut Found, oauth: &ClientCredentials) {
         match oauth.token_origin_and_path() {
-            Ok((origin, _)) if !self.hosts.contains(&origin) => out.push(format!(
-                "oauth2.token-url: {origin:?} is not one of the manifest's hosts"
-            )),
+            Ok((origin, _)) if !self.hosts.contains(&origin) => out.at(
+                "oauth2.token-url",
+                format!("oauth2.token-url: {origin:?} is not one of the manifest's hosts"),
+            ),
             Ok(_) => {}
-            Err(e) => out.push(format!("oauth2.{e}")),
+            Err(e) => out.at("oauth2.token-url", format!("oauth2.{e}")),
         }
         if !self.hosts.contains(&oauth.host) {
-            out.push(format!(
-                "oauth2.host {:?} is not one of the manifest's hosts",
-                oauth.host
-            ));
+            out.at(
+                "oauth2.host",
+                format!(
+                    "oauth2.host {:?} is not one of the manifest's hosts",
+                    oauth.host
+                ),
+            );
         }
         match self.field(&oauth.client_id) {
-            None => out.push(format!(
-                "oauth2.client-id: {:?} is not a config field",
-                oauth.client_id
-            )),
-            Some(f) if !f.required => out.push(format!(
-                "oauth2.client-id: config field {:?} must be required",
-                oauth.client_id
-            )),
+            None => out.at(
+                "oauth2.client-id",
+                format!(
+                    "oauth2.client-id: {:?} is not a config field",
+                    oauth.client_id
+                ),
+            ),
+            Some(f) if !f.required => out.at(
+                "oauth2.client-id",
+                format!(
+                    "oauth2.client-id: config field {:?} must be required",
+                    oauth.client_id
+                ),
+            ),
             Some(_) => {}
         }
         match self.field(&oauth.client_secret) {
-            None => out.push(format!(
-                "oauth2.client-secret: {:?} is not a config field",
-                oauth.client_secret
-            )),
-            Some(f) if !f.secret || !f.required => out.push(format!(
-                "oauth2.client-secret: config field {:?} must be secret and required",
-                oauth.client_secret
-            )),
-            Some(f) if f.inject.is_some() => out.push(format!(
-                "oauth2.client-secret: config field {:?} goes to the token endpoint only; remove its inject",
-                oauth.client_secret
-            )),
+            None => out.at(
+                "oauth2.client-secret",
+                format!(
+                    "oauth2.client-secret: {:?} is not a config field",
+                    oauth.client_secret
+                ),
+            ),
+            Some(f) if !f.secret || !f.required => out.at(
+                "oauth2.client-secret",
+                format!(
+                    "oauth2.client-secret: config field {:?} must be secret and required",
+                    oauth.client_secret
+                ),
+            ),
+            Some(f) if f.inject.is_some() => out.at(
+                "oauth2.client-secret",
+                format!(
+                    "oauth2.client-secret: config field {:?} goes to the token endpoint only; remove its inject",
+                    oauth.client_secret
+                ),
+            ),
             Some(_) => {}
         }
         if let Some(scope) = &oauth.scope
@@ -235,26 +337,36 @@ impl Manifest {
                 .chars()
                 .any(|c| c.is_control() || c == '"' || c == '\\')
         {
-            out.push("oauth2.scope: only printable characters other than \" and \\".into());
+            out.at(
+                "oauth2.scope",
+                "oauth2.scope: only printable characters other than \" and \\",
+            );
         }
         if self.config.iter().any(|f| {
             f.inject.as_ref().is_some_and(|i| {
                 i.host == oauth.host && i.header.eq_ignore_ascii_case("authorization")
             })
         }) {
-            out.push(format!(
-                "oauth2.host {:?} already gets an Authorization header from an injected field",
-                oauth.host
-            ));
+            out.at(
+                "oauth2.host",
+                format!(
+                    "oauth2.host {:?} already gets an Authorization header from an injected field",
+                    oauth.host
+                ),
+            );
         }
     }
 }
 
-fn check_localized(out: &mut Vec<String>, what: &str, texts: &Localized) {
+fn check_localized(out: &mut Found, path: &str, what: &str, texts: &Localized) {
     for lang in REQUIRED_LANGUAGES {
         match texts.get(lang) {
             Some(text) if !text.trim().is_empty() => {}
-            _ => out.push(format!("{what} has no {lang} text")),
+            Some(_) => out.at(
+                format!("{path}.{lang}"),
+                format!("{what} has no {lang} text"),
+            ),
+            None => out.at(path, format!("{what} has no {lang} text")),
         }
     }
 }
