@@ -70,6 +70,23 @@ pub fn departures(since: &str) -> Pages<Departure, DepartureQuery> {
     })
 }
 
+/// The last day of employment of a departure by termination: the host dates
+/// one entered in time at the start of the day after the last day, and one
+/// entered later at the moment it was entered; `None` for the latter (a
+/// departure entered at exactly midnight UTC reads as in time).
+pub fn last_day(left_at: &str) -> Option<String> {
+    let (day, time) = left_at.split_once('T')?;
+    let midnight = time
+        .strip_suffix('Z')?
+        .chars()
+        .all(|c| matches!(c, '0' | ':' | '.'));
+    if midnight {
+        crate::dates::add_days(day, -1)
+    } else {
+        None
+    }
+}
+
 /// One visible absence by id, whatever its status.
 pub fn absence(id: &str) -> Result<Absence, HostError> {
     raw::get_absence(id)
@@ -180,5 +197,25 @@ impl<T, Q: Paged> Iterator for Pages<T, Q> {
                 Err(e) => return Some(Err(e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_day;
+
+    #[test]
+    fn a_termination_dated_at_the_start_of_a_day_names_the_day_before() {
+        assert_eq!(
+            last_day("2026-10-16T00:00:00.000000Z").as_deref(),
+            Some("2026-10-15")
+        );
+        assert_eq!(
+            last_day("2026-10-01T00:00:00Z").as_deref(),
+            Some("2026-09-30")
+        );
+        // Entered after the last day: dated when it was entered.
+        assert_eq!(last_day("2026-10-20T09:14:02.118000Z"), None);
+        assert_eq!(last_day("2026-10-20"), None);
     }
 }

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use lockgate_sdk::attendances::{self, AttendanceQuery, AttendanceStatus};
-use lockgate_sdk::dates;
 use lockgate_sdk::hr::{DepartureReason, Money};
 use lockgate_sdk::prelude::*;
 use serde::Serialize;
@@ -180,7 +179,7 @@ pub fn gather(month: Month) -> Result<MonthFigures, Error> {
         }
         let left = departure.left_at.get(..10).unwrap_or(&departure.left_at);
         let message = match departure.reason {
-            DepartureReason::Terminated => match last_day(&departure.left_at) {
+            DepartureReason::Terminated => match hr::last_day(&departure.left_at) {
                 Some(end) if end < first => continue,
                 Some(end) => format!("left on {end}, no longer visible; settle {month} by hand"),
                 // Entered after the last day, which the host no longer shows.
@@ -205,22 +204,6 @@ pub fn gather(month: Month) -> Result<MonthFigures, Error> {
         records: records.into_values().collect(),
         leavers,
     })
-}
-
-/// The last day of employment of a departure by termination the host dates
-/// at the start of the day after it (entered in time); `None` when it is
-/// dated when the termination was entered, after the last day.
-fn last_day(left_at: &str) -> Option<String> {
-    let (day, time) = left_at.split_once('T')?;
-    let midnight = time
-        .strip_suffix('Z')?
-        .chars()
-        .all(|c| matches!(c, '0' | ':' | '.'));
-    if midnight {
-        dates::add_days(day, -1)
-    } else {
-        None
-    }
 }
 
 impl PayrollRecord {
@@ -254,24 +237,4 @@ fn money(pay: &Pay) -> String {
 
 fn hours(minutes: u64) -> String {
     format!("{}:{:02} h", minutes / 60, minutes % 60)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::last_day;
-
-    #[test]
-    fn a_termination_dated_at_the_start_of_a_day_names_the_day_before() {
-        assert_eq!(
-            last_day("2026-10-16T00:00:00.000000Z").as_deref(),
-            Some("2026-10-15")
-        );
-        assert_eq!(
-            last_day("2026-10-01T00:00:00Z").as_deref(),
-            Some("2026-09-30")
-        );
-        // Entered after the last day: dated when it was entered.
-        assert_eq!(last_day("2026-10-20T09:14:02.118000Z"), None);
-        assert_eq!(last_day("2026-10-20"), None);
-    }
 }

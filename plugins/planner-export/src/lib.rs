@@ -408,7 +408,7 @@ impl Leaving {
         };
         let day = d.left_at.get(..10).unwrap_or(&d.left_at);
         match d.reason {
-            DepartureReason::Terminated => match last_day(&d.left_at) {
+            DepartureReason::Terminated => match hr::last_day(&d.left_at) {
                 Some(last) => format!("employment ended (last day {last})"),
                 // Entered after the last day: dated when it was entered.
                 None => format!("employment ended (termination entered on {day})"),
@@ -418,22 +418,6 @@ impl Leaving {
             }
             DepartureReason::OutOfScope => format!("removed from the HR records on {day}"),
         }
-    }
-}
-
-/// The last day of employment of a departure by termination the host dates
-/// at the start of the day after it (entered in time); `None` when it is
-/// dated when the termination was entered, after the last day.
-fn last_day(left_at: &str) -> Option<String> {
-    let (day, time) = left_at.split_once('T')?;
-    let midnight = time
-        .strip_suffix('Z')?
-        .chars()
-        .all(|c| matches!(c, '0' | ':' | '.'));
-    if midnight {
-        dates::add_days(day, -1)
-    } else {
-        None
     }
 }
 
