@@ -944,7 +944,7 @@ async fn a_replica_stopped_with_sigterm_hands_its_run_to_another_at_once() {
 #[test]
 fn manifest_check_reports_every_problem_with_its_line() {
     let dir = TempDir::named("cli-manifest-check");
-    let good = include_str!("../src/cli/new/rust/connector.toml.in")
+    let good = include_str!("../../scaffold/templates/common/connector.toml.in")
         .replace("{{id}}", "acme-sync")
         .replace("{{publisher}}", "Acme")
         .replace("{{title}}", "Acme sync");
