@@ -104,6 +104,7 @@ fn idle_setup(store: &Store, plugin: &Plugin, partner: &str) -> InvocationSetup 
         state: None,
         run_id: None,
         install: None,
+        clock: None,
     }
 }
 
