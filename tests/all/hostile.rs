@@ -1,9 +1,12 @@
 //! Hostile connectors: each tries one way out of the sandbox. Every attempt
 //! must end with its specific reason, and the next good run must succeed.
+//! The attacks a connector in any language can make are written once here
+//! ([`expect`]) and run against the Rust, TypeScript and Python builds.
 
 use std::time::{Duration, Instant};
 
 use lockgate::policy::Limits;
+use lockgate::runtime::Plugin;
 use lockgate::vocabulary::{FailureKind, RunStatus};
 
 use crate::helpers::*;
@@ -14,12 +17,18 @@ pub(crate) async fn attack(
     target: &str,
     setup: RunSetup,
 ) -> lockgate::sync::RunSummary {
+    run_attack(&program("test-hostile"), tenant, attack, target, setup).await
+}
+
+async fn run_attack(
+    plugin: &Plugin,
+    tenant: &Tenant,
+    attack: &str,
+    target: &str,
+    setup: RunSetup,
+) -> lockgate::sync::RunSummary {
     tenant
-        .run(
-            &program("test-hostile"),
-            &[("attack", attack), ("target", target)],
-            setup,
-        )
+        .run(plugin, &[("attack", attack), ("target", target)], setup)
         .await
 }
 
@@ -28,57 +37,145 @@ pub(crate) fn failure(summary: &lockgate::sync::RunSummary) -> String {
     summary.run.failure_reason.clone().unwrap_or_default()
 }
 
-#[tokio::test]
-async fn an_infinite_loop_hits_the_deadline() {
-    let tenant = Tenant::seeded(40, 1).await;
-    let limits = Limits {
-        deadline: Duration::from_secs(2),
-        ..Limits::default()
-    };
-    let started = Instant::now();
-    let summary = attack(
-        &tenant,
-        "loop",
-        "127.0.0.1:9",
-        RunSetup {
+/// How each attack must end, whatever language the hostile connector is
+/// written in. Each takes the connector and a seed for the tenant.
+pub(crate) mod expect {
+    use super::*;
+
+    /// `loop` spins forever: the deadline ends it, well within `within`
+    /// (an engine's compile is not the run's time: load the plugin first).
+    pub async fn deadline(plugin: &Plugin, seed: u64, within: Duration) {
+        let tenant = Tenant::seeded(40, seed).await;
+        let limits = Limits {
+            deadline: Duration::from_secs(2),
+            ..Limits::default()
+        };
+        let started = Instant::now();
+        let setup = RunSetup {
             limits,
             ..RunSetup::default()
-        },
-    )
-    .await;
-    assert_eq!(failure(&summary), "deadline 2 s exceeded");
-    assert_eq!(summary.run.failure_kind, Some(FailureKind::Deadline));
-    let stored = tenant.store.run(&summary.run.id).await.unwrap().unwrap();
-    assert_eq!(
-        (stored.status, stored.failure_kind),
-        (RunStatus::Failed, Some(FailureKind::Deadline)),
-        "monitoring keeps the kind of failure"
-    );
-    assert!(started.elapsed() < Duration::from_secs(10));
-    tenant.assert_good_run_still_works().await;
+        };
+        let summary = run_attack(plugin, &tenant, "loop", "127.0.0.1:9", setup).await;
+        assert_eq!(failure(&summary), "deadline 2 s exceeded");
+        assert_eq!(summary.run.failure_kind, Some(FailureKind::Deadline));
+        let stored = tenant.store.run(&summary.run.id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.status, stored.failure_kind),
+            (RunStatus::Failed, Some(FailureKind::Deadline)),
+            "monitoring keeps the kind of failure"
+        );
+        assert!(started.elapsed() < within);
+        tenant.assert_good_run_still_works().await;
+    }
+
+    /// `memory` keeps every MiB it allocates: the 16 MiB cap ends it.
+    pub async fn memory_cap(plugin: &Plugin, seed: u64) {
+        let tenant = Tenant::seeded(40, seed).await;
+        let setup = RunSetup {
+            limits: Limits {
+                memory_bytes: 16 << 20,
+                ..Limits::default()
+            },
+            ..RunSetup::default()
+        };
+        let summary = run_attack(plugin, &tenant, "memory", "127.0.0.1:9", setup).await;
+        assert_eq!(failure(&summary), "memory limit 16 MiB reached");
+        assert_eq!(summary.run.failure_kind, Some(FailureKind::Memory));
+        assert!(summary.run.peak_memory <= 16 << 20);
+        tenant.assert_good_run_still_works().await;
+    }
+
+    /// `ungranted-host` asks for https://evil.example: denied, counted,
+    /// and the SDK tells the connector it was a denial, not a network
+    /// error. Returns the run for the language's own checks.
+    pub async fn ungranted_host_denied(plugin: &Plugin, seed: u64) -> lockgate::sync::RunSummary {
+        let tenant = Tenant::seeded(40, seed).await;
+        let summary = run_attack(
+            plugin,
+            &tenant,
+            "ungranted-host",
+            "127.0.0.1:9",
+            RunSetup::default(),
+        )
+        .await;
+        let denial = "request to https://evil.example denied: host not granted";
+        assert_eq!(failure(&summary), denial);
+        assert_eq!(summary.run.failure_kind, Some(FailureKind::Denied));
+        assert_eq!(summary.denials, [denial]);
+        assert_eq!(summary.denials_more, 0);
+        assert!(
+            summary
+                .log
+                .iter()
+                .any(|l| l.message.contains("evil.example denied"))
+        );
+        assert!(
+            summary
+                .log
+                .iter()
+                .any(|l| l.message.starts_with("sdk: request denied by the host")),
+            "{:?}",
+            summary.log
+        );
+        tenant.assert_good_run_still_works().await;
+        summary
+    }
+
+    /// `read-secret` looks for the secret field everywhere it could and
+    /// posts what it found to the partner: it found nothing, yet the host
+    /// sent the secret on its own requests, and no log or record holds it.
+    /// Returns what the connector posted and the Authorization headers the
+    /// partner saw, for the language's own checks.
+    pub async fn secret_unreadable(plugin: &Plugin, seed: u64) -> (serde_json::Value, Vec<String>) {
+        let tenant = Tenant::seeded(40, seed).await;
+        let planner = FakePlanner::start().await;
+        let target = planner.addr.to_string();
+        let secret = "top-secret-value";
+        let summary = tenant
+            .run(
+                plugin,
+                &[
+                    ("attack", "read-secret"),
+                    ("target", &target),
+                    ("api-key", secret),
+                ],
+                planner.setup(),
+            )
+            .await;
+        assert_eq!(
+            summary.run.status, "successful",
+            "{:?}",
+            summary.run.failure_reason
+        );
+        let (body, auth) = {
+            let state = planner.state.lock().unwrap();
+            let [body] = state.other_bodies.as_slice() else {
+                panic!("one exfiltration attempt expected")
+            };
+            (body.clone(), state.auth.clone())
+        };
+        assert!(
+            !body.contains(secret),
+            "the connector read the secret: {body}"
+        );
+        let found: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(found["get"], serde_json::Value::Null, "{body}");
+        let log = tenant.store.run_logs(&summary.run.id).await.unwrap();
+        assert!(!log.is_empty(), "the run logged");
+        assert!(log.iter().all(|l| !l.message.contains(secret)));
+        assert!(!serde_json::to_string(&summary).unwrap().contains(secret));
+        (found, auth)
+    }
+}
+
+#[tokio::test]
+async fn an_infinite_loop_hits_the_deadline() {
+    expect::deadline(&program("test-hostile"), 1, Duration::from_secs(10)).await;
 }
 
 #[tokio::test]
 async fn a_memory_bomb_hits_the_memory_limit() {
-    let tenant = Tenant::seeded(40, 2).await;
-    let limits = Limits {
-        memory_bytes: 16 << 20,
-        ..Limits::default()
-    };
-    let summary = attack(
-        &tenant,
-        "memory",
-        "127.0.0.1:9",
-        RunSetup {
-            limits,
-            ..RunSetup::default()
-        },
-    )
-    .await;
-    assert_eq!(failure(&summary), "memory limit 16 MiB reached");
-    assert_eq!(summary.run.failure_kind, Some(FailureKind::Memory));
-    assert!(summary.run.peak_memory <= 16 << 20);
-    tenant.assert_good_run_still_works().await;
+    expect::memory_cap(&program("test-hostile"), 2).await;
 }
 
 /// A connector whose manifest asks for more memory (`memory-mb`) gets it:
@@ -155,35 +252,7 @@ async fn a_panic_fails_the_run_and_its_message_is_in_the_log() {
 
 #[tokio::test]
 async fn a_host_that_was_not_granted_is_denied() {
-    let tenant = Tenant::seeded(40, 5).await;
-    let summary = attack(
-        &tenant,
-        "ungranted-host",
-        "127.0.0.1:9",
-        RunSetup::default(),
-    )
-    .await;
-    assert_eq!(
-        failure(&summary),
-        "request to https://evil.example denied: host not granted"
-    );
-    assert_eq!(summary.run.failure_kind, Some(FailureKind::Denied));
-    assert!(
-        summary
-            .log
-            .iter()
-            .any(|l| l.message.contains("evil.example denied"))
-    );
-    // The SDK told the connector it was a denial, not a network error.
-    assert!(
-        summary
-            .log
-            .iter()
-            .any(|l| l.message.starts_with("sdk: request denied by the host")),
-        "{:?}",
-        summary.log
-    );
-    tenant.assert_good_run_still_works().await;
+    expect::ungranted_host_denied(&program("test-hostile"), 5).await;
 }
 
 #[tokio::test]
@@ -249,45 +318,17 @@ async fn plain_http_to_a_granted_https_host_is_denied() {
 
 #[tokio::test]
 async fn a_secret_field_is_never_readable_but_reaches_the_partner() {
-    let tenant = Tenant::seeded(40, 9).await;
-    let planner = FakePlanner::start().await;
-    let target = planner.addr.to_string();
-    let summary = tenant
-        .run(
-            &program("test-hostile"),
-            &[
-                ("attack", "read-secret"),
-                ("target", &target),
-                ("api-key", "top-secret-value"),
-            ],
-            planner.setup(),
-        )
-        .await;
-    assert_eq!(
-        summary.run.status, "successful",
-        "{:?}",
-        summary.run.failure_reason
-    );
-    {
-        let state = planner.state.lock().unwrap();
-        let [body] = state.other_bodies.as_slice() else {
-            panic!("one exfiltration attempt expected")
-        };
-        assert!(
-            !body.contains("top-secret-value"),
-            "the connector read the secret: {body}"
-        );
-        assert!(body.contains("\"get\":null"), "{body}");
-        // The host injected it as the declared header, on the declared host.
-    }
-    let log = tenant.store.run_logs(&summary.run.id).await.unwrap();
-    assert!(!log.is_empty(), "the run logged");
-    assert!(log.iter().all(|l| !l.message.contains("top-secret-value")));
+    // `all` lists the plain fields only.
+    let (found, _) = expect::secret_unreadable(&program("test-hostile"), 9).await;
+    let keys: Vec<&str> = found["all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| pair[0].as_str().unwrap())
+        .collect();
     assert!(
-        serde_json::to_string(&summary)
-            .unwrap()
-            .find("top-secret-value")
-            .is_none()
+        keys.contains(&"target") && !keys.contains(&"api-key"),
+        "{found}"
     );
 }
 
