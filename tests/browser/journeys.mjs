@@ -68,7 +68,12 @@ async function signIn(page, token) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
+/** A screenshot of a main screen, whose every control must have a label. */
 async function shot(page, name) {
+  const unlabelled = await page.locator("input, select, textarea").evaluateAll((controls) =>
+    controls.filter((c) => c.type !== "hidden" && !(c.labels && c.labels.length) && !c.getAttribute("aria-label"))
+      .map((c) => c.outerHTML));
+  expect(unlabelled.length === 0, `${name}: controls without a label: ${unlabelled.join(" ")}`);
   await page.screenshot({ path: join(shots, name + ".png"), fullPage: true });
 }
 
@@ -115,10 +120,25 @@ async function tenantAdmin() {
   await page.waitForURL(/#\/marketplace$/);
   await tiles.first().waitFor();
 
+  step("the admin connects a webhook connector and sees its address and one-time secret");
+  await page.getByRole("link", { name: "Hire from the applicant tracker" }).click();
+  await page.waitForURL(/#\/marketplace\/ats-hire$/);
+  await page.getByRole("button", { name: "Check configuration" }).click();
+  await page.getByRole("heading", { name: "This connector will be allowed to" }).waitFor();
+  await page.getByLabel("I grant these permissions").check();
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.getByRole("status").getByText("is connected").waitFor();
+  await page.getByRole("heading", { name: "Set up the webhook at the partner" }).waitFor();
+  expect(/\S{16,}/.test(await page.locator(".secret").innerText()), "the one-time secret is shown");
+  await shot(page, "admin-connect-webhook");
+  await page.getByRole("link", { name: "Open the integration" }).click();
+  await page.waitForURL(/#\/integrations\/[^/]+$/);
+  await page.getByText("Webhook address").waitFor();
+
   step("the integrations list the demo's planner export, which opens with its runs");
-  await page.getByRole("link", { name: "Integrations" }).click();
+  await page.getByRole("link", { name: "Integrations", exact: true }).click();
   await page.waitForURL(/#\/integrations$/);
-  const row = page.locator("tbody tr").first();
+  const row = page.locator("tbody tr", { hasText: "Planner export" });
   await row.waitFor();
   await shot(page, "admin-integrations");
   await row.getByRole("link").click();
@@ -134,8 +154,9 @@ async function tenantAdmin() {
   await shot(page, "admin-integration");
 
   step("the German switch changes the console's text and the page's lang");
-  await page.getByRole("link", { name: "Marketplace" }).click();
+  await page.getByRole("link", { name: "Marketplace", exact: true }).click();
   await tiles.first().waitFor();
+  expect(await page.locator("#notice").innerText() === "", "the confirmation ends once the admin moves on");
   await page.getByLabel("Language").selectOption("de");
   await page.getByRole("heading", { level: 1, name: "Marktplatz" }).waitFor();
   expect(await page.locator("html").getAttribute("lang") === "de", "html lang is de");
@@ -144,6 +165,14 @@ async function tenantAdmin() {
   await page.getByLabel("Sprache").selectOption("en");
   await page.getByRole("heading", { level: 1, name: "Marketplace" }).waitFor();
   expect(await page.locator("html").getAttribute("lang") === "en", "html lang is en again");
+
+  step("at phone width the marketplace still reads without sideways scrolling");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await tiles.first().waitFor();
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(wide <= 0, `the page is ${wide}px wider than a phone`);
+  await shot(page, "admin-marketplace-phone");
+  await page.setViewportSize({ width: 1280, height: 860 });
   await page.close();
 }
 

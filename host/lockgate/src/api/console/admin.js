@@ -3,7 +3,7 @@
 // employees. The marketplace is also browsable by the other roles.
 
 import { api, seg, ApiFailure } from "./api.js";
-import { el, field, table, badge, notify } from "./dom.js";
+import { el, field, table, badge, notify, carryNotice } from "./dom.js";
 import { t, when, statusText } from "./i18n.js";
 import { go, href } from "./router.js";
 
@@ -153,7 +153,10 @@ function wizard(ctx, d, again) {
           const install = await api("POST", ctx.base + "/installs", Object.assign(body(), { grant: p.grant }));
           notify(t("connectedNotice", { name: d.name }));
           if (install.webhook && install.webhook.secret) consent.replaceChildren(webhookCard(install));
-          else go(["integrations", install.id]);
+          else {
+            carryNotice();
+            go(["integrations", install.id]);
+          }
         } catch (e) { notify(e.message, "error"); }
       } },
       el("h2", {}, t("consentTitle")),
@@ -215,8 +218,10 @@ async function integration(ctx, id) {
     try {
       await api(method || "POST", base + path);
       notify(done);
-      if (method === "DELETE") go(["integrations"]);
-      else ctx.redraw();
+      if (method === "DELETE") {
+        carryNotice();
+        go(["integrations"]);
+      } else ctx.redraw();
     } catch (e) {
       notify(e.message, "error");
       ev.target.disabled = false;

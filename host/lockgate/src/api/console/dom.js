@@ -44,12 +44,12 @@ export function badge(text, kind) {
 
 /**
  * A confirmation or an error above the view. It stays until it is
- * dismissed, the next one comes, or the user goes elsewhere: the view an
- * action leads to (or redraws) keeps it.
+ * dismissed, the next one comes, or the user goes elsewhere; an action
+ * that leads to another view carries it there with `carryNotice`.
  */
 export function notify(message, kind) {
   const box = document.getElementById("notice");
-  box.dataset.at = String(Date.now());
+  delete box.dataset.carry;
   box.className = kind || "ok";
   box.setAttribute("role", kind === "error" ? "alert" : "status");
   const close = el("button", { type: "button", onclick: () => clearNotice() }, "×");
@@ -57,10 +57,16 @@ export function notify(message, kind) {
   box.replaceChildren(el("span", {}, message), close);
 }
 
-/** On a move to another view: a notice the move did not follow ends. */
+/** The notice survives the next move to another view (the action's own). */
+export function carryNotice() {
+  document.getElementById("notice").dataset.carry = "1";
+}
+
+/** On a move to another view: the notice ends, unless it was carried. */
 export function ageNotice() {
-  const at = Number(document.getElementById("notice").dataset.at || 0);
-  if (Date.now() - at > 2000) clearNotice();
+  const box = document.getElementById("notice");
+  if (box.dataset.carry) delete box.dataset.carry;
+  else clearNotice();
 }
 
 export function clearNotice() {

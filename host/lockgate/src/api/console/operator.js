@@ -2,7 +2,7 @@
 // automated report, to approve with a tier or reject with reasons.
 
 import { api, seg } from "./api.js";
-import { el, field, table, badge, notify } from "./dom.js";
+import { el, field, table, badge, notify, carryNotice } from "./dom.js";
 import { t, when, localized } from "./i18n.js";
 import { go, href } from "./router.js";
 
@@ -64,6 +64,7 @@ async function submission(ctx, plugin, version) {
     try {
       await api("POST", path, body);
       notify(t(body.decision === "approve" ? "approvedNotice" : "rejectedNotice", { id: `${plugin} ${version}` }));
+      carryNotice();
       go(["review"]);
     } catch (e) {
       notify(e.message, "error");

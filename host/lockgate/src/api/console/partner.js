@@ -2,7 +2,7 @@
 // upload of a new `.wasm`.
 
 import { api } from "./api.js";
-import { el, field, table, badge, notify } from "./dom.js";
+import { el, field, table, badge, notify, carryNotice } from "./dom.js";
 import { t, when } from "./i18n.js";
 import { go, href } from "./router.js";
 import { summary, checks } from "./operator.js";
@@ -26,6 +26,7 @@ async function submissions() {
     try {
       const s = await api("POST", "/api/v1/partner/submissions", file.files[0], "application/wasm");
       notify(t("submittedNotice", { id: `${s.plugin_id} ${s.version}` }));
+      carryNotice();
       go(["submissions", s.plugin_id, s.version]);
     } catch (e) {
       notify(e.message, "error");
