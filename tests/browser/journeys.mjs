@@ -120,6 +120,15 @@ async function tenantAdmin() {
   await page.waitForURL(/#\/marketplace$/);
   await tiles.first().waitFor();
 
+  step("a deep link to a connector that does not exist shows why, with a way back");
+  await page.goto(url + "/#/marketplace/no-such-connector");
+  await page.getByRole("alert").getByText("connector not found").waitFor();
+  await page.getByRole("button", { name: "Try again" }).waitFor();
+  await page.goto(url + "/#/no/such/page");
+  await page.getByRole("heading", { name: "There is no such page" }).waitFor();
+  await page.getByRole("link", { name: "Go to your start page" }).click();
+  await page.waitForURL(/#\/marketplace$/);
+
   step("the admin connects a webhook connector and sees its address and one-time secret");
   await page.getByRole("link", { name: "Hire from the applicant tracker" }).click();
   await page.waitForURL(/#\/marketplace\/ats-hire$/);

@@ -35,7 +35,7 @@ const view = () => document.getElementById("view");
 let drawing = 0;
 
 /** Draws the current route: loading, then the view or its error. */
-async function draw() {
+async function draw(moved) {
   const mine = ++drawing;
   const { parts, query } = current();
   if (!session.me) return signIn();
@@ -52,7 +52,14 @@ async function draw() {
   view().replaceChildren(el("p", { class: "muted" }, t("loading")));
   try {
     const node = await render();
-    if (mine === drawing) view().replaceChildren(node);
+    if (mine !== drawing) return;
+    view().replaceChildren(node);
+    // After a move, keyboard and screen reader users start at the new heading.
+    const heading = node.querySelector("h1");
+    if (heading && moved) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    }
   } catch (e) {
     if (mine !== drawing) return;
     if (e.status === 401) return signOut(t("sessionEnded"));
@@ -133,7 +140,7 @@ async function start() {
   document.getElementById("sign-out").addEventListener("click", () => signOut());
   window.addEventListener("hashchange", () => {
     ageNotice();
-    draw();
+    draw(true);
   });
   await whoAmI();
   draw();
