@@ -1,5 +1,5 @@
 //! What the API serves besides its operations: metrics, the OpenAPI
-//! document (checked against the routes) and the console page.
+//! document (checked against the routes) and the console's files.
 
 use lockgate_tests::spawn_app;
 use serde_json::Value;
@@ -121,36 +121,83 @@ async fn the_openapi_document_matches_the_routes() {
     }
 }
 
-/// The console is one page on the API, locked down: no other origin, no
-/// framing, and partner-written texts are only ever set as text.
+/// The console's page and every module it loads are served from this
+/// origin with their content type and a policy that runs no inline code:
+/// what a browser refuses to load under that policy would leave a blank
+/// page. (The journeys themselves run in a real browser in
+/// `host/lockgate/tests/console.rs`.)
 #[tokio::test]
-async fn the_console_is_served_with_a_strict_policy() {
+async fn the_console_loads_only_its_own_files_under_a_strict_policy() {
     let app = spawn_app().await;
-    let res = reqwest::get(format!("{}/", app.url)).await.unwrap();
-    assert_eq!(res.status(), 200);
-    let csp = res.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
-        "{csp}"
-    );
-    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-    let page = res.text().await.unwrap();
-    for view in [
-        "/api/v1/marketplace",
-        "/installs/preview",
-        "/runs",
-        "/rows?",
-    ] {
-        assert!(page.contains(view), "the console uses {view}");
+    let mut pending = vec!["/".to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(path) = pending.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let res = reqwest::get(format!("{}{path}", app.url)).await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let kind = res.headers()["content-type"].to_str().unwrap().to_string();
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe"), "{path}: {csp}");
+        let body = res.text().await.unwrap();
+        let expected = match path.rsplit('.').next() {
+            Some("css") => "text/css",
+            Some("js") => "text/javascript",
+            _ => "text/html",
+        };
+        assert!(kind.starts_with(expected), "{path} is served as {kind}");
+        if expected == "text/html" {
+            assert!(
+                !body.contains("<script>") && !body.contains(" style="),
+                "inline code in {path}"
+            );
+            let handler = body
+                .split_whitespace()
+                .find(|word| word.starts_with("on") && word.contains('='));
+            assert_eq!(handler, None, "an inline handler in {path}");
+        }
+        // What the page and the modules load: `/console/…` and `./….js`.
+        for piece in body.split('"').skip(1).step_by(2) {
+            if let Some(name) = piece.strip_prefix("./") {
+                pending.push(format!("/console/{name}"));
+            } else if piece.starts_with("/console/") {
+                pending.push(piece.to_string());
+            }
+        }
+        assert!(
+            !body.contains("innerHTML") && !body.contains("insertAdjacentHTML"),
+            "{path}: texts must be set as text"
+        );
+        assert!(
+            !(body.contains("lockgate-token") && body.contains("localStorage")),
+            "{path}: the token lives only for the session"
+        );
     }
-    assert!(!page.contains("innerHTML"), "texts must be set as text");
-    assert!(
-        !page.contains("localStorage"),
-        "the token lives only for the session"
-    );
+    for module in [
+        "/console/app.js",
+        "/console/admin.js",
+        "/console/operator.js",
+        "/console/partner.js",
+    ] {
+        assert!(seen.contains(module), "{module} is not loaded: {seen:?}");
+    }
+    let missing = reqwest::get(format!("{}/console/nothing.js", app.url))
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
 }
 
 /// A request body past its limit is read before the answer goes out, so

@@ -4,6 +4,7 @@
 //! workers on loopback, and waits on conditions instead of fixed sleeps.
 
 pub mod app;
+pub mod component;
 pub mod database;
 pub mod http;
 pub mod net;
@@ -12,6 +13,7 @@ pub mod tempdir;
 pub mod wait;
 
 pub use app::{TestApp, spawn_app, spawn_app_with, tenant_token, token};
+pub use component::with_manifest;
 pub use database::{test_database_url, test_store};
 pub use net::closed_port;
 pub use tempdir::TempDir;

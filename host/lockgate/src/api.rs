@@ -1,7 +1,7 @@
-//! The HTTP API under `/api/v1`, plus `/healthz`. Errors are JSON,
-//! `{"error": {"code", "message", "fields"?}}`, with a status that matches;
-//! they tell the caller what to fix and nothing internal (details go to the
-//! log).
+//! The HTTP API under `/api/v1`, plus `/healthz` and the web console
+//! (`/console`). Errors are JSON, `{"error": {"code", "message",
+//! "fields"?}}`, with a status that matches; they tell the caller what to
+//! fix and nothing internal (details go to the log).
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
@@ -13,6 +13,7 @@ use axum::{Json, Router};
 mod access;
 mod answers;
 mod catalog;
+mod console;
 mod hr;
 mod installs;
 mod monitoring;
@@ -204,8 +205,10 @@ impl FromRequestParts<App> for Caller {
 
 pub fn router(state: App) -> Router {
     Router::new()
-        .route("/", get(console))
-        .route("/console", get(console))
+        .route("/", get(console::page))
+        .route("/console", get(console::page))
+        .route("/console/", get(console::page))
+        .route("/console/{file}", get(console::file))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi))
@@ -525,24 +528,6 @@ async fn metrics(State(state): State<App>) -> Result<Response, ApiError> {
         out,
     )
         .into_response())
-}
-
-/// The web console: one page on top of this API.
-const CONSOLE: &str = include_str!("api/console.html");
-
-async fn console() -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (
-                axum::http::header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
-            ),
-            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        CONSOLE,
-    )
-        .into_response()
 }
 
 /// The hand-written part of the OpenAPI document (paths and prose); the

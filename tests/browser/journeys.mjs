@@ -1,0 +1,286 @@
+// The console's main journeys per role, in Debian's headless Chromium
+// against a running `lockgate serve --demo`. host/lockgate/tests/console.rs
+// starts the server and runs this with:
+//   LOCKGATE_URL, LOCKGATE_ADMIN, LOCKGATE_OPERATOR, LOCKGATE_PARTNER (tokens),
+//   LOCKGATE_WASM (a connector file the partner is not the publisher of),
+//   LOCKGATE_VENDOR (a second partner's token) and LOCKGATE_VENDOR_WASM
+//   (a connector of theirs whose automated review finds a problem),
+//   SCREENSHOTS (a folder), CHROMIUM (default /usr/bin/chromium).
+// Exits non-zero with the failing step when a journey breaks.
+
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`set ${name}`);
+  return v;
+};
+const url = env("LOCKGATE_URL");
+const shots = env("SCREENSHOTS");
+mkdirSync(shots, { recursive: true });
+
+const problems = [];
+const steps = [];
+function step(text) {
+  steps.push(text);
+  console.log("·", text);
+}
+function expect(ok, what) {
+  if (!ok) throw new Error(what);
+}
+
+const profile = mkdtempSync(join(tmpdir(), "lockgate-chromium-"));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  viewport: { width: 1280, height: 860 },
+  locale: "en-GB",
+});
+context.setDefaultTimeout(10_000);
+
+/** A fresh tab: its own session storage, so its own sign-in. */
+async function tab() {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    // A policy violation or a script error shows up here; a refused API
+    // call (an expected 422) is checked by the journeys themselves.
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(`console: ${m.text()}`);
+  });
+  page.on("response", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (r.status() >= 500 || (r.status() === 404 && !path.startsWith("/api/"))) problems.push(`${r.status()} for ${r.url()}`);
+  });
+  page.on("request", (r) => {
+    if (/\/(null|undefined)(\/|$)/.test(new URL(r.url()).pathname)) problems.push(`request to ${r.url()}`);
+  });
+  return page;
+}
+
+async function signIn(page, token) {
+  await page.goto(url + "/");
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** A screenshot of a main screen, whose every control must have a label. */
+async function shot(page, name) {
+  const unlabelled = await page.locator("input, select, textarea").evaluateAll((controls) =>
+    controls.filter((c) => c.type !== "hidden" && !(c.labels && c.labels.length) && !c.getAttribute("aria-label"))
+      .map((c) => c.outerHTML));
+  expect(unlabelled.length === 0, `${name}: controls without a label: ${unlabelled.join(" ")}`);
+  await page.screenshot({ path: join(shots, name + ".png"), fullPage: true });
+}
+
+const hash = (page) => new URL(page.url()).hash;
+
+async function tenantAdmin() {
+  const page = await tab();
+  step("tenant admin signs in and lands on the marketplace");
+  await signIn(page, env("LOCKGATE_ADMIN"));
+  await page.waitForURL(/#\/marketplace$/);
+  await page.getByRole("heading", { level: 1, name: "Marketplace" }).waitFor();
+  const tiles = page.locator(".tiles article");
+  await tiles.first().waitFor();
+  expect(await tiles.count() >= 3, "the marketplace shows the bundled connectors");
+  await page.locator(".tiles article", { hasText: "installed" }).first().waitFor();
+  await shot(page, "admin-marketplace");
+
+  step("a search that matches nothing says so");
+  await page.getByLabel("Search").fill("no-such-connector-anywhere");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.waitForURL(/q=no-such-connector-anywhere/);
+  await page.getByText("Nothing matches").waitFor();
+  await page.getByRole("link", { name: "Show all" }).click();
+  await tiles.first().waitFor();
+
+  step("the admin opens a connector's detail page");
+  const first = tiles.first().getByRole("heading").getByRole("link");
+  const name = (await first.textContent()).trim();
+  await first.click();
+  await page.waitForURL(/#\/marketplace\/[^/]+$/);
+  const detail = hash(page);
+  await page.getByRole("heading", { level: 1, name }).waitFor();
+  await page.getByRole("heading", { name: "Permissions" }).waitFor();
+  await page.getByRole("button", { name: "Check configuration" }).waitFor();
+  await shot(page, "admin-connector-detail");
+
+  step("the detail page's address survives a reload");
+  await page.reload();
+  await page.getByRole("heading", { level: 1, name }).waitFor();
+  expect(hash(page) === detail, `after reload at ${hash(page)}, not ${detail}`);
+
+  step("the back button returns to the marketplace");
+  await page.goBack();
+  await page.waitForURL(/#\/marketplace$/);
+  await tiles.first().waitFor();
+
+  step("a deep link to a connector that does not exist shows why, with a way back");
+  await page.goto(url + "/#/marketplace/no-such-connector");
+  await page.getByRole("alert").getByText("connector not found").waitFor();
+  await page.getByRole("button", { name: "Try again" }).waitFor();
+  await page.goto(url + "/#/no/such/page");
+  await page.getByRole("heading", { name: "There is no such page" }).waitFor();
+  await page.getByRole("link", { name: "Go to your start page" }).click();
+  await page.waitForURL(/#\/marketplace$/);
+
+  step("the admin connects a webhook connector and sees its address and one-time secret");
+  await page.getByRole("link", { name: "Hire from the applicant tracker" }).click();
+  await page.waitForURL(/#\/marketplace\/ats-hire$/);
+  await page.getByRole("button", { name: "Check configuration" }).click();
+  await page.getByRole("heading", { name: "This connector will be allowed to" }).waitFor();
+  await page.getByLabel("I grant these permissions").check();
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.getByRole("status").getByText("is connected").waitFor();
+  await page.getByRole("heading", { name: "Set up the webhook at the partner" }).waitFor();
+  expect(/\S{16,}/.test(await page.locator(".secret").innerText()), "the one-time secret is shown");
+  await shot(page, "admin-connect-webhook");
+  await page.getByRole("link", { name: "Open the integration" }).click();
+  await page.waitForURL(/#\/integrations\/[^/]+$/);
+  await page.getByText("Webhook address").waitFor();
+
+  step("the integrations list the demo's planner export, which opens with its runs");
+  await page.getByRole("link", { name: "Integrations", exact: true }).click();
+  await page.waitForURL(/#\/integrations$/);
+  const row = page.locator("tbody tr", { hasText: "Planner export" });
+  await row.waitFor();
+  await shot(page, "admin-integrations");
+  await row.getByRole("link").click();
+  await page.waitForURL(/#\/integrations\/[^/]+$/);
+  await page.getByRole("heading", { name: "Runs" }).waitFor();
+  expect(!/\d{4}-\d\d-\d\dT/.test(await page.locator("main").innerText()), "timestamps are shown readable, not as raw ISO");
+
+  step("an action's confirmation stays visible");
+  await page.getByRole("button", { name: "Sync now" }).click();
+  await page.getByRole("status").getByText("A sync is queued").waitFor();
+  await page.waitForTimeout(1500);
+  expect(await page.getByRole("status").getByText("A sync is queued").isVisible(), "the confirmation is still there");
+  await shot(page, "admin-integration");
+
+  step("the German switch changes the console's text and the page's lang");
+  await page.getByRole("link", { name: "Marketplace", exact: true }).click();
+  await tiles.first().waitFor();
+  expect(await page.locator("#notice").innerText() === "", "the confirmation ends once the admin moves on");
+  await page.getByLabel("Language").selectOption("de");
+  await page.getByRole("heading", { level: 1, name: "Marktplatz" }).waitFor();
+  expect(await page.locator("html").getAttribute("lang") === "de", "html lang is de");
+  await page.getByLabel("Suche").waitFor();
+  await shot(page, "admin-marketplace-de");
+  await page.getByLabel("Sprache").selectOption("en");
+  await page.getByRole("heading", { level: 1, name: "Marketplace" }).waitFor();
+  expect(await page.locator("html").getAttribute("lang") === "en", "html lang is en again");
+
+  step("at phone width the marketplace still reads without sideways scrolling");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await tiles.first().waitFor();
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(wide <= 0, `the page is ${wide}px wider than a phone`);
+  await shot(page, "admin-marketplace-phone");
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.close();
+}
+
+async function vendorSubmits() {
+  const page = await tab();
+  step("a partner submits their connector and lands on its page");
+  await signIn(page, env("LOCKGATE_VENDOR"));
+  await page.waitForURL(/#\/submissions$/);
+  await page.getByText("You have not submitted a connector yet.").waitFor();
+  await page.getByLabel("Connector file (.wasm)").setInputFiles(env("LOCKGATE_VENDOR_WASM"));
+  await page.getByRole("button", { name: "Submit" }).click();
+  await page.waitForURL(/#\/submissions\/[^/]+\/[^/]+$/);
+  await page.getByRole("status").getByText("is submitted").waitFor();
+  const submission = page.url();
+  await page.close();
+  return submission;
+}
+
+async function operator() {
+  const page = await tab();
+  step("the operator signs in and lands on the review queue, with the submission");
+  await signIn(page, env("LOCKGATE_OPERATOR"));
+  await page.waitForURL(/#\/review$/);
+  await page.getByRole("heading", { level: 1, name: "Review queue" }).waitFor();
+  const row = page.locator("tbody tr").first();
+  await row.waitFor();
+  // The automated review runs after the upload; reload until its report is there.
+  for (let i = 0; i < 60 && await row.getByText("being made").count(); i++) {
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await row.waitFor();
+  }
+  await row.getByText("fail").first().waitFor();
+  await shot(page, "operator-review-queue");
+
+  step("the operator reads every check with its verdict and reason");
+  await row.getByRole("link").click();
+  await page.waitForURL(/#\/review\/[^/]+\/[^/]+$/);
+  const checks = page.locator("table tbody tr");
+  await checks.first().waitFor();
+  expect(await checks.count() >= 3, "the report lists its checks");
+  await page.locator("table tbody tr", { has: page.locator(".badge.fail") }).first().waitFor();
+  await shot(page, "operator-submission");
+
+  step("the operator rejects it with a reason; the queue is empty again");
+  await page.getByLabel("Decision", { exact: true }).selectOption("reject");
+  await page.getByLabel("Reasons for a rejection").fill("A check fails; see the report.");
+  await page.getByRole("button", { name: "Save decision" }).click();
+  await page.waitForURL(/#\/review$/);
+  await page.getByRole("status").getByText("is rejected").waitFor();
+  await page.getByText("Nothing waits for review.").waitFor();
+  await page.close();
+}
+
+async function vendorReads(submission) {
+  const page = await tab();
+  step("the partner reads the decision and its reason on the submission's page");
+  await page.goto(submission);
+  await page.getByLabel("API token").fill(env("LOCKGATE_VENDOR"));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  expect(page.url() === submission, `signed in at ${page.url()}, not the deep link ${submission}`);
+  await page.getByText("rejected").first().waitFor();
+  await page.getByText("A check fails; see the report.").waitFor();
+  await shot(page, "partner-submission");
+  await page.close();
+}
+
+async function partner() {
+  const page = await tab();
+  step("the partner signs in and lands on their submissions");
+  await signIn(page, env("LOCKGATE_PARTNER"));
+  await page.waitForURL(/#\/submissions$/);
+  await page.getByRole("heading", { level: 1, name: "Submissions" }).waitFor();
+  await page.getByLabel("Connector file (.wasm)").waitFor();
+
+  step("a connector published under another name is refused, with the reason shown");
+  await page.getByLabel("Connector file (.wasm)").setInputFiles(env("LOCKGATE_WASM"));
+  await page.getByRole("button", { name: "Submit" }).click();
+  await page.getByRole("alert").getByText("refused").waitFor();
+  await page.getByText("publish under your own name").waitFor();
+  await shot(page, "partner-submissions");
+  await page.close();
+}
+
+let failed = null;
+try {
+  await tenantAdmin();
+  await partner();
+  const submission = await vendorSubmits();
+  await operator();
+  await vendorReads(submission);
+} catch (e) {
+  failed = e;
+}
+await context.close();
+rmSync(profile, { recursive: true, force: true });
+if (failed) {
+  console.error(`FAILED at: ${steps[steps.length - 1]}\n${failed.stack || failed}`);
+}
+if (problems.length) console.error("problems seen in the browser:\n  " + problems.join("\n  "));
+if (failed || problems.length) process.exit(1);
+console.log(`all ${steps.length} steps passed; screenshots in ${shots}`);
