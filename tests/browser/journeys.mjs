@@ -139,6 +139,8 @@ async function tenantAdmin() {
   await page.getByRole("status").getByText("is connected").waitFor();
   await page.getByRole("heading", { name: "Set up the webhook at the partner" }).waitFor();
   expect(/\S{16,}/.test(await page.locator(".secret").innerText()), "the one-time secret is shown");
+  const hook = await page.locator("dd code").first().innerText();
+  expect(hook.startsWith(`${url.replace(/\/+$/, "")}/hooks/`), `the webhook address is whole, as the partner enters it: ${hook}`);
   await shot(page, "admin-connect-webhook");
   await page.getByRole("link", { name: "Open the integration" }).click();
   await page.waitForURL(/#\/integrations\/[^/]+$/);

@@ -186,12 +186,18 @@ function copyButton(text) {
   } }, t("copy"));
 }
 
+/** The webhook address in full, as the partner must enter it: the API
+ * gives the path, and the console is served from Lockgate's own origin. */
+function hookUrl(install) {
+  return new URL(install.webhook.url, window.location.origin).href;
+}
+
 function webhookCard(install) {
   return el("div", { class: "card" },
     el("h2", {}, t("webhookTitle")),
     el("p", {}, t("webhookHelp")),
     el("dl", { class: "facts" },
-      el("dt", {}, t("webhookUrl")), el("dd", {}, el("code", {}, install.webhook.url), " ", copyButton(install.webhook.url)),
+      el("dt", {}, t("webhookUrl")), el("dd", {}, el("code", {}, hookUrl(install)), " ", copyButton(hookUrl(install))),
       install.webhook.secret ? [el("dt", {}, t("webhookSecret")), el("dd", {}, el("span", { class: "secret" }, install.webhook.secret), " ", copyButton(install.webhook.secret))] : null),
     el("p", {}, el("a", { href: href(["integrations", install.id]) }, t("openIntegration"))));
 }
@@ -236,7 +242,7 @@ async function integration(ctx, id) {
     [t("nextRun"), when(i.next_run_at) || "—"],
     [t("lastCheck"), when(i.last_check_at) || "—"],
     [t("connectedSince"), when(i.created_at)],
-    i.webhook ? [t("webhookUrl"), [el("code", {}, i.webhook.url), " ", copyButton(i.webhook.url)]] : null,
+    i.webhook ? [t("webhookUrl"), [el("code", {}, hookUrl(i)), " ", copyButton(hookUrl(i))]] : null,
   ].filter(Boolean);
   const runRows = runs.items.map((r) => el("tr", {},
     el("td", {}, el("a", { href: href(["integrations", id, "runs", r.id]) }, when(r.started_at))),
