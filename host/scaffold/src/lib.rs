@@ -91,6 +91,22 @@ impl Lang {
         }
     }
 
+    /// The manifest's `memory-mb` line, where the language needs more than
+    /// the host's default. A JavaScript engine collects its garbage only
+    /// once it holds about 80 to 100 MiB, whatever the cap, and does not
+    /// collect when the host refuses it more memory: a run with thousands
+    /// of requests outgrows the default 64 MiB.
+    fn memory_line(self) -> &'static str {
+        match self {
+            Lang::Ts => concat!(
+                "# The JavaScript engine collects garbage only once it holds 80 to 100 MiB:\n",
+                "# a run with thousands of requests needs more than the default 64 MiB.\n",
+                "memory-mb = 128\n",
+            ),
+            Lang::Rust | Lang::Python => "",
+        }
+    }
+
     /// The lines of `test.sh` that build the connector and set `wasm` (the
     /// component) and `work` (where the sandbox and the logs go).
     fn build_step(self) -> &'static str {
@@ -219,6 +235,7 @@ impl Scaffold {
                 .replace("{{title}}", &title)
                 .replace("{{publisher}}", &publisher)
                 .replace("{{sdk}}", &sdk_text)
+                .replace("{{memory}}", self.lang.memory_line())
         };
         for (path, text) in COMMON.iter().chain(self.lang.files()) {
             let path = dir.join(path);
