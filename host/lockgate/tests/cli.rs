@@ -947,7 +947,8 @@ fn manifest_check_reports_every_problem_with_its_line() {
     let good = include_str!("../../scaffold/templates/common/connector.toml.in")
         .replace("{{id}}", "acme-sync")
         .replace("{{publisher}}", "Acme")
-        .replace("{{title}}", "Acme sync");
+        .replace("{{title}}", "Acme sync")
+        .replace("{{memory}}", "");
     std::fs::write(dir.0.join("connector.toml"), &good).unwrap();
     // The default file, in the current folder.
     let out = lockgate()
