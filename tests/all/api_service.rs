@@ -42,6 +42,7 @@ async fn metrics_count_runs_instantiations_and_denials() {
                 plugin: &plugin,
                 install: &install,
                 secrets: &Default::default(),
+                sign_in_key: None,
                 operator: Default::default(),
                 limits: Default::default(),
                 trigger: Trigger::Manual,

@@ -130,6 +130,7 @@ impl Tenant {
                 plugin,
                 install: &install,
                 secrets: &secrets,
+                sign_in_key: None,
                 operator,
                 limits: setup.limits,
                 trigger: Trigger::Manual,

@@ -45,6 +45,7 @@ mod records;
 mod review_test_access;
 mod runtime;
 mod sdk_tests;
+mod sign_in;
 mod streaks;
 mod time_tracking;
 mod time_tracking_tool;

@@ -100,8 +100,14 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         ("post", "/api/v1/tenants/{tenant}/attendances/import") => 422,
         // No newer approved version to move to.
         ("post", "/api/v1/tenants/{tenant}/installs/{id}/upgrade") => 409,
-        // The planner export takes no webhooks.
+        // The planner export takes no webhooks, and signs in with an API
+        // key rather than an admin's sign-in at the partner.
         ("post", "/api/v1/tenants/{tenant}/installs/{id}/webhook-secret") => 409,
+        (
+            "post",
+            "/api/v1/tenants/{tenant}/installs/{id}/sign-in"
+            | "/api/v1/tenants/{tenant}/installs/{id}/sign-out",
+        ) => 409,
         // Read before the `post` creates it (`{}` is a sandbox with no
         // test hosts); a change must name the test hosts.
         ("get", "/api/v1/partner/sandbox") => 404,

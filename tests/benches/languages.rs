@@ -190,6 +190,7 @@ async fn measure(
             plugin: &plugin,
             install: &install,
             secrets: &secrets,
+            sign_in_key: None,
             operator: operator(partner),
             limits,
             trigger: Trigger::Initial,

@@ -19,6 +19,7 @@ mod installs;
 mod monitoring;
 mod openapi;
 mod partner_sandbox;
+mod sign_in;
 mod webhooks;
 
 use crate::app::App;
@@ -351,6 +352,15 @@ pub fn router(state: App) -> Router {
             "/api/v1/tenants/{tenant}/installs/{id}/webhook-secret",
             post(installs::rotate_webhook_secret),
         )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}/sign-in",
+            post(sign_in::start),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/installs/{id}/sign-out",
+            post(sign_in::sign_out),
+        )
+        .route(sign_in::CALLBACK, get(sign_in::callback))
         .route(
             "/hooks/{*rest}",
             axum::routing::any(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(

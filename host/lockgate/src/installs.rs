@@ -164,14 +164,41 @@ pub fn permissions(
         hosts: grant.hosts.iter().map(ToString::to_string).collect(),
         absence_window: grant.absence_window,
         attendance_window: grant.attendance_window,
-        sign_in: grant.oauth.as_ref().map(|o| {
-            format!(
+        sign_in: grant.oauth.as_ref().map(|o| match &o.authorize {
+            Some((origin, _)) => format!(
+                "You sign in at {} and grant access; Lockgate keeps the sign-in sealed, renews the access token at {} and sends it only to {}; the connector never sees it",
+                crate::sign_in::browser_origin(origin, operator),
+                o.token_url(),
+                o.api_host
+            ),
+            None => format!(
                 "Lockgate signs in at {} with your client ID and secret and sends the access token only to {}; the connector never sees either",
                 o.token_url(),
                 o.api_host
-            )
+            ),
         }),
     })
+}
+
+/// Where the admin signs in for a connector configured with `config`, in
+/// words: the partner's sign-in host.
+pub fn sign_in_place(
+    manifest: &Manifest,
+    config: &BTreeMap<String, String>,
+    operator: &crate::policy::OperatorPolicy,
+) -> String {
+    manifest
+        .oauth2
+        .as_ref()
+        .and_then(|o| o.authorize_url.as_deref())
+        .and_then(|url| lockgate_manifest::manifest::origin_and_path("authorize-url", url).ok())
+        .and_then(|(origin, _)| {
+            lockgate_manifest::HostPattern::parse(&origin)
+                .and_then(|p| p.resolve(manifest, config))
+                .ok()
+        })
+        .map(|host| crate::sign_in::browser_origin(&host, operator))
+        .unwrap_or_else(|| "the partner".into())
 }
 
 /// The schedule an install runs on: the admin's, else the manifest's.
@@ -215,12 +242,14 @@ pub async fn guest_validate(
         &plugin.manifest,
         install,
         &config.secrets,
+        Some(&state.secrets),
         tenant_policy(state, &install.tenant_id).await?,
         state.limits.clone(),
         None,
     )
     .await
-    .map_err(|e| e.to_string())??;
+    .map_err(|e| e.to_string())?
+    .map_err(|f| f.reason)?;
     let values = crate::capabilities::config::visible_config(&plugin.manifest, &config.public)
         .into_iter()
         .collect();
@@ -253,12 +282,14 @@ pub async fn check_connection(
         &plugin.manifest,
         install,
         secrets,
+        Some(&state.secrets),
         tenant_policy(state, &install.tenant_id).await?,
         state.limits.clone(),
         None,
     )
     .await
-    .map_err(|e| e.to_string())??;
+    .map_err(|e| e.to_string())?
+    .map_err(|f| f.reason)?;
     let report = state
         .runtime
         .invoke(plugin, setup, Call::CheckConnection)
@@ -281,6 +312,24 @@ pub async fn settle(
     install: &mut InstallRecord,
     secrets: &BTreeMap<String, String>,
 ) -> Result<(), crate::store::StoreError> {
+    let signs_in = plugin.manifest.oauth2.as_ref().map(|o| o.flow)
+        == Some(lockgate_manifest::OAuthFlow::AuthorizationCode);
+    if signs_in && state.store.sign_in_tokens(&install.id).await?.is_none() {
+        // Nothing to check before an admin signed in at the partner.
+        install.status = InstallStatus::Pending;
+        install.status_reason = Some(format!(
+            "sign in at {} to finish connecting",
+            sign_in_place(
+                &plugin.manifest,
+                &install.config,
+                &tenant_policy(state, &install.tenant_id)
+                    .await
+                    .unwrap_or_default()
+            )
+        ));
+        install.next_run_at = None;
+        return state.store.update_install(install).await;
+    }
     let result = check_connection(state, plugin, install, secrets).await;
     install.last_check_at = Some(crate::time::now_text());
     match result {

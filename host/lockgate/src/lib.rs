@@ -40,6 +40,7 @@ pub mod review;
 pub mod runtime;
 pub mod sandbox;
 pub mod secrets;
+pub mod sign_in;
 pub mod store;
 pub mod sync;
 pub mod time;

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lockgate_manifest::{AbsenceWindow, ClientAuth, HostPattern, Manifest, ResolvedHost, Scope};
+use lockgate_manifest::{
+    AbsenceWindow, ClientAuth, HostPattern, Manifest, OAuthFlow, ResolvedHost, Scope,
+};
 
 /// Per-invocation resource caps.
 #[derive(Debug, Clone)]
@@ -275,12 +277,20 @@ impl std::fmt::Debug for SecretHeader {
     }
 }
 
-/// OAuth2 client credentials the host uses on the install's behalf.
+/// The OAuth2 client the host is on the install's behalf.
 #[derive(Clone)]
 pub struct OAuthClient {
+    pub flow: OAuthFlow,
     pub token_host: ResolvedHost,
     /// Path (and query) of the token endpoint on `token_host`.
     pub token_path: String,
+    /// Where the admin signs in (authorization-code flow): origin and path.
+    pub authorize: Option<(ResolvedHost, String)>,
+    /// Where tokens are revoked on sign-out, if the partner says.
+    pub revoke: Option<(ResolvedHost, String)>,
+    /// The admin's sign-in, for the authorization-code flow: attached by
+    /// the run's setup once the install's sealed tokens are opened.
+    pub session: Option<Arc<crate::capabilities::oauth::SignedIn>>,
     /// Where the access token is sent.
     pub api_host: ResolvedHost,
     pub client_id: String,
@@ -305,6 +315,11 @@ impl std::fmt::Debug for OAuthClient {
 }
 
 impl OAuthClient {
+    /// Whether the client needs an admin's sign-in it does not have.
+    pub fn awaits_sign_in(&self) -> bool {
+        self.flow == OAuthFlow::AuthorizationCode && self.session.is_none()
+    }
+
     pub fn token_url(&self) -> String {
         format!("{}{}", self.token_host, self.token_path)
     }
@@ -407,12 +422,28 @@ impl Grant {
                         .filter(|v| !v.is_empty())
                         .cloned()
                 };
-                let token = spec.token_origin_and_path().and_then(|(origin, path)| {
-                    let host = by_pattern
-                        .get(&origin)
-                        .ok_or_else(|| format!("{origin} is not one of the hosts"))?;
-                    Ok((host.clone(), path))
-                });
+                let endpoint = |key: &str, url: &str| {
+                    lockgate_manifest::manifest::origin_and_path(key, url).and_then(
+                        |(origin, path)| {
+                            let host = by_pattern
+                                .get(&origin)
+                                .ok_or_else(|| format!("{origin} is not one of the hosts"))?;
+                            Ok((host.clone(), path))
+                        },
+                    )
+                };
+                let token = endpoint("token-url", &spec.token_url);
+                let mut other = |key: &str, url: &Option<String>| {
+                    url.as_deref().and_then(|url| match endpoint(key, url) {
+                        Ok(found) => Some(found),
+                        Err(e) => {
+                            problems.push(format!("oauth2 {key}: {e}"));
+                            None
+                        }
+                    })
+                };
+                let authorize = other("authorize-url", &spec.authorize_url);
+                let revoke = other("revoke-url", &spec.revoke_url);
                 match (
                     token,
                     by_pattern.get(&spec.host),
@@ -421,8 +452,12 @@ impl Grant {
                 ) {
                     (Ok((token_host, token_path)), Some(api_host), Some(id), Some(secret)) => {
                         let mut client = OAuthClient {
+                            flow: spec.flow,
                             token_host,
                             token_path,
+                            authorize,
+                            revoke,
+                            session: None,
                             api_host: api_host.clone(),
                             client_id: id,
                             client_secret: secret,

@@ -12,7 +12,7 @@ use crate::bindings::{ConnectorError, Trigger};
 use crate::capabilities::config::visible_config;
 use crate::hr::Visibility;
 use crate::monitoring::LogLine;
-use crate::policy::{Grant, Limits, OperatorPolicy};
+use crate::policy::{Grant, Limits, OAuthClient, OperatorPolicy};
 use crate::runtime::{Call, CallResult, InvocationReport, InvocationSetup, Plugin, Runtime};
 use crate::store::{InstallRecord, RunRecord, RunRow, Store, StoreError};
 use crate::time::Clock;
@@ -128,6 +128,10 @@ pub struct RunRequest<'a> {
     pub install: &'a InstallRecord,
     /// Secret values, by config key; never stored in the install record.
     pub secrets: &'a BTreeMap<String, String>,
+    /// The host's key, to open the admin's sign-in at the partner for
+    /// connectors that sign in by authorization code; without it they
+    /// cannot run.
+    pub sign_in_key: Option<&'a crate::secrets::SecretBox>,
     pub operator: OperatorPolicy,
     pub limits: Limits,
     pub trigger: Trigger,
@@ -161,23 +165,48 @@ pub async fn run_sync_by(
 }
 
 /// What an invocation for `install` may see and use: the grant resolved
-/// from its configuration (secrets included), the data it may read, the
-/// non-secret configuration and the saved state.
+/// from its configuration (secrets included) and, for a connector that
+/// signs in by authorization code, the admin's sign-in opened with
+/// `sign_in_key`; the data it may read, the non-secret configuration and
+/// the saved state.
+#[allow(clippy::too_many_arguments)]
 pub async fn invocation_setup(
     store: &Store,
     manifest: &lockgate_manifest::Manifest,
     install: &InstallRecord,
     secrets: &BTreeMap<String, String>,
+    sign_in_key: Option<&crate::secrets::SecretBox>,
     operator: OperatorPolicy,
     limits: Limits,
     run_id: Option<String>,
-) -> Result<Result<InvocationSetup, String>, StoreError> {
+) -> Result<Result<InvocationSetup, Failure>, StoreError> {
     let mut all_config = install.config.clone();
     all_config.extend(secrets.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let grant = match Grant::resolve(manifest, &all_config, operator) {
+    let mut grant = match Grant::resolve(manifest, &all_config, operator) {
         Ok(grant) => grant,
-        Err(problems) => return Ok(Err(format!("configuration: {}", problems.join("; ")))),
+        Err(problems) => {
+            return Ok(Err(Failure::new(
+                FailureKind::Config,
+                format!("configuration: {}", problems.join("; ")),
+            )));
+        }
     };
+    if let Some(client) = &grant.oauth
+        && client.flow == lockgate_manifest::OAuthFlow::AuthorizationCode
+    {
+        // Without a sign-in the connector may still check its
+        // configuration; requests to the partner's API fail, and a run
+        // does not start (see `run_call_by`).
+        match crate::sign_in::session(store, sign_in_key, &install.id).await {
+            Ok(Some(session)) => {
+                let mut client = OAuthClient::clone(client);
+                client.session = Some(session);
+                grant.oauth = Some(Arc::new(client));
+            }
+            Ok(None) => {}
+            Err(why) => return Ok(Err(Failure::new(FailureKind::SignIn, why))),
+        }
+    }
     let visibility = Visibility {
         tenant_id: install.tenant_id.clone(),
         connector_id: manifest.id.clone(),
@@ -299,15 +328,34 @@ async fn run_call_by(
         manifest,
         req.install,
         req.secrets,
+        req.sign_in_key,
         req.operator.clone(),
         req.limits.clone(),
         Some(run.id.clone()),
     )
     .await?
     {
-        Ok(setup) => setup,
-        Err(reason) => {
-            run.fail(Failure::new(FailureKind::Config, reason));
+        Ok(setup)
+            if !setup
+                .grant
+                .oauth
+                .as_ref()
+                .is_some_and(|o| o.awaits_sign_in()) =>
+        {
+            setup
+        }
+        Ok(_) => {
+            run.fail(Failure::new(
+                FailureKind::SignIn,
+                crate::sign_in::NOT_SIGNED_IN,
+            ));
+            run.finished_at = Some(crate::time::now_text());
+            run.duration_ms = Some(0);
+            req.store.finish_run(&run).await?;
+            return summarize(req.store, run, Vec::new(), (Vec::new(), 0)).await;
+        }
+        Err(failure) => {
+            run.fail(failure);
             run.finished_at = Some(crate::time::now_text());
             run.duration_ms = Some(0);
             req.store.finish_run(&run).await?;

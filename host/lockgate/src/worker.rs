@@ -466,6 +466,7 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
         plugin: &plugin,
         install: &install,
         secrets: &secrets,
+        sign_in_key: Some(&state.secrets),
         operator,
         limits: state.limits.clone(),
         // Only a sync hands its trigger to the connector.

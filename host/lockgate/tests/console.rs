@@ -56,7 +56,9 @@ struct Demo {
     admin: String,
 }
 
-fn serve_demo(dir: &TempDir, db: &str) -> (Server, Demo) {
+/// `serve --demo`, also reaching the fake partner at `partner` over
+/// plain HTTP.
+fn serve_demo(dir: &TempDir, db: &str, partner: &str) -> (Server, Demo) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lockgate"))
         .args([
             "serve",
@@ -65,6 +67,8 @@ fn serve_demo(dir: &TempDir, db: &str) -> (Server, Demo) {
             "127.0.0.1:0",
             "--database-url",
             db,
+            "--allow-http",
+            partner,
         ])
         .env("LOCKGATE_CACHE_DIR", dir.0.join("cache"))
         .env("LOCKGATE_DATA_DIR", dir.0.join("data"))
@@ -136,7 +140,12 @@ async fn each_role_walks_its_main_journeys_in_a_real_browser() {
     }
     let dir = TempDir::named("console-browser");
     let db = test_database_url(&dir).await;
-    let (_server, demo) = serve_demo(&dir, &db);
+    // The fake partner of the sign-in journey (started by the journeys).
+    let partner_port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        probe.local_addr().expect("its address").port()
+    };
+    let (_server, demo) = serve_demo(&dir, &db, &format!("127.0.0.1:{partner_port}"));
     // A connector published by the operator, which a partner may not submit.
     let foreign = dir.0.join("planner-export.wasm");
     std::fs::write(&foreign, lockgate::demo::PLANNER_EXPORT).expect("write the connector");
@@ -171,6 +180,7 @@ async fn each_role_walks_its_main_journeys_in_a_real_browser() {
             .join("\n")
     });
     std::fs::write(&flawed, bytes).expect("write the connector");
+    list_signing_in_connector(&store).await;
     let screenshots = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("the target folder")
@@ -187,6 +197,7 @@ async fn each_role_walks_its_main_journeys_in_a_real_browser() {
             .env("LOCKGATE_WASM", &foreign)
             .env("LOCKGATE_VENDOR", &vendor)
             .env("LOCKGATE_VENDOR_WASM", &flawed)
+            .env("LOCKGATE_SIGN_IN_PORT", partner_port.to_string())
             .env("SCREENSHOTS", &screenshots)
             .env("CHROMIUM", CHROMIUM)
             .output()
@@ -202,4 +213,45 @@ async fn each_role_walks_its_main_journeys_in_a_real_browser() {
         String::from_utf8_lossy(&out.stderr)
     );
     println!("{}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// Lists a connector whose admin signs in at the partner (the OAuth probe,
+/// declaring the authorization-code flow), as the operator would after
+/// its review.
+async fn list_signing_in_connector(store: &lockgate::Store) {
+    let wasm = std::fs::read(lockgate_tests::program("test-oauth-probe")).expect("the probe");
+    let wasm = lockgate_tests::with_manifest(&wasm, |toml| {
+        toml.replace(
+            "[oauth2]\n",
+            "[oauth2]\nflow = \"authorization-code\"\nauthorize-url = \"https://{api-url}/oauth/authorize\"\nrevoke-url = \"https://{api-url}/oauth/revoke\"\n",
+        )
+    });
+    let found = lockgate_manifest::inspect(&wasm);
+    let manifest = found.manifest.as_ref().expect("a manifest");
+    let sha = lockgate::artifacts::Artifacts::new(store.clone())
+        .put(&wasm)
+        .await
+        .expect("stored");
+    store
+        .submit_version(
+            "probe-co",
+            false,
+            manifest,
+            &sha,
+            found.size,
+            &found.imports,
+        )
+        .await
+        .expect("submitted");
+    store
+        .review(
+            &manifest.id,
+            &manifest.version,
+            lockgate::store::catalog::Decision::Approve {
+                tier: "premier".into(),
+                note: None,
+            },
+        )
+        .await
+        .expect("approved");
 }

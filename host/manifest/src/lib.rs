@@ -19,8 +19,8 @@ pub use check::{Checked, Finding, check_text};
 pub use hosts::{HostPattern, ResolvedHost};
 pub use inspect::{Inspection, Problem, inspect};
 pub use manifest::{
-    AbsenceWindow, ClientAuth, ClientCredentials, ConfigField, Direction, FieldType, Injection,
-    Localized, Manifest, Scope, Triggers,
+    AbsenceWindow, ClientAuth, ConfigField, Direction, FieldType, Injection, Localized, Manifest,
+    OAuth2, OAuthFlow, Scope, Triggers,
 };
 pub use schedule::Schedule;
 

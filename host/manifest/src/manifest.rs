@@ -56,10 +56,11 @@ pub struct Manifest {
     /// The configuration form.
     #[serde(default)]
     pub config: Vec<ConfigField>,
-    /// The host signs in to the partner with OAuth2 client credentials and
-    /// sends the access token on the connector's behalf.
+    /// The host signs in to the partner with OAuth2 (client credentials, or
+    /// the admin's own sign-in by authorization code) and sends the access
+    /// token on the connector's behalf.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oauth2: Option<ClientCredentials>,
+    pub oauth2: Option<OAuth2>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,17 +76,30 @@ pub struct Manifest {
 /// The most memory a manifest may ask for, whatever the operator allows.
 pub const MAX_MEMORY_MB: u32 = 4096;
 
-/// OAuth2 client credentials (RFC 6749 §4.4), handled by the host: it asks
-/// the token endpoint for an access token, keeps it until it expires or the
-/// partner answers 401, and sends it as `Authorization: Bearer …` on
-/// requests to `host`. Neither the client secret nor the token ever reaches
-/// the connector.
+/// OAuth2 done by the host. With client credentials (RFC 6749 §4.4) it
+/// asks the token endpoint for an access token itself; with an
+/// authorization code (§4.1, with PKCE) the tenant admin signs in at the
+/// partner once, and the host keeps the refresh token sealed and renews the
+/// access token before it expires. Either way the host sends the token as
+/// `Authorization: Bearer …` on requests to `host` only, and neither the
+/// client secret nor any token ever reaches the connector.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct ClientCredentials {
+pub struct OAuth2 {
+    /// How the host obtains tokens.
+    #[serde(default)]
+    pub flow: OAuthFlow,
     /// `scheme://host[:port]/path` of the token endpoint; its origin must be
     /// one of the manifest's hosts.
     pub token_url: String,
+    /// Where the admin signs in and grants access (authorization-code flow
+    /// only); its origin must be one of the manifest's hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorize_url: Option<String>,
+    /// RFC 7009 revocation endpoint, called when the admin signs out
+    /// (authorization-code flow only); its origin must be one of the hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_url: Option<String>,
     /// Config key holding the client id.
     pub client_id: String,
     /// Config key of the secret field holding the client secret.
@@ -100,6 +114,17 @@ pub struct ClientCredentials {
     pub client_auth: ClientAuth,
 }
 
+/// How the host obtains the partner's access tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OAuthFlow {
+    /// With the client id and secret alone.
+    #[default]
+    ClientCredentials,
+    /// The tenant admin signs in at the partner and grants access.
+    AuthorizationCode,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClientAuth {
@@ -110,23 +135,40 @@ pub enum ClientAuth {
     Body,
 }
 
-impl ClientCredentials {
+impl OAuth2 {
     /// Splits `token-url` into its host pattern and path.
     pub fn token_origin_and_path(&self) -> Result<(String, String), String> {
-        let scheme_end = self
-            .token_url
-            .find("://")
-            .ok_or("token-url has no scheme: write https://host/path")?
-            + 3;
-        let (origin, path) = match self.token_url[scheme_end..].find('/') {
-            Some(i) => self.token_url.split_at(scheme_end + i),
-            None => return Err("token-url has no path: write https://host/path".into()),
-        };
-        if path.contains(['{', '}', '#']) {
-            return Err("token-url: placeholders belong in the host, not the path".into());
-        }
-        Ok((origin.to_string(), path.to_string()))
+        origin_and_path("token-url", &self.token_url)
     }
+
+    /// The endpoints the manifest names besides the token endpoint, by key.
+    pub fn other_endpoints(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("authorize-url", self.authorize_url.as_deref()),
+            ("revoke-url", self.revoke_url.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(key, url)| Some((key, url?)))
+    }
+}
+
+/// Splits an endpoint URL into its host pattern and its path (with any
+/// query); `key` names it in the error.
+pub fn origin_and_path(key: &str, url: &str) -> Result<(String, String), String> {
+    let scheme_end = url
+        .find("://")
+        .ok_or_else(|| format!("{key} has no scheme: write https://host/path"))?
+        + 3;
+    let (origin, path) = match url[scheme_end..].find('/') {
+        Some(i) => url.split_at(scheme_end + i),
+        None => return Err(format!("{key} has no path: write https://host/path")),
+    };
+    if path.contains(['{', '}', '#']) {
+        return Err(format!(
+            "{key}: placeholders belong in the host, not the path"
+        ));
+    }
+    Ok((origin.to_string(), path.to_string()))
 }
 
 /// Which way data flows, seen from the HR platform.

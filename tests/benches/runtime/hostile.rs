@@ -46,6 +46,7 @@ pub async fn hostile(runtime: &Runtime, store: &Store, only: &str) {
             plugin: &plugin,
             install: &install,
             secrets: &BTreeMap::new(),
+            sign_in_key: None,
             operator: OperatorPolicy::default(),
             limits: Limits::default(),
             trigger: Trigger::Manual,

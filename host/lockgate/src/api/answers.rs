@@ -242,6 +242,9 @@ pub struct InstallView {
     pub next_run_at: Option<String>,
     pub last_check_at: Option<String>,
     pub webhook: Option<Webhook>,
+    /// Present when the connector signs in at the partner with the
+    /// admin's account (OAuth2 authorization code).
+    pub sign_in: Option<SignInView>,
     #[schema(value_type = Option<PermissionsDoc>)]
     pub permissions: Option<crate::installs::Permissions>,
     pub last_run: Option<LastRun>,
@@ -277,6 +280,36 @@ pub struct JobDoc {
 pub struct Queued {
     #[schema(value_type = JobDoc)]
     pub job: Option<crate::store::jobs::Job>,
+}
+
+/// A sign-in at the partner started: send the admin's browser to
+/// `authorize_url`; the partner sends them back to `redirect_uri`, the
+/// address to register with the partner.
+#[derive(Serialize, ToSchema)]
+pub struct SignInStarted {
+    pub authorize_url: String,
+    pub redirect_uri: String,
+}
+
+/// Signed out at the partner: whether the partner revoked the tokens,
+/// and the install's status now.
+#[derive(Serialize, ToSchema)]
+pub struct SignedOutAnswer {
+    pub revoked: bool,
+    pub revoke_note: Option<String>,
+    pub status: InstallStatus,
+    pub status_reason: Option<String>,
+}
+
+/// The admin's sign-in at the partner, for a connector that needs one.
+#[derive(Serialize, ToSchema)]
+pub struct SignInView {
+    /// Where the admin signs in.
+    pub at: String,
+    pub signed_in: bool,
+    /// When and by whom, while signed in.
+    pub since: Option<String>,
+    pub by: Option<String>,
 }
 
 /// A new webhook secret, shown once.

@@ -26,7 +26,7 @@ pub use inputs::{ConnectInput, GrantInput, ReconfigureInput, UpgradeInput};
 use versions::installable_version;
 
 use super::answers::{
-    Grant, InstallList, InstallView, LastRun, Preview, Queued, Webhook, WebhookSecret,
+    Grant, InstallList, InstallView, LastRun, Preview, Queued, SignInView, Webhook, WebhookSecret,
 };
 
 use super::access::{find, read_access, write_access};
@@ -140,30 +140,43 @@ async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Instal
         .plugin_version(&install.connector_id, &install.plugin_version)
         .await?;
     let manifest = version.as_ref().map(|v| &v.manifest);
+    let stored = state.install_secrets(&install.id).await.unwrap_or_default();
     let secret_fields: BTreeMap<String, bool> = match manifest {
-        Some(m) => {
-            let stored = state.install_secrets(&install.id).await.unwrap_or_default();
-            m.config
-                .iter()
-                .filter(|f| f.secret)
-                .map(|f| (f.key.clone(), stored.contains_key(&f.key)))
-                .collect()
-        }
+        Some(m) => m
+            .config
+            .iter()
+            .filter(|f| f.secret)
+            .map(|f| (f.key.clone(), stored.contains_key(&f.key)))
+            .collect(),
         None => BTreeMap::new(),
     };
     let operator = policy(state, &install.tenant_id).await?;
     let permissions = manifest.and_then(|m| {
         service::permissions(
             m,
+            // The stored secrets resolve what needs them (the OAuth2
+            // client); none of them is part of the answer.
             &CheckedConfig {
                 public: install.config.clone(),
-                secrets: BTreeMap::new(),
+                secrets: stored.clone(),
             },
             &operator,
         )
         .ok()
     });
     let last_run = state.store.runs_page(&install.id, None, 1).await?.pop();
+    let sign_in = match manifest.and_then(|m| m.oauth2.as_ref().map(|o| (m, o))) {
+        Some((m, o)) if o.flow == lockgate_manifest::OAuthFlow::AuthorizationCode => {
+            let signed_in = state.store.signed_in(&install.id).await?;
+            Some(SignInView {
+                at: service::sign_in_place(m, &install.config, &operator),
+                signed_in: signed_in.is_some(),
+                since: signed_in.as_ref().map(|(at, _)| at.clone()),
+                by: signed_in.map(|(_, by)| by),
+            })
+        }
+        _ => None,
+    };
     let listed = state.store.listed_version(&install.connector_id).await?;
     Ok(InstallView {
         id: install.id.clone(),
@@ -185,6 +198,7 @@ async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Instal
             url: crate::webhooks::path(&install.id),
             secret: None,
         }),
+        sign_in,
         permissions,
         last_run: last_run.map(|r| LastRun {
             status_label: r.status.label(),
@@ -538,6 +552,10 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     write_access(&state, &caller, &tenant).await?;
     let mut install = find(&state, &tenant, &id).await?;
+    if state.store.sign_in_tokens(&install.id).await?.is_some() {
+        // Disconnecting ends the sign-in at the partner too.
+        crate::sign_in::sign_out(&state, &mut install, &caller.label).await?;
+    }
     install.status = InstallStatus::Deleted;
     install.status_reason = Some(format!("deleted by {}", caller.label));
     install.next_run_at = None;

@@ -18,7 +18,8 @@ use super::FieldProblem;
 use super::answers::{
     AbsencePage, ApplicationPage, AttendancePage, DeliveryAnswer, EmployeeAnswer, EmployeePage,
     EmployeeViewDoc, Health, ImportAnswer, InstallList, InstallView, PositionPage, Preview, Queued,
-    RowPage, RunPage, RunView, Tenant, TenantSettingsView, WebhookSecret,
+    RowPage, RunPage, RunView, SignInStarted, SignedOutAnswer, Tenant, TenantSettingsView,
+    WebhookSecret,
 };
 use super::catalog::ReviewBody;
 use super::catalog::test_access::TestAccessInput;
@@ -167,6 +168,8 @@ fn bodies(doc: &mut Doc) {
     }
     doc.response::<Queued>("post", &format!("{T}/installs/{{id}}/sync"), 202);
     doc.response::<WebhookSecret>("post", &format!("{T}/installs/{{id}}/webhook-secret"), 200);
+    doc.response::<SignInStarted>("post", &format!("{T}/installs/{{id}}/sign-in"), 200);
+    doc.response::<SignedOutAnswer>("post", &format!("{T}/installs/{{id}}/sign-out"), 200);
     doc.response::<RunPage>("get", &format!("{T}/installs/{{id}}/runs"), 200);
     doc.response::<RunView>("get", &format!("{T}/runs/{{run}}"), 200);
     doc.response::<RowPage>("get", &format!("{T}/runs/{{run}}/rows"), 200);

@@ -1,11 +1,15 @@
-//! OAuth2 client credentials, done by the host for the connector.
+//! OAuth2, done by the host for the connector.
 //!
-//! The connector never sees the client secret or the access token: the
-//! egress asks the partner's token endpoint for a token (through the same
-//! vetted route as any request), keeps it in a process-wide cache until
-//! shortly before it expires, and adds it to requests for the declared
-//! host. A 401 from that host drops the token, so the next request asks
-//! for a fresh one.
+//! The connector never sees the client secret or a token. With client
+//! credentials the egress asks the partner's token endpoint for a token
+//! (through the same vetted route as any request), keeps it in a
+//! process-wide cache until shortly before it expires, and adds it to
+//! requests for the declared host. With the authorization-code flow the
+//! admin signed in once ([`crate::sign_in`]); the run opens the install's
+//! sealed tokens ([`SignedIn`]) and renews the access token with the
+//! refresh token before it expires, storing what the partner hands back.
+//! A 401 from the API host drops the token, so the next request gets a
+//! fresh one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use lockgate_manifest::ClientAuth;
+use lockgate_manifest::{ClientAuth, OAuthFlow};
 use serde::Deserialize;
 
 use crate::capabilities::transport::Route;
@@ -60,6 +64,12 @@ impl TokenCache {
         client: &OAuthClient,
         route: &Route,
     ) -> Result<http::HeaderValue, String> {
+        if client.flow == OAuthFlow::AuthorizationCode {
+            return match &client.session {
+                Some(session) => session.bearer(client, route).await,
+                None => Err(crate::sign_in::NOT_SIGNED_IN.into()),
+            };
+        }
         let slot = self.slot(client);
         let mut token = slot.lock().await;
         if let Some(t) = token.as_ref()
@@ -68,14 +78,26 @@ impl TokenCache {
             return Ok(t.header.clone());
         }
         *token = None;
-        let fresh = fetch(client, route).await?;
-        let header = fresh.header.clone();
-        *token = Some(fresh);
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(scope) = &client.scope {
+            form.push(("scope", scope));
+        }
+        let granted = token_request(client, route, form)
+            .await
+            .map_err(TokenError::into_reason)?;
+        let header = granted.header.clone();
+        *token = Some(Token {
+            header: granted.header,
+            renew_at: renew_at(granted.lifetime),
+        });
         Ok(header)
     }
 
     /// Drops `used` after the partner refused it; a newer token stays.
     pub async fn refused(&self, client: &OAuthClient, used: &http::HeaderValue) {
+        if let Some(session) = &client.session {
+            return session.expire(used).await;
+        }
         let slot = self.slot(client);
         let mut token = slot.lock().await;
         if token.as_ref().is_some_and(|t| t.header == used) {
@@ -84,13 +106,16 @@ impl TokenCache {
     }
 }
 
+/// What a token endpoint answers when it grants.
 #[derive(Deserialize)]
-struct Granted {
+struct Answer {
     access_token: String,
     #[serde(default)]
     token_type: Option<String>,
     #[serde(default)]
     expires_in: Option<u64>,
+    #[serde(default)]
+    refresh_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -101,16 +126,61 @@ struct Refused {
     error_description: Option<String>,
 }
 
+/// Tokens a token endpoint granted.
+pub struct Granted {
+    /// `Bearer …`, marked sensitive.
+    pub header: http::HeaderValue,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub lifetime: Duration,
+}
+
+impl std::fmt::Debug for Granted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Granted(tokens redacted, {} s)", self.lifetime.as_secs())
+    }
+}
+
+/// Why a token request came back without tokens.
+#[derive(Debug)]
+pub enum TokenError {
+    /// The endpoint answered and said no (a 4xx): the credentials, the
+    /// code or the refresh token are not (or no longer) good.
+    Refused(String),
+    /// The endpoint could not be reached or answered something unusable;
+    /// trying again later may work.
+    Failed(String),
+}
+
+impl TokenError {
+    pub fn into_reason(self) -> String {
+        match self {
+            TokenError::Refused(why) | TokenError::Failed(why) => why,
+        }
+    }
+}
+
 fn encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-async fn fetch(client: &OAuthClient, route: &Route) -> Result<Token, String> {
-    let url = client.token_url();
-    let mut form = vec![("grant_type", "client_credentials")];
-    if let Some(scope) = &client.scope {
-        form.push(("scope", scope));
-    }
+/// Renew a little early so a token does not expire in flight.
+fn renew_at(lifetime: Duration) -> Instant {
+    let margin = (lifetime / 10).min(Duration::from_secs(30));
+    Instant::now() + lifetime - margin
+}
+
+/// Posts `form` to `path` on `origin` with the client's credentials (as
+/// the client authenticates at the token endpoint) and reads a bounded
+/// answer: its status and body.
+async fn post_form(
+    client: &OAuthClient,
+    route: &Route,
+    origin: &lockgate_manifest::ResolvedHost,
+    path: &str,
+    mut form: Vec<(&str, &str)>,
+) -> Result<(http::StatusCode, Bytes), String> {
+    let url = format!("{origin}{path}");
     let mut request = http::Request::builder()
         .method(http::Method::POST)
         .uri(url.as_str())
@@ -149,22 +219,34 @@ async fn fetch(client: &OAuthClient, route: &Route) -> Result<Token, String> {
         .boxed_unsync();
     let request = request
         .body(body)
-        .map_err(|_| format!("the token endpoint {url} is not a valid URL"))?;
+        .map_err(|_| format!("{url} is not a valid URL"))?;
 
     let (response, io) = route
-        .send(request, &client.token_host)
+        .send(request, origin)
         .await
-        .map_err(|e| format!("could not reach the token endpoint {url}: {e}"))?;
+        .map_err(|e| format!("could not reach {url}: {e}"))?;
     let io = tokio::spawn(Box::into_pin(io));
     let status = response.status();
     let body = http_body_util::Limited::new(response.into_body(), MAX_TOKEN_RESPONSE)
         .collect()
         .await
         .map(|b| b.to_bytes())
-        .map_err(|e| format!("the token endpoint {url} sent an unreadable answer: {e}"));
+        .map_err(|e| format!("{url} sent an unreadable answer: {e}"));
     io.abort();
-    let body = body?;
+    Ok((status, body?))
+}
 
+/// Asks the token endpoint for tokens with `grant` (the grant type and
+/// its parameters).
+pub async fn token_request(
+    client: &OAuthClient,
+    route: &Route,
+    grant: Vec<(&str, &str)>,
+) -> Result<Granted, TokenError> {
+    let url = client.token_url();
+    let (status, body) = post_form(client, route, &client.token_host, &client.token_path, grant)
+        .await
+        .map_err(|e| TokenError::Failed(format!("the token endpoint: {e}")))?;
     if !status.is_success() {
         let mut why = format!("the token endpoint {url} answered {}", status.as_u16());
         if let Ok(refused) = serde_json::from_slice::<Refused>(&body) {
@@ -178,26 +260,35 @@ async fn fetch(client: &OAuthClient, route: &Route) -> Result<Token, String> {
         if status == http::StatusCode::UNAUTHORIZED || why.contains("invalid_client") {
             why.push_str("; check the client id and secret");
         }
-        return Err(why);
+        return Err(if status.is_client_error() {
+            TokenError::Refused(why)
+        } else {
+            TokenError::Failed(why)
+        });
     }
-    let granted: Granted = serde_json::from_slice(&body)
-        .map_err(|_| format!("the token endpoint {url} answered without an access_token"))?;
-    if let Some(kind) = &granted.token_type
+    let answer: Answer = serde_json::from_slice(&body).map_err(|_| {
+        TokenError::Failed(format!(
+            "the token endpoint {url} answered without an access_token"
+        ))
+    })?;
+    if let Some(kind) = &answer.token_type
         && !kind.eq_ignore_ascii_case("bearer")
     {
-        return Err(format!(
+        return Err(TokenError::Failed(format!(
             "the token endpoint {url} issued a {} token; only Bearer tokens are supported",
             truncate(kind, 40)
-        ));
+        )));
     }
-    let mut header = http::HeaderValue::try_from(format!("Bearer {}", granted.access_token))
-        .map_err(|_| format!("the token endpoint {url} issued a token that is not header text"))?;
+    let mut header = http::HeaderValue::try_from(format!("Bearer {}", answer.access_token))
+        .map_err(|_| {
+            TokenError::Failed(format!(
+                "the token endpoint {url} issued a token that is not header text"
+            ))
+        })?;
     header.set_sensitive(true);
-    let lifetime = granted
+    let lifetime = answer
         .expires_in
         .map_or(DEFAULT_LIFETIME, Duration::from_secs);
-    // Renew a little early so a token does not expire in flight.
-    let margin = (lifetime / 10).min(Duration::from_secs(30));
     route.recorder.log(
         "info",
         &format!(
@@ -205,10 +296,192 @@ async fn fetch(client: &OAuthClient, route: &Route) -> Result<Token, String> {
             lifetime.as_secs()
         ),
     );
-    Ok(Token {
+    Ok(Granted {
         header,
-        renew_at: Instant::now() + lifetime - margin,
+        access_token: answer.access_token,
+        refresh_token: answer.refresh_token.filter(|t| !t.is_empty()),
+        lifetime,
     })
+}
+
+/// Revokes `token` at the partner's revocation endpoint (RFC 7009). An
+/// answer of 200 is success; the error says what happened otherwise.
+pub async fn revoke(
+    client: &OAuthClient,
+    route: &Route,
+    token: &str,
+    hint: &str,
+) -> Result<(), String> {
+    let Some((origin, path)) = &client.revoke else {
+        return Err("the partner offers no way to revoke a sign-in".into());
+    };
+    let (status, _) = post_form(
+        client,
+        route,
+        origin,
+        path,
+        vec![("token", token), ("token_type_hint", hint)],
+    )
+    .await?;
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("{origin}{path} answered {}", status.as_u16()))
+    }
+}
+
+/// The admin's sign-in as one run holds it: the tokens opened from the
+/// install's sealed copy, renewed with the refresh token shortly before
+/// the access token expires, each renewal stored again at once (the
+/// partner may hand out a new refresh token and void the old).
+pub struct SignedIn {
+    /// Where the tokens are kept; `None` for a review run's stand-in token,
+    /// which is never renewed.
+    vault: Option<crate::sign_in::Vault>,
+    held: tokio::sync::Mutex<Held>,
+}
+
+struct Held {
+    /// The sealed text these tokens were opened from: another process's
+    /// renewal changes it.
+    sealed: String,
+    tokens: crate::sign_in::Tokens,
+    header: Option<http::HeaderValue>,
+    renew_at: Instant,
+}
+
+impl Held {
+    fn new(sealed: String, tokens: crate::sign_in::Tokens) -> Held {
+        let header = http::HeaderValue::try_from(format!("Bearer {}", tokens.access_token))
+            .ok()
+            .map(|mut h| {
+                h.set_sensitive(true);
+                h
+            });
+        let left = tokens.expires_at - time::OffsetDateTime::now_utc().unix_timestamp();
+        let renew_at = if left > 0 {
+            renew_at(Duration::from_secs(left as u64))
+        } else {
+            Instant::now()
+        };
+        Held {
+            sealed,
+            tokens,
+            header,
+            renew_at,
+        }
+    }
+
+    fn current(&self) -> Option<http::HeaderValue> {
+        self.header
+            .clone()
+            .filter(|_| Instant::now() < self.renew_at)
+    }
+}
+
+impl std::fmt::Debug for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SignedIn(tokens redacted)")
+    }
+}
+
+impl SignedIn {
+    pub fn new(
+        vault: crate::sign_in::Vault,
+        sealed: String,
+        tokens: crate::sign_in::Tokens,
+    ) -> SignedIn {
+        SignedIn {
+            vault: Some(vault),
+            held: tokio::sync::Mutex::new(Held::new(sealed, tokens)),
+        }
+    }
+
+    /// A sign-in that holds `access_token` for an hour and is never
+    /// renewed: what a review run sends to the review partner.
+    pub fn fixed(access_token: &str) -> SignedIn {
+        let tokens = crate::sign_in::Tokens {
+            access_token: access_token.to_string(),
+            refresh_token: None,
+            expires_at: time::OffsetDateTime::now_utc().unix_timestamp() + 3600,
+        };
+        SignedIn {
+            vault: None,
+            held: tokio::sync::Mutex::new(Held::new(String::new(), tokens)),
+        }
+    }
+
+    async fn bearer(
+        &self,
+        client: &OAuthClient,
+        route: &Route,
+    ) -> Result<http::HeaderValue, String> {
+        let mut held = self.held.lock().await;
+        if let Some(header) = held.current() {
+            return Ok(header);
+        }
+        let Some(vault) = &self.vault else {
+            return Err("the access token expired".into());
+        };
+        // Twice at most: once more when another process renewed first.
+        for _ in 0..2 {
+            let Some(refresh) = held.tokens.refresh_token.clone() else {
+                let why = "the access token expired and the partner gave no refresh token";
+                vault.lost(&held.sealed, why).await;
+                return Err(format!("{why}; sign in again"));
+            };
+            let answer = token_request(
+                client,
+                route,
+                vec![("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+            )
+            .await;
+            match answer {
+                Ok(granted) => {
+                    let tokens = crate::sign_in::Tokens::renewed(granted, refresh);
+                    match vault.replace(&held.sealed, &tokens).await? {
+                        Some(sealed) => *held = Held::new(sealed, tokens),
+                        // Signed out or renewed elsewhere meanwhile: the
+                        // stored sign-in wins.
+                        None => match vault.load().await? {
+                            Some((sealed, stored)) => *held = Held::new(sealed, stored),
+                            None => return Err("the admin signed out meanwhile".into()),
+                        },
+                    }
+                    if let Some(header) = held.current() {
+                        return Ok(header);
+                    }
+                }
+                Err(TokenError::Refused(why)) => {
+                    // Another process may have used the refresh token
+                    // first and stored its successor.
+                    if let Some((sealed, stored)) = vault.load().await?
+                        && sealed != held.sealed
+                    {
+                        *held = Held::new(sealed, stored);
+                        if let Some(header) = held.current() {
+                            return Ok(header);
+                        }
+                        continue;
+                    }
+                    vault.lost(&held.sealed, &why).await;
+                    return Err(format!(
+                        "the partner no longer accepts the sign-in ({why}); an admin must sign in again"
+                    ));
+                }
+                Err(TokenError::Failed(why)) => return Err(why),
+            }
+        }
+        Err("the sign-in keeps changing under this run; try again".into())
+    }
+
+    /// The API host refused `used`: the next request renews it.
+    async fn expire(&self, used: &http::HeaderValue) {
+        let mut held = self.held.lock().await;
+        if held.header.as_ref() == Some(used) {
+            held.renew_at = Instant::now();
+        }
+    }
 }
 
 fn truncate(text: &str, max: usize) -> String {

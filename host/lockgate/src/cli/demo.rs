@@ -63,6 +63,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 plugin: &plugin,
                 install: &install,
                 secrets: &secrets,
+                sign_in_key: None,
                 operator: operator.clone(),
                 limits: Limits::default(),
                 trigger,

@@ -147,6 +147,7 @@ pub async fn sync_once(
         plugin: &plugin,
         install: &install,
         secrets: &secrets,
+        sign_in_key: None,
         operator,
         limits,
         trigger,

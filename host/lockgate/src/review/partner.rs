@@ -13,6 +13,10 @@ use serde::Serialize;
 use super::upstream::Upstream;
 use crate::installs::CheckedConfig;
 
+/// The access token the review partner hands out, and a review run of a
+/// connector that needs an admin's sign-in holds.
+pub const REVIEW_TOKEN: &str = "review-token";
+
 /// Request bodies kept per exchange.
 const BODY_BYTES: usize = 2048;
 
@@ -182,7 +186,8 @@ async fn answer(
         (None, None) if sign_in => (
             200,
             "application/json".to_string(),
-            br#"{"access_token":"review-token","token_type":"Bearer","expires_in":3600}"#.to_vec(),
+            format!(r#"{{"access_token":"{REVIEW_TOKEN}","token_type":"Bearer","expires_in":3600}}"#)
+                .into_bytes(),
             "the review partner".to_string(),
         ),
         (None, None) => (

@@ -264,6 +264,17 @@ impl Sandbox {
         if let Some(scopes) = scopes {
             grant.scopes = scopes;
         }
+        // Nobody signs in at the partner during a review: a connector
+        // that needs an admin's sign-in gets the review partner's token.
+        if let Some(client) = &grant.oauth
+            && client.flow == lockgate_manifest::OAuthFlow::AuthorizationCode
+        {
+            let mut client = crate::policy::OAuthClient::clone(client);
+            client.session = Some(Arc::new(crate::capabilities::oauth::SignedIn::fixed(
+                super::partner::REVIEW_TOKEN,
+            )));
+            grant.oauth = Some(Arc::new(client));
+        }
         let setup = crate::runtime::InvocationSetup {
             store: self.store.clone(),
             visibility: crate::hr::Visibility {

@@ -15,6 +15,22 @@ use crate::vocabulary::{InstallStatus, JobKind, RunTrigger, Streak};
 const CONNECTED: &str = InstallStatus::Connected.as_str();
 const INACTIVE: &str = InstallStatus::Inactive.as_str();
 const DELETED: &str = InstallStatus::Deleted.as_str();
+const PENDING: &str = InstallStatus::Pending.as_str();
+
+/// A sign-in at the partner under way (authorization-code flow): what the
+/// callback needs to finish it. Only hashes of the state and of the
+/// browser binding are kept; the PKCE verifier is sealed.
+#[derive(Debug, Clone)]
+pub struct PendingSignIn {
+    pub state_hash: String,
+    pub install_id: String,
+    pub tenant_id: String,
+    pub binding_hash: String,
+    pub verifier: String,
+    pub redirect_uri: String,
+    pub started_by: String,
+    pub expires_at: String,
+}
 
 /// The sealed values an install keeps apart from its record.
 #[derive(Clone, Copy)]
@@ -23,6 +39,8 @@ enum Sealed {
     Config,
     /// The secret webhook deliveries carry.
     Webhook,
+    /// The admin's OAuth2 tokens (authorization-code flow).
+    SignIn,
 }
 
 impl Sealed {
@@ -30,6 +48,7 @@ impl Sealed {
         match self {
             Sealed::Config => "secrets",
             Sealed::Webhook => "webhook_secret",
+            Sealed::SignIn => "oauth_tokens",
         }
     }
 }
@@ -185,6 +204,146 @@ impl Store {
 
     pub async fn set_webhook_secret(&self, id: &str, sealed: Option<&str>) -> Result<()> {
         self.set_sealed(id, Sealed::Webhook, sealed).await
+    }
+
+    /// The install's sealed sign-in tokens, if an admin is signed in.
+    pub async fn sign_in_tokens(&self, id: &str) -> Result<Option<String>> {
+        self.sealed(id, Sealed::SignIn).await
+    }
+
+    /// Who signed in at the partner for the install, and when.
+    pub async fn signed_in(&self, id: &str) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT signed_in_at, signed_in_by FROM installs WHERE id = $1 AND oauth_tokens IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => Some((
+                r.try_get::<Option<String>, _>("signed_in_at")?
+                    .unwrap_or_default(),
+                r.try_get::<Option<String>, _>("signed_in_by")?
+                    .unwrap_or_default(),
+            )),
+            None => None,
+        })
+    }
+
+    /// Stores a fresh sign-in by `by`, or forgets it (`None`).
+    pub async fn set_sign_in(
+        &self,
+        id: &str,
+        sealed: Option<&str>,
+        by: Option<&str>,
+    ) -> Result<()> {
+        let now = crate::time::now_text();
+        sqlx::query(
+            "UPDATE installs SET oauth_tokens = $1, signed_in_at = $2, signed_in_by = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(sealed)
+        .bind(sealed.map(|_| now.clone()))
+        .bind(by)
+        .bind(&now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces the sealed tokens `old` with `new` (renewed tokens); false
+    /// when they changed meanwhile (renewed elsewhere, signed out).
+    pub async fn replace_sign_in_tokens(&self, id: &str, old: &str, new: &str) -> Result<bool> {
+        Ok(
+            sqlx::query(
+                "UPDATE installs SET oauth_tokens = $1 WHERE id = $2 AND oauth_tokens = $3",
+            )
+            .bind(new)
+            .bind(id)
+            .bind(old)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+                == 1,
+        )
+    }
+
+    /// The partner refused the sealed tokens `old`: forgets them and leaves
+    /// the install Pending with `reason`, unless they changed meanwhile.
+    pub async fn sign_in_lost(&self, id: &str, old: &str, reason: &str) -> Result<bool> {
+        Ok(sqlx::query(&format!(
+            "UPDATE installs SET oauth_tokens = NULL, signed_in_at = NULL, signed_in_by = NULL, \
+             status = '{PENDING}', status_reason = $1, next_run_at = NULL, updated_at = $2 \
+             WHERE id = $3 AND oauth_tokens = $4 AND status <> '{DELETED}'"
+        ))
+        .bind(reason)
+        .bind(crate::time::now_text())
+        .bind(id)
+        .bind(old)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Records a sign-in under way, dropping those that expired.
+    pub async fn begin_sign_in(&self, pending: &PendingSignIn) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM oauth_sign_ins WHERE expires_at < $1")
+            .bind(crate::time::now_text())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO oauth_sign_ins (state_hash, install_id, tenant_id, binding_hash, verifier, redirect_uri, started_by, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&pending.state_hash)
+        .bind(&pending.install_id)
+        .bind(&pending.tenant_id)
+        .bind(&pending.binding_hash)
+        .bind(&pending.verifier)
+        .bind(&pending.redirect_uri)
+        .bind(&pending.started_by)
+        .bind(&pending.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes the sign-in under way with `state_hash`: each is used once.
+    pub async fn take_sign_in(&self, state_hash: &str) -> Result<Option<PendingSignIn>> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT state_hash, install_id, tenant_id, binding_hash, verifier, redirect_uri, started_by, expires_at \
+             FROM oauth_sign_ins WHERE state_hash = $1",
+        )
+        .bind(state_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let taken = sqlx::query("DELETE FROM oauth_sign_ins WHERE state_hash = $1")
+            .bind(state_hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        tx.commit().await?;
+        if !taken {
+            return Ok(None);
+        }
+        Ok(Some(PendingSignIn {
+            state_hash: r.try_get("state_hash")?,
+            install_id: r.try_get("install_id")?,
+            tenant_id: r.try_get("tenant_id")?,
+            binding_hash: r.try_get("binding_hash")?,
+            verifier: r.try_get("verifier")?,
+            redirect_uri: r.try_get("redirect_uri")?,
+            started_by: r.try_get("started_by")?,
+            expires_at: r.try_get("expires_at")?,
+        }))
     }
 
     async fn sealed(&self, id: &str, which: Sealed) -> Result<Option<String>> {

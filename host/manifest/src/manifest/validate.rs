@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{
-    ClientCredentials, FieldType, Localized, Manifest, ManifestProblem, REQUIRED_LANGUAGES, Scope,
+    FieldType, Localized, Manifest, ManifestProblem, OAuth2, OAuthFlow, REQUIRED_LANGUAGES, Scope,
     check_value,
 };
 use crate::hosts::HostPattern;
@@ -273,14 +273,37 @@ impl Manifest {
         }
     }
 
-    fn check_oauth2(&self, out: &mut Found, oauth: &ClientCredentials) {
-        match oauth.token_origin_and_path() {
-            Ok((origin, _)) if !self.hosts.contains(&origin) => out.at(
-                "oauth2.token-url",
-                format!("oauth2.token-url: {origin:?} is not one of the manifest's hosts"),
-            ),
-            Ok(_) => {}
-            Err(e) => out.at("oauth2.token-url", format!("oauth2.{e}")),
+    fn check_oauth2(&self, out: &mut Found, oauth: &OAuth2) {
+        let endpoints =
+            std::iter::once(("token-url", oauth.token_url.as_str())).chain(oauth.other_endpoints());
+        for (key, url) in endpoints {
+            match super::origin_and_path(key, url) {
+                Ok((origin, _)) if !self.hosts.contains(&origin) => out.at(
+                    &format!("oauth2.{key}"),
+                    format!("oauth2.{key}: {origin:?} is not one of the manifest's hosts"),
+                ),
+                Ok(_) => {}
+                Err(e) => out.at(&format!("oauth2.{key}"), format!("oauth2.{e}")),
+            }
+        }
+        let signs_in = oauth.flow == OAuthFlow::AuthorizationCode;
+        if signs_in && oauth.authorize_url.is_none() {
+            out.at(
+                "oauth2.authorize-url",
+                "oauth2.authorize-url: the authorization-code flow needs the address where the admin signs in",
+            );
+        }
+        if !signs_in && oauth.authorize_url.is_some() {
+            out.at(
+                "oauth2.authorize-url",
+                "oauth2.authorize-url: only the authorization-code flow signs in; set flow = \"authorization-code\" or remove it",
+            );
+        }
+        if !signs_in && oauth.revoke_url.is_some() {
+            out.at(
+                "oauth2.revoke-url",
+                "oauth2.revoke-url: only the authorization-code flow keeps tokens to revoke; set flow = \"authorization-code\" or remove it",
+            );
         }
         if !self.hosts.contains(&oauth.host) {
             out.at(
@@ -488,6 +511,62 @@ host = "https://{account}.planner.example"
                 .iter()
                 .any(|p| p.contains("already gets an Authorization header")),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn oauth2_authorization_code() {
+        let good = GOOD
+            .replace("Authorization", "X-Api-Key")
+            .replace("Bearer {value}", "{value}");
+        let signed_in = OAUTH.replace(
+            "[oauth2]\n",
+            "[oauth2]\nflow = \"authorization-code\"\nauthorize-url = \"https://{account}.planner.example/oauth/authorize\"\nrevoke-url = \"https://{account}.planner.example/oauth/revoke\"\n",
+        );
+        let m = Manifest::parse(format!("{good}{signed_in}").as_bytes()).unwrap();
+        assert_eq!(m.problems(), Vec::<String>::new());
+        assert_eq!(
+            m.oauth2.as_ref().unwrap().flow,
+            OAuthFlow::AuthorizationCode
+        );
+
+        // Without the sign-in address; an address elsewhere; sign-in
+        // addresses on a client-credentials manifest.
+        let problems = |oauth: String| {
+            Manifest::parse(format!("{good}{oauth}").as_bytes())
+                .unwrap()
+                .problems()
+        };
+        let without = problems(signed_in.replace(
+            "authorize-url = \"https://{account}.planner.example/oauth/authorize\"\n",
+            "",
+        ));
+        assert!(
+            without.iter().any(|p| p.starts_with(
+                "oauth2.authorize-url: the authorization-code flow needs the address"
+            )),
+            "{without:?}"
+        );
+        let elsewhere = problems(signed_in.replace(
+            "https://{account}.planner.example/oauth/authorize",
+            "https://login.elsewhere.example/authorize",
+        ));
+        assert!(
+            elsewhere.contains(
+                &"oauth2.authorize-url: \"https://login.elsewhere.example\" is not one of the manifest's hosts"
+                    .to_string()
+            ),
+            "{elsewhere:?}"
+        );
+        let mixed = problems(signed_in.replace("flow = \"authorization-code\"\n", ""));
+        assert!(
+            mixed
+                .iter()
+                .any(|p| p.starts_with("oauth2.authorize-url: only"))
+                && mixed
+                    .iter()
+                    .any(|p| p.starts_with("oauth2.revoke-url: only")),
+            "{mixed:?}"
         );
     }
 
