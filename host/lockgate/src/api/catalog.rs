@@ -541,3 +541,59 @@ pub async fn marketplace_detail(
     };
     Ok(Json(views::detail(&v, &lang)))
 }
+
+/// GET /api/v1/marketplace/{id}/icon — the listed connector's icon, as
+/// its manifest carries it (checked again here), with a fixed content type
+/// that the browser may not second-guess; an SVG is also sandboxed, so it
+/// could not run anything even when opened on its own.
+pub async fn marketplace_icon(
+    State(state): State<App>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    use lockgate_manifest::manifest::{IconKind, decode_icon};
+    marketplace_right(&caller)?;
+    let Some(v) = state
+        .store
+        .listed()
+        .await?
+        .into_iter()
+        .find(|v| v.plugin_id == id)
+    else {
+        return Err(ApiError::not_found("connector"));
+    };
+    let Some(icon) = v.manifest.icon.as_deref().and_then(|i| decode_icon(i).ok()) else {
+        return Err(ApiError::not_found("icon"));
+    };
+    let mut response = (StatusCode::OK, icon.bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(icon.kind.content_type()),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if icon.kind == IconKind::Svg {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(ICON_POLICY),
+        );
+    }
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline; filename=\"icon\""),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=300"),
+    );
+    Ok(response)
+}
+
+/// The policy an SVG icon is served under: no scripts, no requests, no
+/// document of its own.
+pub const ICON_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";

@@ -27,9 +27,12 @@ use super::catalog::views::{
 };
 use super::hr::{AbsenceInput, AttendanceInput, EmployeeInput, NewTenant, TenantSettingsInput};
 use super::installs::{ConnectInput, ReconfigureInput, UpgradeInput};
+use super::operator::{ConnectorOverviews, FailingInstalls, TenantOverviews};
 use super::partner_sandbox::{SandboxInput, SandboxPatch, SandboxView};
+use super::requests::{RequestInput, RequestList};
 use crate::hr::{Absence, Application, Attendance, Position, PositionInput};
 use crate::principal::Principal;
+use crate::store::requests::IntegrationRequest;
 
 /// The hand-written part: paths, parameters, summaries and descriptions.
 pub const PROSE: &str = include_str!("openapi.json");
@@ -115,6 +118,7 @@ fn bodies(doc: &mut Doc) {
     doc.request::<ConnectInput>("post", &format!("{T}/installs/preview"));
     doc.request::<ReconfigureInput>("patch", &format!("{T}/installs/{{id}}"));
     doc.request::<UpgradeInput>("post", &format!("{T}/installs/{{id}}/upgrade"));
+    doc.request::<RequestInput>("post", &format!("{T}/requests"));
     csv_columns(doc, &format!("{T}/employees/import"));
     attendance_csv_columns(doc, &format!("{T}/attendances/import"));
 
@@ -133,6 +137,13 @@ fn bodies(doc: &mut Doc) {
     doc.response::<ReviewItem>("post", "/api/v1/review/{plugin}/{version}/vet", 200);
     doc.response::<Listings>("get", "/api/v1/marketplace", 200);
     doc.response::<ListingDetail>("get", "/api/v1/marketplace/{id}", 200);
+    doc.response::<IntegrationRequest>("post", &format!("{T}/requests"), 201);
+    doc.response::<RequestList>("get", &format!("{T}/requests"), 200);
+    doc.response::<RequestList>("get", "/api/v1/requests", 200);
+    doc.response::<RequestList>("get", "/api/v1/partner/requests", 200);
+    doc.response::<ConnectorOverviews>("get", "/api/v1/operator/connectors", 200);
+    doc.response::<TenantOverviews>("get", "/api/v1/operator/tenants", 200);
+    doc.response::<FailingInstalls>("get", "/api/v1/operator/failing-installs", 200);
     doc.response::<Tenant>("post", "/api/v1/tenants", 201);
     doc.response::<TenantSettingsView>("get", &format!("{T}/settings"), 200);
     doc.response::<TenantSettingsView>("put", &format!("{T}/settings"), 200);

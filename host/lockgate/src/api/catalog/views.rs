@@ -173,6 +173,10 @@ pub struct Listing {
     pub first_party: bool,
     pub developer: String,
     pub version: String,
+    /// Where the connector's icon is served, if its manifest has one
+    /// (`/api/v1/marketplace/{id}/icon`); without one the console shows a
+    /// tile with the name's initials.
+    pub icon_url: Option<String>,
 }
 
 /// The marketplace's connectors.
@@ -192,6 +196,11 @@ pub fn listing(v: &PluginVersion, lang: &str) -> Listing {
         first_party: v.first_party,
         developer: v.manifest.publisher.clone(),
         version: v.version.clone(),
+        icon_url: v
+            .manifest
+            .icon
+            .is_some()
+            .then(|| format!("/api/v1/marketplace/{}/icon", v.plugin_id)),
     }
 }
 
