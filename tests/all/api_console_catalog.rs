@@ -374,3 +374,55 @@ async fn the_operator_sees_connectors_tenants_and_failing_installs() {
         assert_eq!(get(&app, &partner, path, None).await.0, 403, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_partner_previews_its_listing_in_each_language() {
+    let app = spawn_app().await;
+    publish(&app, "planner-co", &planner_as("planner-x", None)).await;
+    publish(&app, "lockgate", lockgate::demo::PLANNER_EXPORT).await;
+    let partner = token(&app, Role::Partner, Some("planner-co"), None).await;
+    let other = token(&app, Role::Partner, Some("other-co"), None).await;
+    let operator = token(&app, Role::Operator, None, None).await;
+    let admin = tenant_token(&app, "t-1", true).await;
+    let path = "/api/v1/partner/submissions/planner-x/0.1.0/preview";
+
+    let (status, de) = get(&app, &partner, &format!("{path}?lang=de"), None).await;
+    assert_eq!(status, 200, "{de}");
+    assert_eq!(de["language"], "de");
+    assert_eq!(de["required"], true);
+    assert_eq!(de["name"], "Planungstool-Export");
+    assert_eq!(de["missing"], serde_json::json!([]));
+    assert_eq!(de["preview_icon_url"], serde_json::Value::Null);
+    let (_, es) = get(&app, &partner, &format!("{path}?lang=es"), None).await;
+    assert_eq!(es["required"], false);
+    assert_eq!(es["name"], "Planner export", "falls back to English: {es}");
+    let missing: Vec<&str> = es["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(
+        missing.contains(&"name") && missing.contains(&"description"),
+        "{es}"
+    );
+
+    assert_eq!(
+        get(&app, &partner, &format!("{path}?lang=german"), None)
+            .await
+            .0,
+        422
+    );
+    assert_eq!(get(&app, &other, path, None).await.0, 404);
+    assert_eq!(get(&app, &admin, path, None).await.0, 403);
+    // The operator previews the platform's own connectors, with their icon.
+    let own = "/api/v1/partner/submissions/planner-export/0.1.0";
+    let (status, en) = get(&app, &operator, &format!("{own}/preview?lang=en"), None).await;
+    assert_eq!(status, 200, "{en}");
+    assert_eq!(en["preview_icon_url"], format!("{own}/icon"));
+    let (status, headers, _) = raw_get(&app, &operator, &format!("{own}/icon")).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "image/svg+xml");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(raw_get(&app, &other, &format!("{own}/icon")).await.0, 404);
+}

@@ -228,6 +228,14 @@ pub fn router(state: App) -> Router {
             axum::routing::put(catalog::test_access::put).delete(catalog::test_access::delete),
         )
         .route(
+            "/api/v1/partner/submissions/{plugin}/{version}/preview",
+            get(catalog::preview),
+        )
+        .route(
+            "/api/v1/partner/submissions/{plugin}/{version}/icon",
+            get(catalog::submission_icon),
+        )
+        .route(
             "/api/v1/partner/sandbox",
             get(partner_sandbox::get_one)
                 .post(partner_sandbox::create)

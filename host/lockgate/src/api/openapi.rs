@@ -23,7 +23,7 @@ use super::answers::{
 use super::catalog::ReviewBody;
 use super::catalog::test_access::TestAccessInput;
 use super::catalog::views::{
-    ListingDetail, Listings, ReviewItem, ReviewQueue, Submission, Submissions,
+    ListingDetail, ListingPreview, Listings, ReviewItem, ReviewQueue, Submission, Submissions,
 };
 use super::hr::{AbsenceInput, AttendanceInput, EmployeeInput, NewTenant, TenantSettingsInput};
 use super::installs::{ConnectInput, ReconfigureInput, UpgradeInput};
@@ -129,6 +129,11 @@ fn bodies(doc: &mut Doc) {
     doc.response::<Submissions>("get", "/api/v1/partner/submissions", 200);
     doc.response::<Submission>("put", ACCESS, 202);
     doc.response::<Submission>("delete", ACCESS, 202);
+    doc.response::<ListingPreview>(
+        "get",
+        "/api/v1/partner/submissions/{plugin}/{version}/preview",
+        200,
+    );
     doc.response::<SandboxView>("post", "/api/v1/partner/sandbox", 201);
     doc.response::<SandboxView>("get", "/api/v1/partner/sandbox", 200);
     doc.response::<SandboxView>("patch", "/api/v1/partner/sandbox", 200);
