@@ -27,6 +27,12 @@ const FILES: &[(&str, &str, &str)] = &[
     ("admin.js", JS, include_str!("console/admin.js")),
     ("operator.js", JS, include_str!("console/operator.js")),
     ("partner.js", JS, include_str!("console/partner.js")),
+    ("catalog.js", JS, include_str!("console/catalog.js")),
+    (
+        "texts-catalog.js",
+        JS,
+        include_str!("console/texts-catalog.js"),
+    ),
 ];
 
 fn answer(name: &str) -> Response {

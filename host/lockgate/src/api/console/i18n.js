@@ -149,6 +149,10 @@ const TEXTS = {
   },
 };
 
+import { CATALOG_TEXTS } from "./texts-catalog.js";
+
+for (const [code, texts] of Object.entries(CATALOG_TEXTS)) Object.assign(TEXTS[code], texts);
+
 const KEY = "lockgate-lang";
 
 export function lang() {
