@@ -163,7 +163,7 @@ async function tenants() {
     el("td", {}, String(x.installs)), el("td", {}, String(x.connected)),
     el("td", {}, x.sandbox_of || "—"), el("td", {}, when(x.created_at))));
   return el("div", {}, el("h1", {}, t("tenantsTitle")),
-    rows.length ? table([t("tenant"), t("installs"), t("connectedInstalls"), t("sandboxOf"), t("connectedSince")], rows)
+    rows.length ? table([t("tenant"), t("installs"), t("connectedInstalls"), t("sandboxOf"), t("tenantSince")], rows)
       : el("p", { class: "card" }, t("noTenants")));
 }
 
