@@ -426,3 +426,30 @@ async fn a_partner_previews_its_listing_in_each_language() {
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(raw_get(&app, &other, &format!("{own}/icon")).await.0, 404);
 }
+
+/// A bundled connector's `icon` is its `icon.svg`, base64-encoded, and
+/// passes the manifest's checks: a change to one shows in the other.
+#[test]
+fn bundled_icons_match_their_svg_files() {
+    let plugins = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins");
+    let mut found = 0;
+    for entry in std::fs::read_dir(&plugins).unwrap() {
+        let dir = entry.unwrap().path();
+        let svg = dir.join("icon.svg");
+        if !svg.exists() {
+            continue;
+        }
+        found += 1;
+        let text = std::fs::read_to_string(dir.join("connector.toml")).unwrap();
+        let manifest = lockgate_manifest::Manifest::parse(text.as_bytes()).unwrap();
+        let icon = lockgate_manifest::manifest::decode_icon(manifest.icon.as_deref().unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        assert_eq!(
+            icon.bytes,
+            std::fs::read(&svg).unwrap(),
+            "{}: connector.toml's icon is not icon.svg; run base64 -w0 icon.svg",
+            dir.display()
+        );
+    }
+    assert!(found >= 2, "planner-export and payroll-export carry icons");
+}
