@@ -5,6 +5,7 @@
 
 mod api_auth;
 mod api_catalog;
+mod api_console_catalog;
 mod api_hr;
 mod api_hr_attendances;
 mod api_hr_csv;

@@ -5,6 +5,8 @@
 //   LOCKGATE_WASM (a connector file the partner is not the publisher of),
 //   LOCKGATE_VENDOR (a second partner's token) and LOCKGATE_VENDOR_WASM
 //   (a connector of theirs whose automated review finds a problem),
+//   LOCKGATE_VENDOR_WASM_2 (another of theirs, with an icon and a price
+//   only in English, for the catalog journeys),
 //   SCREENSHOTS (a folder), CHROMIUM (default /usr/bin/chromium).
 // Exits non-zero with the failing step when a journey breaks.
 
@@ -12,6 +14,7 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { signInJourney } from "./sign-in.mjs";
 
 const env = (name) => {
   const v = process.env[name];
@@ -222,6 +225,8 @@ async function operator() {
   step("the operator reads every check with its verdict and reason");
   await row.getByRole("link").click();
   await page.waitForURL(/#\/review\/[^/]+\/[^/]+$/);
+  // The queue's table stays until the submission's page replaces it.
+  await page.getByRole("heading", { level: 1, name: /Flawed export 0\.1\.0/ }).waitFor();
   const checks = page.locator("table tbody tr");
   await checks.first().waitFor();
   expect(await checks.count() >= 3, "the report lists its checks");
@@ -268,6 +273,146 @@ async function partner() {
   await page.close();
 }
 
+// ---- Catalog journeys: icons and tiers in the marketplace, integration
+// and demo requests, the operator's lists, the partner's listing preview.
+// They run after the journeys above, on the same server.
+
+async function catalogVendorPreviews() {
+  const page = await tab();
+  step("catalog: a partner submits a connector with an icon and previews its listing by language");
+  await signIn(page, env("LOCKGATE_VENDOR"));
+  await page.waitForURL(/#\/submissions$/);
+  await page.getByLabel("Connector file (.wasm)").setInputFiles(env("LOCKGATE_VENDOR_WASM_2"));
+  await page.getByRole("button", { name: "Submit" }).click();
+  await page.waitForURL(/#\/submissions\/flawed-elite\/0\.1\.0$/);
+  await page.getByRole("link", { name: "Preview the listing by language" }).click();
+  await page.waitForURL(/#\/preview\/flawed-elite\/0\.1\.0\/de$/);
+  await page.getByRole("heading", { level: 1, name: "Preview of flawed-elite 0.1.0" }).waitFor();
+  await page.getByRole("heading", { level: 2, name: "Elite-Export" }).first().waitFor();
+  await page.getByRole("alert").getByText("Required language German is missing for: price").waitFor();
+  await page.locator(".tile-preview img.icon").waitFor();
+  await shot(page, "partner-preview-de");
+
+  step("catalog: the English tab has every text; Spanish is optional and falls back");
+  await page.getByRole("link", { name: /^English/ }).click();
+  await page.waitForURL(/\/en$/);
+  await page.getByText("Every text has English.").waitFor();
+  await page.getByRole("heading", { level: 2, name: "Elite export" }).first().waitFor();
+  await page.getByText("From 2 EUR per employee and month").waitFor();
+  await page.getByRole("link", { name: /^Spanish/ }).click();
+  await page.waitForURL(/\/es$/);
+  await page.getByText("Spanish is optional").waitFor();
+  await shot(page, "partner-preview-es");
+  await page.reload();
+  await page.getByText("Spanish is optional").waitFor();
+  await page.close();
+}
+
+async function catalogOperatorApproves() {
+  const page = await tab();
+  step("catalog: the operator approves the connector with the Elite tier, overriding the failing check");
+  await signIn(page, env("LOCKGATE_OPERATOR"));
+  await page.waitForURL(/#\/review$/);
+  const row = page.locator("tbody tr", { hasText: "flawed-elite" }).or(page.locator("tbody tr", { hasText: "Elite export" }));
+  await row.first().waitFor();
+  for (let i = 0; i < 60 && await row.first().getByText("being made").count(); i++) {
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await row.first().waitFor();
+  }
+  await row.first().getByRole("link").click();
+  await page.waitForURL(/#\/review\/flawed-elite\/0\.1\.0$/);
+  await page.getByLabel("Decision", { exact: true }).selectOption("approve");
+  await page.getByLabel("Tier", { exact: true }).selectOption("elite");
+  await page.getByLabel("Override reason (approve although checks fail)").fill("The department filter is fixed in the partner's next release.");
+  await page.getByRole("button", { name: "Save decision" }).click();
+  await page.waitForURL(/#\/review$/);
+  await page.getByRole("status").getByText("is approved and listed").waitFor();
+
+  step("catalog: the marketplace shows it with its icon and the Elite badge");
+  await page.getByRole("link", { name: "Marketplace", exact: true }).click();
+  const tile = page.locator(".tiles article", { hasText: "Elite export" });
+  await tile.waitFor();
+  await tile.locator(".badge.elite", { hasText: "Elite" }).waitFor();
+  await tile.locator("img.icon").waitFor();
+  await page.locator(".tiles article", { hasText: "Planner export" }).locator("img.icon").waitFor();
+  await page.locator(".tiles article .monogram").first().waitFor();
+  await shot(page, "operator-marketplace-tiers");
+
+  step("catalog: the operator lists connectors with versions, tenants with installs, failing installs");
+  await page.getByRole("link", { name: "Connectors", exact: true }).click();
+  await page.waitForURL(/#\/connectors$/);
+  const connector = page.locator("tbody tr", { hasText: "flawed-elite" });
+  await connector.locator(".badge.elite").waitFor();
+  await page.locator("tbody tr", { hasText: "flawed-department" }).getByText("rejected").waitFor();
+  await shot(page, "operator-connectors");
+  await page.getByRole("link", { name: "Tenants", exact: true }).click();
+  await page.waitForURL(/#\/tenants$/);
+  await page.getByRole("heading", { level: 1, name: "Tenants" }).waitFor();
+  await page.locator("tbody tr").first().waitFor();
+  await shot(page, "operator-tenants");
+  await page.getByRole("link", { name: "Failing installs", exact: true }).click();
+  await page.waitForURL(/#\/failing$/);
+  await page.getByRole("heading", { level: 1, name: "Installs failing across tenants" }).waitFor();
+  await page.locator("tbody tr").or(page.getByText("No install is failing.")).first().waitFor();
+  await shot(page, "operator-failing");
+  await page.close();
+}
+
+async function catalogAdminRequestsDemo() {
+  const page = await tab();
+  step("catalog: the admin requests a demo of the Elite connector and sees the confirmation");
+  await signIn(page, env("LOCKGATE_ADMIN"));
+  await page.waitForURL(/#\/marketplace$/);
+  await page.getByRole("link", { name: "Elite export" }).click();
+  await page.waitForURL(/#\/marketplace\/flawed-elite$/);
+  await page.getByRole("heading", { name: "Not ready to connect?" }).waitFor();
+  await page.getByLabel("Message (optional)").fill("We would like to see it with our departments.");
+  await page.getByRole("button", { name: "Request a demo" }).click();
+  await page.getByRole("status").getByText("is recorded").waitFor();
+  await page.locator("section", { hasText: "Your requests for this connector" }).getByText("We would like to see it").waitFor();
+  await shot(page, "admin-request-demo");
+  await page.close();
+}
+
+async function catalogRequestsSeen() {
+  step("catalog: the operator sees the request with tenant, kind and message");
+  const op = await tab();
+  await signIn(op, env("LOCKGATE_OPERATOR"));
+  await op.waitForURL(/#\/review$/);
+  await op.getByRole("link", { name: "Requests", exact: true }).click();
+  await op.waitForURL(/#\/requests$/);
+  const row = op.locator("tbody tr", { hasText: "flawed-elite" });
+  await row.getByText("We would like to see it").waitFor();
+  await row.getByText("demo").first().waitFor();
+  await shot(op, "operator-requests");
+  await op.close();
+
+  step("catalog: the connector's partner sees it; the demo partner, who owns no such connector, does not");
+  const vendor = await tab();
+  await signIn(vendor, env("LOCKGATE_VENDOR"));
+  await vendor.waitForURL(/#\/submissions$/);
+  await vendor.getByRole("link", { name: "Requests", exact: true }).click();
+  await vendor.locator("tbody tr", { hasText: "flawed-elite" }).getByText("We would like to see it").waitFor();
+  await shot(vendor, "partner-requests");
+  await vendor.close();
+  const other = await tab();
+  await signIn(other, env("LOCKGATE_PARTNER"));
+  await other.waitForURL(/#\/submissions$/);
+  await other.goto(url + "/#/requests");
+  await other.getByRole("heading", { level: 1, name: "Integration and demo requests" }).waitFor();
+  expect(await other.getByText("flawed-elite").count() === 0, "another partner does not see the request");
+  await other.close();
+}
+
+async function catalogJourneys() {
+  await catalogVendorPreviews();
+  await catalogOperatorApproves();
+  await catalogAdminRequestsDemo();
+  await catalogRequestsSeen();
+}
+// ---- end of the catalog journeys
+
 let failed = null;
 try {
   await tenantAdmin();
@@ -275,6 +420,8 @@ try {
   const submission = await vendorSubmits();
   await operator();
   await vendorReads(submission);
+  await catalogJourneys();
+  await signInJourney({ tab, signIn, shot, step, expect, url, env });
 } catch (e) {
   failed = e;
 }

@@ -18,7 +18,9 @@ mod hr;
 mod installs;
 mod monitoring;
 mod openapi;
+mod operator;
 mod partner_sandbox;
+mod requests;
 mod sign_in;
 mod webhooks;
 
@@ -227,6 +229,14 @@ pub fn router(state: App) -> Router {
             axum::routing::put(catalog::test_access::put).delete(catalog::test_access::delete),
         )
         .route(
+            "/api/v1/partner/submissions/{plugin}/{version}/preview",
+            get(catalog::preview),
+        )
+        .route(
+            "/api/v1/partner/submissions/{plugin}/{version}/icon",
+            get(catalog::submission_icon),
+        )
+        .route(
             "/api/v1/partner/sandbox",
             get(partner_sandbox::get_one)
                 .post(partner_sandbox::create)
@@ -244,6 +254,22 @@ pub fn router(state: App) -> Router {
         )
         .route("/api/v1/marketplace", get(catalog::marketplace))
         .route("/api/v1/marketplace/{id}", get(catalog::marketplace_detail))
+        .route(
+            "/api/v1/marketplace/{id}/icon",
+            get(catalog::marketplace_icon),
+        )
+        .route("/api/v1/requests", get(requests::all))
+        .route("/api/v1/partner/requests", get(requests::of_partner))
+        .route("/api/v1/operator/connectors", get(operator::connectors))
+        .route("/api/v1/operator/tenants", get(operator::tenants))
+        .route(
+            "/api/v1/operator/failing-installs",
+            get(operator::failing_installs),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/requests",
+            get(requests::of_tenant).post(requests::create),
+        )
         .route("/api/v1/tenants", axum::routing::post(hr::create_tenant))
         .route(
             "/api/v1/tenants/{tenant}/employees",

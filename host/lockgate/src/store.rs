@@ -30,6 +30,7 @@ pub mod installs;
 pub mod jobs;
 pub mod partner_sandboxes;
 mod recruiting;
+pub mod requests;
 mod runs;
 mod sandbox_clocks;
 mod shared;

@@ -179,6 +179,31 @@ async fn each_role_walks_its_main_journeys_in_a_real_browser() {
             .collect::<Vec<_>>()
             .join("\n")
     });
+    // The catalog journeys: another connector of theirs, with an icon and
+    // a price only in English, which the operator approves with a tier.
+    let elite = dir.0.join("flawed-elite.wasm");
+    let icon = format!(
+        "data:image/svg+xml;base64,{}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\"><rect width=\"64\" height=\"64\" rx=\"14\" fill=\"#8a3fc7\"/><circle cx=\"32\" cy=\"32\" r=\"16\" fill=\"#ffd76a\"/></svg>"
+        )
+    );
+    let elite_bytes = lockgate_tests::with_manifest(&bytes, |text| {
+        text.lines()
+            .map(|line| match line {
+                l if l.starts_with("id =") => "id = \"flawed-elite\"".to_string(),
+                l if l.starts_with("hosts =") => format!(
+                    "{l}\nicon = \"{icon}\"\nprice = {{ en = \"From 2 EUR per employee and month\" }}"
+                ),
+                "de = \"Fehlerhafter Export\"" => "de = \"Elite-Export\"".to_string(),
+                "en = \"Flawed export\"" => "en = \"Elite export\"".to_string(),
+                l => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    std::fs::write(&elite, elite_bytes).expect("write the connector");
     std::fs::write(&flawed, bytes).expect("write the connector");
     list_signing_in_connector(&store).await;
     let screenshots = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -198,6 +223,7 @@ async fn each_role_walks_its_main_journeys_in_a_real_browser() {
             .env("LOCKGATE_VENDOR", &vendor)
             .env("LOCKGATE_VENDOR_WASM", &flawed)
             .env("LOCKGATE_SIGN_IN_PORT", partner_port.to_string())
+            .env("LOCKGATE_VENDOR_WASM_2", &elite)
             .env("SCREENSHOTS", &screenshots)
             .env("CHROMIUM", CHROMIUM)
             .output()

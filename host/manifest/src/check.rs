@@ -772,7 +772,7 @@ label = { de = "API", en = "API" }
             vec![
                 (
                     1,
-                    "unknown key \"surprise\" at the top level; allowed here: id, version, publisher, name, description, categories, direction, triggers, scopes, absence-window, attendance-window, hosts, config, oauth2, support-url, price, memory-mb".to_string()
+                    "unknown key \"surprise\" at the top level; allowed here: id, version, publisher, name, description, categories, direction, triggers, scopes, absence-window, attendance-window, hosts, config, oauth2, support-url, price, memory-mb, icon".to_string()
                 ),
                 (
                     14,

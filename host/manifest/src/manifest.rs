@@ -6,6 +6,7 @@
 
 mod bounds;
 mod config_fields;
+mod icon;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use bounds::MAX_MANIFEST_BYTES;
 pub use config_fields::{ConfigField, FieldType, Injection, check_value, is_date};
+pub use icon::{Icon, IconKind, MAX_ICON_BYTES, decode_icon};
 pub use validate::check_schedule;
 
 /// Text in several languages, keyed by language code (`de`, `en`, ...).
@@ -71,6 +73,12 @@ pub struct Manifest {
     /// and refuses a connector asking for more than the operator allows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_mb: Option<u32>,
+    /// The connector's logo in the marketplace: a `data:` URI of a PNG or
+    /// SVG image, base64-encoded (`data:image/svg+xml;base64,…`), at most
+    /// [`MAX_ICON_BYTES`] decoded. It travels inside the manifest, so the
+    /// `.wasm` file stays the one thing a partner uploads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
 }
 
 /// The most memory a manifest may ask for, whatever the operator allows.

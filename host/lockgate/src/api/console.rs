@@ -27,6 +27,18 @@ const FILES: &[(&str, &str, &str)] = &[
     ("admin.js", JS, include_str!("console/admin.js")),
     ("operator.js", JS, include_str!("console/operator.js")),
     ("partner.js", JS, include_str!("console/partner.js")),
+    ("catalog.js", JS, include_str!("console/catalog.js")),
+    (
+        "texts-catalog.js",
+        JS,
+        include_str!("console/texts-catalog.js"),
+    ),
+    ("sign-in.js", JS, include_str!("console/sign-in.js")),
+    (
+        "texts-sign-in.js",
+        JS,
+        include_str!("console/texts-sign-in.js"),
+    ),
 ];
 
 fn answer(name: &str) -> Response {

@@ -24,13 +24,16 @@ use super::answers::{
 use super::catalog::ReviewBody;
 use super::catalog::test_access::TestAccessInput;
 use super::catalog::views::{
-    ListingDetail, Listings, ReviewItem, ReviewQueue, Submission, Submissions,
+    ListingDetail, ListingPreview, Listings, ReviewItem, ReviewQueue, Submission, Submissions,
 };
 use super::hr::{AbsenceInput, AttendanceInput, EmployeeInput, NewTenant, TenantSettingsInput};
 use super::installs::{ConnectInput, ReconfigureInput, UpgradeInput};
+use super::operator::{ConnectorOverviews, FailingInstalls, TenantOverviews};
 use super::partner_sandbox::{SandboxInput, SandboxPatch, SandboxView};
+use super::requests::{RequestInput, RequestList};
 use crate::hr::{Absence, Application, Attendance, Position, PositionInput};
 use crate::principal::Principal;
+use crate::store::requests::IntegrationRequest;
 
 /// The hand-written part: paths, parameters, summaries and descriptions.
 pub const PROSE: &str = include_str!("openapi.json");
@@ -116,6 +119,7 @@ fn bodies(doc: &mut Doc) {
     doc.request::<ConnectInput>("post", &format!("{T}/installs/preview"));
     doc.request::<ReconfigureInput>("patch", &format!("{T}/installs/{{id}}"));
     doc.request::<UpgradeInput>("post", &format!("{T}/installs/{{id}}/upgrade"));
+    doc.request::<RequestInput>("post", &format!("{T}/requests"));
     csv_columns(doc, &format!("{T}/employees/import"));
     attendance_csv_columns(doc, &format!("{T}/attendances/import"));
 
@@ -126,6 +130,11 @@ fn bodies(doc: &mut Doc) {
     doc.response::<Submissions>("get", "/api/v1/partner/submissions", 200);
     doc.response::<Submission>("put", ACCESS, 202);
     doc.response::<Submission>("delete", ACCESS, 202);
+    doc.response::<ListingPreview>(
+        "get",
+        "/api/v1/partner/submissions/{plugin}/{version}/preview",
+        200,
+    );
     doc.response::<SandboxView>("post", "/api/v1/partner/sandbox", 201);
     doc.response::<SandboxView>("get", "/api/v1/partner/sandbox", 200);
     doc.response::<SandboxView>("patch", "/api/v1/partner/sandbox", 200);
@@ -134,6 +143,13 @@ fn bodies(doc: &mut Doc) {
     doc.response::<ReviewItem>("post", "/api/v1/review/{plugin}/{version}/vet", 200);
     doc.response::<Listings>("get", "/api/v1/marketplace", 200);
     doc.response::<ListingDetail>("get", "/api/v1/marketplace/{id}", 200);
+    doc.response::<IntegrationRequest>("post", &format!("{T}/requests"), 201);
+    doc.response::<RequestList>("get", &format!("{T}/requests"), 200);
+    doc.response::<RequestList>("get", "/api/v1/requests", 200);
+    doc.response::<RequestList>("get", "/api/v1/partner/requests", 200);
+    doc.response::<ConnectorOverviews>("get", "/api/v1/operator/connectors", 200);
+    doc.response::<TenantOverviews>("get", "/api/v1/operator/tenants", 200);
+    doc.response::<FailingInstalls>("get", "/api/v1/operator/failing-installs", 200);
     doc.response::<Tenant>("post", "/api/v1/tenants", 201);
     doc.response::<TenantSettingsView>("get", &format!("{T}/settings"), 200);
     doc.response::<TenantSettingsView>("put", &format!("{T}/settings"), 200);

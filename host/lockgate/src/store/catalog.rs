@@ -359,6 +359,15 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Versions matching `tail` (a `WHERE`/`ORDER BY` clause without
+    /// parameters).
+    pub(super) async fn versions_where(&self, tail: &str) -> Result<Vec<PluginVersion>> {
+        let rows = sqlx::query(&format!("{VERSION_QUERY} {tail}"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(version_from).collect()
+    }
+
     /// The version of each plugin the marketplace lists.
     pub async fn listed(&self) -> Result<Vec<PluginVersion>> {
         let rows = sqlx::query(&format!(

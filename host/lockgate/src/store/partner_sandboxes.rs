@@ -99,6 +99,7 @@ const TENANT_ROWS: &[(&str, &str)] = &[
     ("sandbox_clocks", "tenant_id = $1"),
     ("employees", "tenant_id = $1"),
     ("api_tokens", "tenant_id = $1"),
+    ("integration_requests", "tenant_id = $1"),
     ("tenants", "id = $1"),
 ];
 

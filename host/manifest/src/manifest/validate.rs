@@ -75,6 +75,11 @@ impl Manifest {
         if self.categories.is_empty() {
             out.at("categories", "categories is empty: list at least one");
         }
+        if let Some(icon) = &self.icon
+            && let Err(e) = super::decode_icon(icon)
+        {
+            out.at("icon", format!("icon: {e}"));
+        }
         if let Some(schedule) = &self.triggers.schedule
             && let Err(e) = check_schedule(schedule)
         {
@@ -438,6 +443,40 @@ mod tests {
         );
         assert!(
             problems.iter().any(|p| p.contains("triggers.schedule")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn the_icon_is_checked_in_the_manifest() {
+        use base64::Engine;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let with = |icon: String| {
+            let text = GOOD.replacen(
+                "direction = ",
+                &format!("icon = \"{icon}\"\ndirection = "),
+                1,
+            );
+            Manifest::parse(text.as_bytes()).unwrap().problems()
+        };
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><circle r=\"4\"/></svg>";
+        assert_eq!(
+            with(format!("data:image/svg+xml;base64,{}", b64(svg.as_bytes()))),
+            Vec::<String>::new()
+        );
+        let big = format!("<svg>{}</svg>", " ".repeat(40 << 10));
+        let problems = with(format!("data:image/svg+xml;base64,{}", b64(big.as_bytes())));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("icon: ") && p.contains("at most 32 KiB")),
+            "{problems:?}"
+        );
+        let problems = with(format!("data:image/gif;base64,{}", b64(b"GIF89a")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("icon: ") && p.contains("PNG or SVG")),
             "{problems:?}"
         );
     }

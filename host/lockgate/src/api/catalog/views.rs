@@ -173,6 +173,10 @@ pub struct Listing {
     pub first_party: bool,
     pub developer: String,
     pub version: String,
+    /// Where the connector's icon is served, if its manifest has one
+    /// (`/api/v1/marketplace/{id}/icon`); without one the console shows a
+    /// tile with the name's initials.
+    pub icon_url: Option<String>,
 }
 
 /// The marketplace's connectors.
@@ -192,6 +196,11 @@ pub fn listing(v: &PluginVersion, lang: &str) -> Listing {
         first_party: v.first_party,
         developer: v.manifest.publisher.clone(),
         version: v.version.clone(),
+        icon_url: v
+            .manifest
+            .icon
+            .is_some()
+            .then(|| format!("/api/v1/marketplace/{}/icon", v.plugin_id)),
     }
 }
 
@@ -258,5 +267,53 @@ pub fn detail(v: &PluginVersion, lang: &str) -> ListingDetail {
         price: m.price.as_ref().map(|p| localized(p, lang).to_string()),
         support_url: m.support_url.clone(),
         schedule: m.triggers.schedule.clone(),
+    }
+}
+
+/// A version's listing as an admin reading in one language sees it.
+#[derive(Serialize, ToSchema)]
+pub struct ListingPreview {
+    #[serde(flatten)]
+    pub detail: ListingDetail,
+    /// Whether the marketplace requires this language (de, en).
+    pub required: bool,
+    /// The texts without this language, by manifest path (`name`,
+    /// `description`, `price`, `config.<key>.label`, `config.<key>.help`);
+    /// the admin reads them in English or another language the manifest
+    /// has.
+    pub missing: Vec<String>,
+    /// Where the version's icon is served for its partner, if it has one.
+    pub preview_icon_url: Option<String>,
+}
+
+pub fn preview(v: &PluginVersion, lang: &str) -> ListingPreview {
+    let m = &v.manifest;
+    let mut missing = Vec::new();
+    let mut lacks = |path: String, texts: &lockgate_manifest::Localized| {
+        if !texts.contains_key(lang) {
+            missing.push(path);
+        }
+    };
+    lacks("name".into(), &m.name);
+    lacks("description".into(), &m.description);
+    if let Some(price) = &m.price {
+        lacks("price".into(), price);
+    }
+    for f in &m.config {
+        lacks(format!("config.{}.label", f.key), &f.label);
+        if let Some(help) = &f.help {
+            lacks(format!("config.{}.help", f.key), help);
+        }
+    }
+    ListingPreview {
+        detail: detail(v, lang),
+        required: lockgate_manifest::manifest::REQUIRED_LANGUAGES.contains(&lang),
+        missing,
+        preview_icon_url: m.icon.is_some().then(|| {
+            format!(
+                "/api/v1/partner/submissions/{}/{}/icon",
+                v.plugin_id, v.version
+            )
+        }),
     }
 }

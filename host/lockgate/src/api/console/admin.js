@@ -6,6 +6,8 @@ import { api, seg, ApiFailure } from "./api.js";
 import { el, field, table, badge, notify, carryNotice } from "./dom.js";
 import { t, when, statusText } from "./i18n.js";
 import { go, href } from "./router.js";
+import { signInCard } from "./sign-in.js";
+import { connectorIcon, requestCard } from "./catalog.js";
 
 const TIERS = ["select", "elite", "premier"];
 const DIRECTIONS = ["outbound", "inbound", "bidirectional"];
@@ -66,7 +68,8 @@ async function marketplace(ctx) {
   el("button", { type: "submit", class: "primary" }, t("filter")),
   Object.keys(filters).length ? el("a", { href: href(["marketplace"]) }, t("resetFilters")) : null);
   const tiles = found.items.map((it) => el("article", { class: "card" },
-    el("h2", { class: "tile-title" }, el("a", { href: href(["marketplace", it.id]) }, it.name)),
+    el("div", { class: "tile-head" }, connectorIcon(it.id, it.name, it.icon_url),
+      el("h2", { class: "tile-title" }, el("a", { href: href(["marketplace", it.id]) }, it.name))),
     el("div", {}, tierBadge(it.tier), badge(it.first_party ? t("firstParty") : t("partner")),
       installed.has(it.id) ? badge(t("installed"), "connected") : null),
     el("div", { class: "help" }, `${it.developer} · ${it.categories.join(", ")} · ${t("dir_" + it.direction)}`),
@@ -98,7 +101,8 @@ async function detail(ctx, id) {
   const page = el("div", {},
     el("p", {}, el("a", { href: href(["marketplace"]) }, "← " + t("navMarketplace"))),
     el("div", { class: "card" },
-      el("h1", {}, d.name, " ", tierBadge(d.tier), badge(d.first_party ? t("firstParty") : t("partner"))),
+      el("div", { class: "tile-head" }, connectorIcon(d.id, d.name, d.icon_url, "large"),
+        el("h1", {}, d.name, " ", tierBadge(d.tier), badge(d.first_party ? t("firstParty") : t("partner")))),
       el("p", {}, d.description),
       el("dl", { class: "facts" }, facts.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
       el("h2", {}, t("permissions")),
@@ -111,6 +115,7 @@ async function detail(ctx, id) {
       mine.map((i) => el("a", { href: href(["integrations", i.id]) }, i.name || i.connector_id, " (", statusText(i), ")"))));
   }
   page.append(wizard(ctx, d, mine.length > 0));
+  if (!mine.length) page.append(await requestCard(ctx, d));
   return page;
 }
 
@@ -260,6 +265,7 @@ async function integration(ctx, id) {
       i.status === "inactive" ? action(t("reactivate"), "/reactivate", "POST", t("reactivated"))
         : action(t("deactivate"), "/deactivate", "POST", t("deactivated")),
       action(t("disconnect"), "", "DELETE", t("disconnected"))),
+    signInCard(base, i, ctx.query && ctx.query.get("sign-in"), ctx.redraw),
     el("h2", {}, t("runs")),
     runRows.length ? table([t("started"), t("finished"), t("trigger"), t("status"), t("operations"), t("why")], runRows)
       : el("p", { class: "card" }, t("noRunYet")));

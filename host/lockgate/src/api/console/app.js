@@ -9,6 +9,7 @@ import { current, href, replace } from "./router.js";
 import * as admin from "./admin.js";
 import * as operator from "./operator.js";
 import * as partner from "./partner.js";
+import * as catalog from "./catalog.js";
 
 const session = { me: null };
 
@@ -21,13 +22,14 @@ const ROLES = {
   },
   operator: {
     home: ["review"],
-    nav: [["review", "navReview"], ["marketplace", "navMarketplace"]],
-    route: (parts, ctx) => operator.route(parts, ctx) || admin.browse(parts, ctx),
+    nav: [["review", "navReview"], ["marketplace", "navMarketplace"], ["connectors", "navConnectors"],
+      ["tenants", "navTenants"], ["failing", "navFailing"], ["requests", "navRequests"]],
+    route: (parts, ctx) => operator.route(parts, ctx) || catalog.route(parts, ctx) || admin.browse(parts, ctx),
   },
   partner: {
     home: ["submissions"],
-    nav: [["submissions", "navSubmissions"], ["marketplace", "navMarketplace"]],
-    route: (parts, ctx) => partner.route(parts, ctx) || admin.browse(parts, ctx),
+    nav: [["submissions", "navSubmissions"], ["marketplace", "navMarketplace"], ["requests", "navRequests"]],
+    route: (parts, ctx) => partner.route(parts, ctx) || catalog.route(parts, ctx) || admin.browse(parts, ctx),
   },
 };
 

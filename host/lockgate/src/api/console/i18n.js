@@ -149,6 +149,13 @@ const TEXTS = {
   },
 };
 
+import { CATALOG_TEXTS } from "./texts-catalog.js";
+import { SIGN_IN_TEXTS } from "./texts-sign-in.js";
+
+for (const extra of [CATALOG_TEXTS, SIGN_IN_TEXTS]) {
+  for (const [code, texts] of Object.entries(extra)) Object.assign(TEXTS[code], texts);
+}
+
 const KEY = "lockgate-lang";
 
 export function lang() {

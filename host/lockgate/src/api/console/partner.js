@@ -6,6 +6,7 @@ import { el, field, table, badge, notify, carryNotice } from "./dom.js";
 import { t, when } from "./i18n.js";
 import { go, href } from "./router.js";
 import { summary, checks } from "./operator.js";
+import { previewLink } from "./catalog.js";
 
 export function route(parts, ctx) {
   const [section, plugin, version, extra] = parts;
@@ -58,6 +59,7 @@ async function submission(ctx, plugin, version) {
   return el("div", {}, back,
     el("div", { class: "card" }, el("h1", {}, s.plugin_id, " ", s.version),
       el("dl", { class: "facts" }, facts.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
+      el("p", {}, previewLink(s.plugin_id, s.version)),
       s.review_reasons.length ? [el("h2", {}, t("reviewReasons")), el("ul", {}, s.review_reasons.map((r) => el("li", {}, r)))] : null),
     el("h2", {}, t("automatedReview"), " ", summary(s.review_report)), checks(s.review_report));
 }
