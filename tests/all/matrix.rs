@@ -47,6 +47,13 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         (_, "/api/v1/partner/submissions") => PARTNERS,
         (_, "/api/v1/partner/sandbox") => SANDBOX,
         (_, p) if p.ends_with("/test-access") => OWNER,
+        // A submission's listing preview and icon: its partner only.
+        (_, p) if p.starts_with("/api/v1/partner/submissions/") => OWNER,
+        ("get", "/api/v1/partner/requests") => &[PARTNER, OTHER_PARTNER],
+        ("get", "/api/v1/requests") => REVIEW,
+        (_, p) if p.starts_with("/api/v1/operator/") => REVIEW,
+        ("get", "/api/v1/tenants/{tenant}/requests") => HR,
+        ("post", "/api/v1/tenants/{tenant}/requests") => &[ADMIN, NO_RIGHT],
         (_, p) if p.starts_with("/api/v1/review/") => REVIEW,
         (_, p) if p.starts_with("/api/v1/marketplace") => BROWSE,
         ("post", "/api/v1/tenants") => REVIEW,
@@ -84,6 +91,7 @@ fn invalid_request(method: &str, path: &str) -> Option<u16> {
         ("put", "/api/v1/tenants/{tenant}/attendances/{id}") => 400,
         ("put", "/api/v1/tenants/{tenant}/positions/{id}") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs") => 400,
+        ("post", "/api/v1/tenants/{tenant}/requests") => 400,
         ("post", "/api/v1/tenants/{tenant}/installs/preview") => 400,
         // The tenant has no employee, absence or attendance period
         // `e-matrix` (the PUTs were refused).

@@ -231,6 +231,11 @@ async function operator() {
   await checks.first().waitFor();
   expect(await checks.count() >= 3, "the report lists its checks");
   await page.locator("table tbody tr", { has: page.locator(".badge.fail") }).first().waitFor();
+  step("the operator reads the live transfer the review recorded");
+  await page.getByRole("heading", { name: "Live transfer" }).waitFor();
+  const transfer = page.locator("section", { has: page.getByRole("heading", { name: "Live transfer" }) });
+  await transfer.locator("tbody tr").first().waitFor();
+  expect(await transfer.getByText("POST").count() >= 1, "the transfer lists the sync's requests");
   await shot(page, "operator-submission");
 
   step("the operator rejects it with a reason; the queue is empty again");

@@ -31,7 +31,26 @@ export function checks(report) {
     table([t("section"), t("check"), t("verdict"), t("reason")], report.checks.map((c) => el("tr", {},
       el("td", {}, c.section || ""), el("td", {}, c.name), el("td", {}, badge(t("v_" + c.verdict), c.verdict)),
       el("td", {}, c.reason)))),
+    transfer(report),
     el("details", {}, el("summary", {}, t("fullReport")), el("pre", {}, JSON.stringify(report, null, 2))));
+}
+
+/**
+ * The live transfer the review recorded: every request of one full sync
+ * and the answer it got, bodies as text (header values are never kept).
+ */
+function transfer(report) {
+  const exchanges = report.exchanges || [];
+  const rows = exchanges.map((x) => el("tr", {},
+    el("td", {}, el("code", {}, x.method)), el("td", {}, el("code", {}, x.url)),
+    el("td", {}, String(x.response_status)), el("td", {}, x.answered_by),
+    el("td", {}, x.request_body ? el("details", {}, el("summary", {}, t("xBytes", { n: x.request_bytes })), el("pre", {}, x.request_body)) : "—"),
+    el("td", {}, x.response_body ? el("details", {}, el("summary", {}, t("xAnswer")), el("pre", {}, x.response_body)) : "—")));
+  return el("section", { "aria-labelledby": "transfer-title" },
+    el("h3", { id: "transfer-title" }, t("liveTransfer")),
+    el("p", { class: "help" }, t("liveTransferHelp", { partner: report.partner || "" })),
+    rows.length ? table([t("xMethod"), t("xAddress"), t("xStatus"), t("xAnsweredBy"), t("xRequest"), t("xAnswer")], rows)
+      : el("p", { class: "card" }, t("noExchanges")));
 }
 
 async function queue() {
