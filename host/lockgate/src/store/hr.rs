@@ -575,6 +575,18 @@ impl Store {
         Ok(crate::hr::split_page(absences, limit, |a| &a.id))
     }
 
+    /// How many employees the connector may see under the data rules: in
+    /// their employment window today and not excluded from the connector.
+    pub async fn count_visible_employees(&self, vis: &Visibility) -> Result<i64> {
+        let mut q = Sql::new("SELECT COUNT(*) AS n FROM employees e WHERE");
+        push_visible(&mut q, vis);
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(match rows.first() {
+            Some(row) => row.try_get("n")?,
+            None => 0,
+        })
+    }
+
     /// Employees the connector may see, in id order. With `updated_since`,
     /// those changed since then or who became visible since then (see
     /// [`push_visible_since`]).
