@@ -315,6 +315,19 @@ async function tenantAdminIntegration() {
   await page.getByRole("button", { name: "Copy" }).last().waitFor();
   await shot(page, "admin-webhook-rotated");
 
+  step("the admin finds employees by a part of their name, with their inclusion flags");
+  await page.getByRole("link", { name: "Employees", exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "Employees" }).waitFor();
+  const firstName = (await page.locator("tbody tr").first().locator("td").nth(1).innerText()).split(" ")[0];
+  await page.getByLabel("Find an employee").fill(firstName.toLowerCase());
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.waitForURL(/#\/employees\?q=/);
+  await page.locator("tbody tr").first().waitFor();
+  const names = await page.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => tr.innerText.toLowerCase()));
+  expect(names.every((n) => n.includes(firstName.toLowerCase())), `every row matches ${firstName}`);
+  await page.getByRole("columnheader", { name: "Excluded from" }).waitFor();
+  await shot(page, "admin-employees-search");
+
   step("the admin views the absences, each linked to its employee");
   await page.getByRole("link", { name: "Absences", exact: true }).click();
   await page.getByRole("heading", { level: 1, name: "Absences" }).waitFor();

@@ -488,6 +488,7 @@ impl Store {
     pub async fn employees_page(
         &self,
         tenant_id: &str,
+        search: Option<&str>,
         after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<serde_json::Value>, Option<String>)> {
@@ -495,6 +496,22 @@ impl Store {
             "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = "
         ));
         q.bind(tenant_id.to_string());
+        if let Some(search) = search {
+            // A part of the id, a name or "first last", ignoring case.
+            let escaped = search
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            q.push(" AND (LOWER(id) LIKE ")
+                .bind(pattern.clone())
+                .push(" ESCAPE '\\' OR LOWER(first_name || ' ' || last_name) LIKE ")
+                .bind(pattern.clone())
+                .push(" ESCAPE '\\' OR LOWER(COALESCE(preferred_name, '') || ' ' || last_name) LIKE ")
+                .bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
         if let Some(after) = after {
             q.push(" AND id > ").bind(after.to_string());
         }

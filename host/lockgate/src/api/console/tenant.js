@@ -372,7 +372,11 @@ async function runRows(ctx, installId, runId) {
 
 async function employees(ctx) {
   const cursor = ctx.query.get("cursor");
-  const page = await api("GET", ctx.base + "/employees?" + new URLSearchParams(cursor ? { cursor, limit: "50" } : { limit: "50" }));
+  const q = ctx.query.get("q") || "";
+  const params = { limit: "50" };
+  if (q) params.q = q;
+  if (cursor) params.cursor = cursor;
+  const page = await api("GET", ctx.base + "/employees?" + new URLSearchParams(params));
   const file = el("input", { type: "file", name: "csv", accept: ".csv,text/csv", required: true });
   const importForm = el("form", { class: "card", onsubmit: async (ev) => {
     ev.preventDefault();
@@ -388,11 +392,13 @@ async function employees(ctx) {
   el("h2", {}, t("importCsv")),
   field(t("csvFile"), file, el("div", { class: "help" }, t("csvHelp"))),
   el("button", { type: "submit", class: "primary" }, t("import")));
-  const find = el("input", { type: "search", name: "employee", autocomplete: "off" });
+  const find = el("input", { type: "search", name: "q", value: q, autocomplete: "off" });
   const findForm = el("form", { class: "card filters", role: "search", onsubmit: (ev) => {
     ev.preventDefault();
-    if (find.value.trim()) go(["employees", find.value.trim()]);
-  } }, field(t("findEmployee"), find), el("button", { type: "submit", class: "primary" }, t("open")));
+    go(["employees"], { q: find.value.trim() });
+  } }, field(t("findEmployee"), find, el("div", { class: "help" }, t("findEmployeeHelp"))),
+  el("button", { type: "submit", class: "primary" }, t("search")),
+  q ? el("a", { href: href(["employees"]) }, t("resetFilters")) : null);
   const rows = page.items.map((e) => el("tr", {},
     el("td", {}, el("a", { href: href(["employees", e.id]) }, e.id)),
     el("td", {}, `${e.first_name} ${e.last_name}`),
@@ -400,9 +406,9 @@ async function employees(ctx) {
     el("td", {}, (e.excluded_from || []).length ? (e.excluded_from || []).join(", ") : t("includedEverywhere"))));
   return el("div", {}, el("h1", {}, t("navEmployees")), findForm,
     rows.length ? el("div", { class: "scroll" }, table([t("id"), t("name"), t("department"), t("hired"), t("left"), t("excludedFrom")], rows))
-      : el("p", { class: "card" }, t("noEmployees")),
-    el("p", { class: "paging" }, cursor ? el("a", { href: href(["employees"]) }, t("firstPage")) : null, " ",
-      page.next_cursor ? el("a", { href: href(["employees"], { cursor: page.next_cursor }) }, t("nextPage")) : null),
+      : el("p", { class: "card" }, q ? t("nothingMatches") : t("noEmployees")),
+    el("p", { class: "paging" }, cursor ? el("a", { href: href(["employees"], { q }) }, t("firstPage")) : null, " ",
+      page.next_cursor ? el("a", { href: href(["employees"], { q, cursor: page.next_cursor }) }, t("nextPage")) : null),
     importForm);
 }
 
