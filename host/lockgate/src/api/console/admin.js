@@ -1,6 +1,7 @@
 // The tenant admin's views: the marketplace with its detail page and
-// connect wizard, the integrations with their runs and rows, the
-// employees. The marketplace is also browsable by the other roles.
+// connect wizard, and the list of integrations; one integration, its runs
+// and rows, the employees, absences, settings and audit are in tenant.js.
+// The marketplace is also browsable by the other roles.
 
 import { api, seg, ApiFailure } from "./api.js";
 import { el, field, table, badge, notify, carryNotice } from "./dom.js";
