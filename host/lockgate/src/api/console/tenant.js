@@ -107,8 +107,10 @@ function svg(tag, attrs, ...children) {
 
 const RUN_KINDS = ["successful", "partially_successful", "failed"];
 
+/** A duration: milliseconds under a second, seconds with one decimal under ten. */
 function seconds(ms) {
-  return new Intl.NumberFormat(lang(), { maximumFractionDigits: ms < 10000 ? 1 : 0 }).format(ms / 1000) + " s";
+  const n = (v, digits) => new Intl.NumberFormat(lang(), { maximumFractionDigits: digits }).format(v);
+  return ms < 1000 ? n(ms, 0) + " ms" : n(ms / 1000, ms < 10000 ? 1 : 0) + " s";
 }
 
 /**
@@ -120,21 +122,23 @@ function runChart(runs) {
   const ordered = [...runs].reverse();
   const count = (s) => ordered.filter((r) => r.status === s).length;
   const longest = Math.max(1, ...ordered.map((r) => r.duration_ms || 0));
-  const W = 600, H = 170, top = 18, bottom = 150, left = 4;
-  const step = Math.min(40, (W - left * 2) / Math.max(ordered.length, 1));
+  const W = 800, H = 160, gap = 2;
+  const step = Math.min(60, W / Math.max(ordered.length, 1));
   const summaryId = "chart-summary";
   const bars = ordered.map((r, i) => {
-    const h = Math.max(3, Math.round(((r.duration_ms || 0) / longest) * (bottom - top)));
+    const h = Math.max(3, Math.round(((r.duration_ms || 0) / longest) * (H - 4)));
     const label = `${when(r.started_at).textContent} · ${statusText(r)} · ${r.duration_ms == null ? "—" : seconds(r.duration_ms)}`;
-    return svg("rect", { x: left + i * step + 1, y: bottom - h, width: Math.max(2, step - 2), height: h,
+    return svg("rect", { x: i * step + gap / 2, y: H - h, width: Math.max(2, step - gap), height: h,
       class: "bar " + (RUN_KINDS.includes(r.status) ? r.status : "other") }, svg("title", {}, label));
   });
-  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-labelledby": summaryId, focusable: "false" },
-    svg("line", { x1: 0, y1: bottom + 0.5, x2: W, y2: bottom + 0.5, class: "axis" }),
-    svg("text", { x: left, y: 12, class: "axis-label" }, t("longestRun", { d: seconds(longest) })),
-    ordered.length ? svg("text", { x: left, y: H - 4, class: "axis-label" }, when(ordered[0].started_at).textContent) : null,
-    ordered.length > 1 ? svg("text", { x: W - left, y: H - 4, class: "axis-label end" }, when(ordered[ordered.length - 1].started_at).textContent) : null,
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "xMinYMax meet", class: "chart", role: "img", "aria-labelledby": summaryId, focusable: "false" },
+    svg("line", { x1: 0, y1: H - 0.5, x2: W, y2: H - 0.5, class: "axis" }),
     bars);
+  // The axis texts are page text, so they stay readable at any width.
+  const axis = el("div", { class: "chart-axis", "aria-hidden": "true" },
+    el("span", {}, ordered.length ? when(ordered[0].started_at).textContent : ""),
+    el("span", {}, t("longestRun", { d: seconds(longest) })),
+    el("span", {}, ordered.length > 1 ? when(ordered[ordered.length - 1].started_at).textContent : ""));
   const durations = ordered.map((r) => r.duration_ms).filter((d) => d != null).sort((a, b) => a - b);
   const median = durations.length ? durations[Math.floor(durations.length / 2)] : null;
   const summary = t("chartSummary", {
@@ -143,7 +147,7 @@ function runChart(runs) {
   });
   return el("div", { class: "card" },
     el("h2", {}, t("runHistory")),
-    chart,
+    chart, axis,
     el("ul", { class: "legend" }, RUN_KINDS.map((s) =>
       el("li", {}, el("span", { class: "swatch " + s, "aria-hidden": "true" }), `${t("s_" + s)}: ${count(s)}`))),
     el("p", { id: summaryId, class: "help" }, summary));
@@ -223,14 +227,14 @@ async function integration(ctx, id) {
       i.status_reason ? el("p", { class: i.status === "connected" ? "" : "field-error" }, t("why") + ": " + i.status_reason) : null,
       el("dl", { class: "facts" }, facts.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))),
     actions,
-    i.upgrade_available && listing ? upgradeCard(ctx, base, i, listing) : null,
-    listing ? reconfigureCard(ctx, base, i, listing) : null,
-    scheduleCard(ctx, base, i),
     runs.items.length ? runChart(runs.items) : null,
     el("h2", {}, t("runs")),
     runLines.length ? el("div", { class: "scroll" }, table([t("started"), t("duration"), t("trigger"), t("status"), t("operations"), t("why")], runLines))
       : el("p", { class: "card" }, t("noRunYet")),
-    paging);
+    paging,
+    i.upgrade_available && listing ? upgradeCard(ctx, base, i, listing) : null,
+    listing ? reconfigureCard(ctx, base, i, listing) : null,
+    scheduleCard(ctx, base, i));
 }
 
 /** The configuration form from the connector's schema, filled with the install's values. */
