@@ -209,7 +209,8 @@ async function tenantAdminIntegration() {
   await shot(page, "admin-integration-chart");
 
   step("the admin opens a run by keyboard and filters its rows by status and employee");
-  const runLink = page.locator("table tbody tr").first().getByRole("link");
+  // The first run provisioned every employee; later ones may have had nothing to send.
+  const runLink = page.locator("table tbody tr", { hasText: /\d+ success/ }).last().getByRole("link");
   await runLink.focus();
   await page.keyboard.press("Enter");
   await page.waitForURL(/#\/integrations\/[^/]+\/runs\/[^/?]+$/);
@@ -218,9 +219,9 @@ async function tenantAdminIntegration() {
   await page.getByRole("button", { name: "Filter" }).click();
   await page.waitForURL(/status=success/);
   const rows = page.locator("table tbody tr");
-  await Promise.race([rows.first().waitFor(), page.getByText("Nothing matches").waitFor()]);
   const someone = page.locator('table tbody td a[href^="#/employees/"]');
-  if (await someone.count()) {
+  await someone.first().waitFor();
+  {
     const who = (await someone.first().innerText()).trim();
     await page.getByLabel("Employee id").fill(who);
     await page.getByRole("button", { name: "Filter" }).click();
@@ -240,8 +241,6 @@ async function tenantAdminIntegration() {
     await page.getByRole("heading", { level: 1 }).waitFor();
     await page.getByText("Excluded from").waitFor();
     await shot(page, "admin-employee");
-  } else {
-    await shot(page, "admin-run-rows");
   }
 
   step("the admin reconfigures: every field error shows under its field, then a change is saved");
