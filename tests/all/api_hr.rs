@@ -296,7 +296,10 @@ async fn employees_are_found_by_a_part_of_their_id_or_name_and_paged() {
         None,
     )
     .await;
-    let cursor = page["next_cursor"].as_str().expect("a second page").to_string();
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_string();
     let (_, next) = get(
         &app,
         &admin,

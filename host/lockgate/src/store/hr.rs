@@ -508,7 +508,9 @@ impl Store {
                 .bind(pattern.clone())
                 .push(" ESCAPE '\\' OR LOWER(first_name || ' ' || last_name) LIKE ")
                 .bind(pattern.clone())
-                .push(" ESCAPE '\\' OR LOWER(COALESCE(preferred_name, '') || ' ' || last_name) LIKE ")
+                .push(
+                    " ESCAPE '\\' OR LOWER(COALESCE(preferred_name, '') || ' ' || last_name) LIKE ",
+                )
                 .bind(pattern)
                 .push(" ESCAPE '\\')");
         }

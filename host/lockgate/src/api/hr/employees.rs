@@ -236,11 +236,7 @@ pub async fn list_employees(
     tenant_access(&state, &caller, &tenant).await?;
     let Query(query) =
         query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
-    let search = query
-        .q
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty());
+    let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if search.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
         return Err(crate::api::field_error(
             "q",
