@@ -204,9 +204,18 @@ async function tenantAdminIntegration() {
   await page.locator("ul.legend", { hasText: "Successful" }).waitFor();
   expect(/\d+ run\(s\) on this page/.test(await page.locator("#chart-summary").innerText()), "the chart has a text alternative");
   expect(await page.locator("svg.chart").getAttribute("aria-labelledby") === "chart-summary", "the chart is labelled by its summary");
-  expect(/ago|in \d/.test(await page.locator("main time").first().innerText()), "times read relative");
+  expect(/ago|in \d|now/.test(await page.locator("main time").first().innerText()), "times read relative");
   expect(Boolean(await page.locator("main time").first().getAttribute("title")), "the exact time is in the tooltip");
   await shot(page, "admin-integration-chart");
+
+  step("in German the page and its relative times are German");
+  await page.getByLabel("Language").selectOption("de");
+  await page.getByRole("heading", { name: "Verlauf der Läufe" }).waitFor();
+  const german = await page.locator("main time").first().innerText();
+  expect(/vor |in \d|jetzt/.test(german), `a German relative time: ${german}`);
+  await shot(page, "admin-integration-de");
+  await page.getByLabel("Sprache").selectOption("en");
+  await page.getByRole("heading", { name: "Run history" }).waitFor();
 
   step("the admin opens a run by keyboard and filters its rows by status and employee");
   // The first run provisioned every employee; later ones may have had nothing to send.
