@@ -122,7 +122,7 @@ function runChart(runs) {
   const ordered = [...runs].reverse();
   const count = (s) => ordered.filter((r) => r.status === s).length;
   const longest = Math.max(1, ...ordered.map((r) => r.duration_ms || 0));
-  const W = 800, H = 160, gap = 2;
+  const W = 900, H = 150, gap = 2;
   const step = Math.min(60, W / Math.max(ordered.length, 1));
   const summaryId = "chart-summary";
   const bars = ordered.map((r, i) => {
