@@ -226,6 +226,108 @@ async fn employee_lists_page_with_a_cursor() {
     assert_eq!(seen, (0..7).map(|i| format!("e-{i}")).collect::<Vec<_>>());
 }
 
+#[tokio::test]
+async fn employees_are_found_by_a_part_of_their_id_or_name_and_paged() {
+    let app = spawn_app().await;
+    let operator = token(&app, Role::Operator, None, None).await;
+    post_json(
+        &app,
+        &operator,
+        "/api/v1/tenants",
+        r#"{"id":"acme","name":"Acme"}"#,
+    )
+    .await;
+    let admin = tenant_token(&app, "acme", true).await;
+    for (id, first, last, preferred) in [
+        ("e-1", "Anna", "Müller", None),
+        ("e-2", "Jonas", "Annaberg", None),
+        ("e-3", "Katharina", "Weiss", Some("Kati")),
+        ("e-4", "Ben", "Ort", None),
+        ("x_5", "Ida", "Percent%", None),
+    ] {
+        let mut body = serde_json::json!({ "first_name": first, "last_name": last, "hire_date": "2021-01-01" });
+        if let Some(p) = preferred {
+            body["preferred_name"] = p.into();
+        }
+        let (status, answer) = put_json(
+            &app,
+            &admin,
+            &format!("/api/v1/tenants/acme/employees/{id}"),
+            &body.to_string(),
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    let found = |q: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let q = q.replace('%', "%25").replace(' ', "%20");
+            let (status, page) = get(
+                app,
+                admin,
+                &format!("/api/v1/tenants/acme/employees?q={q}"),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{page}");
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    // First or last name, ignoring case; "first last"; the preferred name; the id.
+    assert_eq!(found("anna").await, ["e-1", "e-2"]);
+    assert_eq!(found("ANNA M").await, ["e-1"]);
+    assert_eq!(found("kati weiss").await, ["e-3"]);
+    assert_eq!(found("e-4").await, ["e-4"]);
+    // % and _ are plain characters, not patterns.
+    assert_eq!(found("%").await, ["x_5"]);
+    assert_eq!(found("_").await, ["x_5"]);
+    assert!(found("nobody").await.is_empty());
+    // An empty search lists everyone; a search pages like the list.
+    assert_eq!(found("").await.len(), 5);
+    let (_, page) = get(
+        &app,
+        &admin,
+        "/api/v1/tenants/acme/employees?q=nn&limit=1",
+        None,
+    )
+    .await;
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_string();
+    let (_, next) = get(
+        &app,
+        &admin,
+        &format!("/api/v1/tenants/acme/employees?q=nn&limit=1&cursor={cursor}"),
+        None,
+    )
+    .await;
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(next["items"].as_array().unwrap())
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["e-1", "e-2"]);
+    assert_eq!(next["next_cursor"], Value::Null);
+    // Too long a search is refused, saying what to fix.
+    let (status, answer) = get(
+        &app,
+        &admin,
+        &format!("/api/v1/tenants/acme/employees?q={}", "a".repeat(101)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["fields"][0]["field"], "q", "{answer}");
+}
+
 async fn post_csv(app: &TestApp, token: &str, tenant: &str, csv: &str) -> (u16, Value) {
     let res = reqwest::Client::new()
         .post(format!(

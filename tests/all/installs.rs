@@ -279,3 +279,111 @@ async fn repeated_failures_make_an_install_inactive() {
     assert!(all.len() >= limit, "{all:?}");
     assert!(all.iter().all(|r| r["status_label"] == "Failed"), "{all:?}");
 }
+
+/// The employees the data rules let the connector see today, counted from
+/// the employee list: in their employment window and not excluded from it.
+async fn visible_to_planner(app: &lockgate_tests::TestApp, admin: &str) -> (usize, Vec<Value>) {
+    let (status, page) = get(
+        app,
+        admin,
+        &format!("/api/v1/tenants/{TENANT}/employees?limit=500"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let today = lockgate::time::date_text(lockgate::time::today());
+    let visible: Vec<Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["hire_date"].as_str().unwrap() <= today.as_str()
+                && e["termination_date"]
+                    .as_str()
+                    .is_none_or(|t| t >= today.as_str())
+                && !e["excluded_from"]
+                    .as_array()
+                    .is_some_and(|x| x.iter().any(|c| c == "planner-export"))
+        })
+        .cloned()
+        .collect();
+    (visible.len(), visible)
+}
+
+#[tokio::test]
+async fn the_preview_says_how_many_employees_and_which_fields_would_leave_to_which_hosts() {
+    let planner = FakePlanner::start().await;
+    let (app, admin) = listed_app(&planner).await;
+    let path = format!("/api/v1/tenants/{TENANT}/installs/preview");
+    let body = connect_body(&planner, PLANNER_KEY, None);
+
+    let (expected, visible) = visible_to_planner(&app, &admin).await;
+    let (status, all) = get(
+        &app,
+        &admin,
+        &format!("/api/v1/tenants/{TENANT}/employees?limit=500"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        expected > 0 && expected < all["items"].as_array().unwrap().len(),
+        "the sandbox has people outside the employment window: {expected} of {}",
+        all["items"].as_array().unwrap().len()
+    );
+
+    let (status, preview) = post_json(&app, &admin, &path, &body).await;
+    assert_eq!(status, 200, "{preview}");
+    let leaving = &preview["leaving"];
+    assert_eq!(leaving["employees"], json!(expected), "{preview}");
+    // The planner export reads the basic group: names, department, position.
+    let fields: Vec<&str> = leaving["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    for field in ["id", "first_name", "last_name", "department"] {
+        assert!(fields.contains(&field), "{field} missing in {fields:?}");
+    }
+    assert!(!fields.contains(&"fixed_salary"), "{fields:?}");
+    assert_eq!(
+        leaving["hosts"], preview["permissions"]["hosts"],
+        "{preview}"
+    );
+    assert!(
+        !leaving["hosts"].as_array().unwrap().is_empty(),
+        "{preview}"
+    );
+
+    // Someone excluded from the connector no longer counts.
+    let who = &visible[0];
+    let csv = format!(
+        "id,first_name,last_name,hire_date,include:planner-export\n{},{},{},{},no\n",
+        who["id"].as_str().unwrap(),
+        who["first_name"].as_str().unwrap(),
+        who["last_name"].as_str().unwrap(),
+        who["hire_date"].as_str().unwrap(),
+    );
+    let res = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/tenants/{TENANT}/employees/import",
+            app.url
+        ))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{:?}", res.text().await);
+    let (now, _) = visible_to_planner(&app, &admin).await;
+    assert_eq!(now, expected - 1);
+    let (status, preview) = post_json(&app, &admin, &path, &body).await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(
+        preview["leaving"]["employees"],
+        json!(expected - 1),
+        "{preview}"
+    );
+}

@@ -190,6 +190,198 @@ async function tenantAdmin() {
   await page.close();
 }
 
+// ---- Tenant admin: an integration's chart, runs, rows and actions; the
+// employees, absences, settings and the audit export. ----
+
+async function tenantAdminIntegration() {
+  const page = await tab();
+  step("the admin opens the planner export and sees its run history chart with a legend");
+  await signIn(page, env("LOCKGATE_ADMIN"));
+  await page.waitForURL(/#\/marketplace$/);
+  await page.getByRole("link", { name: "Integrations", exact: true }).click();
+  await page.locator("tbody tr", { hasText: "Planner export" }).getByRole("link").click();
+  await page.waitForURL(/#\/integrations\/[^/]+$/);
+  const integration = page.url();
+  await page.getByRole("heading", { name: "Run history" }).waitFor();
+  expect(await page.locator("svg.chart rect.bar").count() >= 1, "the chart draws a bar per run");
+  await page.locator("ul.legend", { hasText: "Successful" }).waitFor();
+  expect(/\d+ run\(s\) on this page/.test(await page.locator("#chart-summary").innerText()), "the chart has a text alternative");
+  expect(await page.locator("svg.chart").getAttribute("aria-labelledby") === "chart-summary", "the chart is labelled by its summary");
+  expect(/ago|in \d|now/.test(await page.locator("main time").first().innerText()), "times read relative");
+  expect(Boolean(await page.locator("main time").first().getAttribute("title")), "the exact time is in the tooltip");
+  await shot(page, "admin-integration-chart");
+
+  step("in German the page and its relative times are German");
+  await page.getByLabel("Language").selectOption("de");
+  await page.getByRole("heading", { name: "Verlauf der Läufe" }).waitFor();
+  const german = await page.locator("main time").first().innerText();
+  expect(/vor |in \d|jetzt/.test(german), `a German relative time: ${german}`);
+  await shot(page, "admin-integration-de");
+  await page.getByLabel("Sprache").selectOption("en");
+  await page.getByRole("heading", { name: "Run history" }).waitFor();
+
+  step("the admin opens a run by keyboard and filters its rows by status and employee");
+  // The first run provisioned every employee; later ones may have had nothing to send.
+  const runLink = page.locator("table tbody tr", { hasText: /\d+ success/ }).last().getByRole("link");
+  await runLink.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/#\/integrations\/[^/]+\/runs\/[^/?]+$/);
+  await page.getByRole("heading", { level: 1, name: /Rows of the run/ }).waitFor();
+  await page.getByLabel("Status").selectOption("success");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.waitForURL(/status=success/);
+  const rows = page.locator("table tbody tr");
+  const someone = page.locator('table tbody td a[href^="#/employees/"]');
+  await someone.first().waitFor();
+  {
+    const who = (await someone.first().innerText()).trim();
+    await page.getByLabel("Employee id").fill(who);
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(new RegExp("employee=" + encodeURIComponent(who)));
+    await rows.first().waitFor();
+    const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.children[1].querySelector("a").textContent));
+    expect(ids.every((id) => id === who), `only ${who}'s rows are listed: ${ids.join(", ")}`);
+    const answer = rows.first().locator("details");
+    if (await answer.count()) {
+      await answer.locator("summary").click();
+      await answer.locator("pre").waitFor();
+    }
+    await shot(page, "admin-run-rows");
+    step("a row links to its employee");
+    await rows.first().getByRole("link", { name: who, exact: true }).click();
+    await page.waitForURL(/#\/employees\/[^/]+$/);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page.getByText("Excluded from").waitFor();
+    await shot(page, "admin-employee");
+  }
+
+  step("the admin reconfigures: every field error shows under its field, then a change is saved");
+  await page.goto(integration);
+  await page.getByRole("heading", { name: "Settings of this integration" }).waitFor();
+  expect(await page.getByLabel("Planner API key *").getAttribute("placeholder") === "unchanged", "a stored secret reads as unchanged");
+  const address = page.getByLabel("Your planner's address *");
+  const was = await address.inputValue();
+  await address.fill("not an address");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("alert").getByText("Some fields need a change").waitFor();
+  expect((await address.locator("xpath=..").locator(".field-error").innerText()).trim().length > 0, "the error is under the address field");
+  await address.fill(was);
+  await page.getByLabel("Department to sync (empty: all)").fill("Engineering");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("status").getByText("The settings are saved").waitFor();
+  expect(await page.getByLabel("Department to sync (empty: all)").inputValue() === "Engineering", "the saved value is shown");
+
+  step("the consent step says how many employees and which of their fields would leave, to which hosts");
+  await page.goto(url + "/#/marketplace/planner-export");
+  await page.getByRole("button", { name: "Check configuration" }).waitFor();
+  await page.getByLabel("Your planner's address *").fill(was);
+  await page.getByLabel("Planner API key *").fill("any-key");
+  await page.getByRole("button", { name: "Check configuration" }).click();
+  await page.getByRole("heading", { name: "This connector will be allowed to" }).waitFor();
+  const leaving = await page.locator(".leaving").innerText();
+  expect(/Data of \d+ of your employees would go to/.test(leaving), `the consent counts the employees: ${leaving}`);
+  expect(leaving.includes("first_name") && leaving.includes("127.0.0.1"), `the consent names fields and hosts: ${leaving}`);
+  await shot(page, "admin-connect-consent");
+  await page.goto(integration);
+  await page.getByRole("heading", { name: "Settings of this integration" }).waitFor();
+
+  step("a wrong schedule is refused under its field; a right one is saved");
+  await page.getByLabel(/^Schedule \(/).fill("every fortnight");
+  await page.getByRole("button", { name: "Save schedule" }).click();
+  await page.getByRole("alert").getByText("Some fields need a change").waitFor();
+  await page.getByLabel(/^Schedule \(/).fill("daily@04:30");
+  await page.getByRole("button", { name: "Save schedule" }).click();
+  await page.getByRole("status").getByText("The schedule is saved").waitFor();
+  await page.getByText("daily@04:30").first().waitFor();
+
+  step("deactivating asks first, in the page, and can be cancelled; then reactivated");
+  await page.getByRole("button", { name: "Deactivate" }).click();
+  await page.getByText("Deactivate this integration?").waitFor();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("button", { name: "Deactivate" }).click();
+  await page.getByRole("button", { name: "Yes, Deactivate" }).click();
+  await page.getByRole("status").getByText("is deactivated").waitFor();
+  await page.locator("h1 .badge", { hasText: "Inactive" }).waitFor();
+  await page.getByRole("button", { name: "Reactivate" }).click();
+  await page.getByRole("button", { name: "Yes, Reactivate" }).click();
+  await page.getByRole("status").getByText("is reactivated").waitFor();
+
+  step("at phone width the integration reads without sideways scrolling");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole("heading", { name: "Run history" }).waitFor();
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(wide <= 0, `the integration page is ${wide}px wider than a phone`);
+  await shot(page, "admin-integration-phone");
+  await page.setViewportSize({ width: 1280, height: 860 });
+
+  step("the admin rotates the webhook secret of the applicant tracker and sees the new one once");
+  await page.getByRole("link", { name: "Integrations", exact: true }).click();
+  await page.locator("tbody tr", { hasText: "applicant tracker" }).getByRole("link").click();
+  await page.waitForURL(/#\/integrations\/[^/]+$/);
+  await page.getByRole("button", { name: "Rotate webhook secret" }).click();
+  await page.getByRole("button", { name: "Yes, Rotate webhook secret" }).click();
+  await page.getByRole("status").getByText("A new webhook secret is made").waitFor();
+  await page.getByRole("heading", { name: "The new webhook secret" }).waitFor();
+  expect(/\S{16,}/.test(await page.locator(".secret").innerText()), "the new secret is shown");
+  await page.getByRole("button", { name: "Copy" }).last().waitFor();
+  await shot(page, "admin-webhook-rotated");
+
+  step("the admin finds employees by a part of their name, with their inclusion flags");
+  await page.getByRole("link", { name: "Employees", exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "Employees" }).waitFor();
+  const firstName = (await page.locator("tbody tr").first().locator("td").nth(1).innerText()).split(" ")[0];
+  await page.getByLabel("Find an employee").fill(firstName.toLowerCase());
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.waitForURL(/#\/employees\?q=/);
+  await page.locator("tbody tr").first().waitFor();
+  const names = await page.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => tr.innerText.toLowerCase()));
+  expect(names.every((n) => n.includes(firstName.toLowerCase())), `every row matches ${firstName}`);
+  await page.getByRole("columnheader", { name: "Excluded from" }).waitFor();
+  await shot(page, "admin-employees-search");
+
+  step("the admin views the absences, each linked to its employee");
+  await page.getByRole("link", { name: "Absences", exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "Absences" }).waitFor();
+  await Promise.race([page.locator("tbody tr").first().waitFor(), page.getByText("No absences yet.").waitFor()]);
+  await shot(page, "admin-absences");
+
+  step("the admin edits the tenant settings: a bad login format is refused under its field");
+  await page.getByRole("link", { name: "Settings", exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "Settings" }).waitFor();
+  await page.getByLabel("Login format").fill("{nickname}!");
+  await page.getByLabel("Default department").fill("Operations");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("alert").getByText("Some fields need a change").waitFor();
+  expect((await page.getByLabel("Login format").locator("xpath=..").locator(".field-error").innerText()).trim().length > 0, "the login format's error is under it");
+  await shot(page, "admin-settings-error");
+  await page.getByLabel("Login format").fill("{first_name}.{last_name}");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("status").getByText("The settings are saved").waitFor();
+  expect(await page.getByLabel("Default department").inputValue() === "Operations", "the saved default is shown");
+
+  step("the admin exports the audit trail as CSV");
+  await page.getByRole("link", { name: "Audit", exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "Audit" }).waitFor();
+  await page.getByLabel("Format").selectOption("csv");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download" }).click()]);
+  expect(/^audit-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.csv$/.test(download.suggestedFilename()), `a CSV file: ${download.suggestedFilename()}`);
+  await page.getByRole("status").getByText("The audit export with").waitFor();
+  await shot(page, "admin-audit");
+
+  step("disconnecting asks first; the integration is gone from the list afterwards");
+  await page.getByRole("link", { name: "Integrations", exact: true }).click();
+  await page.locator("tbody tr", { hasText: "applicant tracker" }).getByRole("link").click();
+  await page.waitForURL(/#\/integrations\/[^/]+$/);
+  await page.getByRole("button", { name: "Disconnect" }).click();
+  await page.getByRole("button", { name: "Yes, Disconnect" }).click();
+  await page.waitForURL(/#\/integrations$/);
+  await page.getByRole("status").getByText("is disconnected").waitFor();
+  await page.locator("tbody tr", { hasText: "Planner export" }).waitFor();
+  expect(await page.locator("tbody tr", { hasText: "applicant tracker" }).count() === 0, "the disconnected integration is not listed");
+  await page.close();
+}
+// ---- end of the tenant admin's integration, employees, absences, settings and audit journeys ----
+
 async function vendorSubmits() {
   const page = await tab();
   step("a partner submits their connector and lands on its page");
@@ -421,6 +613,7 @@ async function catalogJourneys() {
 let failed = null;
 try {
   await tenantAdmin();
+  await tenantAdminIntegration();
   await partner();
   const submission = await vendorSubmits();
   await operator();

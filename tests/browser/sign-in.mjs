@@ -53,8 +53,8 @@ export async function signInJourney({ tab, signIn, shot, step, expect, url, env 
     expect(partner.stats.issued === 1, `one token exchange, saw ${partner.stats.issued}`);
 
     step("signing out revokes the sign-in at the partner");
-    page.once("dialog", (d) => d.accept());
     await page.getByRole("button", { name: "Sign out at " + partnerUrl }).click();
+    await page.getByRole("button", { name: "Yes, sign out at " + partnerUrl }).click();
     await page.getByRole("status").getByText("revoked").waitFor();
     await page.getByRole("button", { name: "Sign in at " + partnerUrl }).waitFor();
     expect(partner.stats.revoked.length === 1, `one revocation, saw ${partner.stats.revoked.length}`);

@@ -199,6 +199,18 @@ pub struct Preview {
     pub grant: Grant,
     #[schema(value_type = PermissionsDoc)]
     pub permissions: crate::installs::Permissions,
+    pub leaving: Leaving,
+}
+
+/// What of the tenant's employees would leave for the connector's hosts
+/// once connected: how many employees the data rules let it see today
+/// (in their employment window, not excluded from the connector), and
+/// which of their fields its scopes hand over.
+#[derive(Serialize, ToSchema)]
+pub struct Leaving {
+    pub employees: i64,
+    pub fields: Vec<String>,
+    pub hosts: Vec<String>,
 }
 
 /// An install's webhook: where partners deliver, and the secret when it

@@ -25,6 +25,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("i18n.js", JS, include_str!("console/i18n.js")),
     ("router.js", JS, include_str!("console/router.js")),
     ("admin.js", JS, include_str!("console/admin.js")),
+    ("tenant.js", JS, include_str!("console/tenant.js")),
     ("operator.js", JS, include_str!("console/operator.js")),
     ("partner.js", JS, include_str!("console/partner.js")),
     ("catalog.js", JS, include_str!("console/catalog.js")),

@@ -26,7 +26,8 @@ pub use inputs::{ConnectInput, GrantInput, ReconfigureInput, UpgradeInput};
 use versions::installable_version;
 
 use super::answers::{
-    Grant, InstallList, InstallView, LastRun, Preview, Queued, SignInView, Webhook, WebhookSecret,
+    Grant, InstallList, InstallView, LastRun, Leaving, Preview, Queued, SignInView, Webhook,
+    WebhookSecret,
 };
 
 use super::access::{find, read_access, write_access};
@@ -259,11 +260,40 @@ pub async fn preview(
     let permissions =
         service::permissions(&version.manifest, &config, &policy(&state, &tenant).await?)
             .map_err(|f| invalid("the configuration does not resolve", f))?;
+    let scopes = &version.manifest.scopes;
+    let fields = crate::capabilities::hr::visible_fields(scopes);
+    // Employees leave with their fields, or by id with their absences and
+    // working times; a connector with no such scope sees none.
+    let reads_people = !fields.is_empty()
+        || scopes.iter().any(|s| {
+            matches!(
+                s,
+                lockgate_manifest::Scope::AbsencesRead | lockgate_manifest::Scope::AttendancesRead
+            )
+        });
+    let employees = if reads_people {
+        let visibility = crate::hr::Visibility {
+            tenant_id: tenant.clone(),
+            connector_id: version.plugin_id.clone(),
+            today: crate::time::today(),
+            scopes: scopes.clone(),
+            absence_window: version.manifest.absence_window,
+            attendance_window: version.manifest.attendance_window,
+        };
+        state.store.count_visible_employees(&visibility).await?
+    } else {
+        0
+    };
     Ok(Json(Preview {
         plugin: version.plugin_id,
         version: version.version,
         grant: Grant {
             scopes: permissions.scopes.iter().map(|s| s.scope.clone()).collect(),
+            hosts: permissions.hosts.clone(),
+        },
+        leaving: Leaving {
+            employees,
+            fields: fields.into_iter().map(String::from).collect(),
             hosts: permissions.hosts.clone(),
         },
         permissions,

@@ -91,6 +91,40 @@ pub(crate) fn canonical_since(since: Option<String>) -> Result<Option<String>, H
         .transpose()
 }
 
+/// The employee fields an install with these scopes sees, group by group
+/// as [`project`] hands them over; none without an employee scope.
+pub fn visible_fields(scopes: &[Scope]) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    for scope in scopes {
+        fields.extend_from_slice(match scope {
+            Scope::EmployeesBasic => &[
+                "first_name",
+                "last_name",
+                "preferred_name",
+                "department",
+                "position",
+                "status",
+            ][..],
+            Scope::EmployeesContact => &["work_email", "personal_email", "phone", "birth_date"][..],
+            Scope::EmployeesEmployment => &[
+                "hire_date",
+                "termination_date",
+                "legal_entity",
+                "contract_type",
+                "weekly_hours",
+                "supervisor_id",
+                "cost_center",
+            ][..],
+            Scope::EmployeesCompensation => &["fixed_salary", "hourly_wage"][..],
+            _ => &[][..],
+        });
+    }
+    if !fields.is_empty() {
+        fields.insert(0, "id");
+    }
+    fields
+}
+
 /// The employee as this install may see them: only granted groups.
 pub fn project(e: Employee, vis: &Visibility) -> hr::Employee {
     let money = |minor: Option<i64>| {

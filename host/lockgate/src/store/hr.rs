@@ -488,6 +488,7 @@ impl Store {
     pub async fn employees_page(
         &self,
         tenant_id: &str,
+        search: Option<&str>,
         after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<serde_json::Value>, Option<String>)> {
@@ -495,6 +496,24 @@ impl Store {
             "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = "
         ));
         q.bind(tenant_id.to_string());
+        if let Some(search) = search {
+            // A part of the id, a name or "first last", ignoring case.
+            let escaped = search
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            q.push(" AND (LOWER(id) LIKE ")
+                .bind(pattern.clone())
+                .push(" ESCAPE '\\' OR LOWER(first_name || ' ' || last_name) LIKE ")
+                .bind(pattern.clone())
+                .push(
+                    " ESCAPE '\\' OR LOWER(COALESCE(preferred_name, '') || ' ' || last_name) LIKE ",
+                )
+                .bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
         if let Some(after) = after {
             q.push(" AND id > ").bind(after.to_string());
         }
@@ -573,6 +592,18 @@ impl Store {
         let rows = q.fetch_all(&self.pool).await?;
         let absences: Vec<Absence> = rows.iter().map(absence_from).collect::<Result<_, _>>()?;
         Ok(crate::hr::split_page(absences, limit, |a| &a.id))
+    }
+
+    /// How many employees the connector may see under the data rules: in
+    /// their employment window today and not excluded from the connector.
+    pub async fn count_visible_employees(&self, vis: &Visibility) -> Result<i64> {
+        let mut q = Sql::new("SELECT COUNT(*) AS n FROM employees e WHERE");
+        push_visible(&mut q, vis);
+        let rows = q.fetch_all(&self.pool).await?;
+        Ok(match rows.first() {
+            Some(row) => row.try_get("n")?,
+            None => 0,
+        })
     }
 
     /// Employees the connector may see, in id order. With `updated_since`,

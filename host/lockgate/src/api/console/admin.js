@@ -1,28 +1,26 @@
 // The tenant admin's views: the marketplace with its detail page and
-// connect wizard, the integrations with their runs and rows, the
-// employees. The marketplace is also browsable by the other roles.
+// connect wizard, and the list of integrations; one integration, its runs
+// and rows, the employees, absences, settings and audit are in tenant.js.
+// The marketplace is also browsable by the other roles.
 
 import { api, seg, ApiFailure } from "./api.js";
 import { el, field, table, badge, notify, carryNotice } from "./dom.js";
 import { t, when, statusText } from "./i18n.js";
 import { go, href } from "./router.js";
-import { signInCard } from "./sign-in.js";
 import { connectorIcon, requestCard } from "./catalog.js";
+import * as tenant from "./tenant.js";
 
 const TIERS = ["select", "elite", "premier"];
 const DIRECTIONS = ["outbound", "inbound", "bidirectional"];
 
 /** The routes only a tenant admin has, then the marketplace. */
 export function route(parts, ctx) {
-  const [section, id, sub, run] = parts;
+  const [section, id] = parts;
   if (!ctx.me.tenant_id) return null;
   const base = `/api/v1/tenants/${seg(ctx.me.tenant_id)}`;
   const c = { ...ctx, base };
   if (section === "integrations" && !id) return () => integrations(c);
-  if (section === "integrations" && id && !sub) return () => integration(c, id);
-  if (section === "integrations" && sub === "runs" && run) return () => runRows(c, id, run);
-  if (section === "employees" && !id) return () => employees(c);
-  return browse(parts, c);
+  return tenant.route(parts, c) || browse(parts, c);
 }
 
 /** The marketplace and a connector's detail page, for every role. */
@@ -156,7 +154,9 @@ function wizard(ctx, d, again) {
         e2.preventDefault();
         try {
           const install = await api("POST", ctx.base + "/installs", Object.assign(body(), { grant: p.grant }));
-          notify(t("connectedNotice", { name: d.name }));
+          notify(install.sign_in && !install.sign_in.signed_in
+            ? t("setUpSignInNotice", { name: d.name, at: install.sign_in.at })
+            : t("connectedNotice", { name: d.name }));
           if (install.webhook && install.webhook.secret) consent.replaceChildren(webhookCard(install));
           else {
             carryNotice();
@@ -168,6 +168,7 @@ function wizard(ctx, d, again) {
       el("ul", {}, p.permissions.scopes.map((s) => el("li", {}, s.means))),
       el("b", {}, t("sendsTo")),
       el("ul", {}, p.permissions.hosts.map((h) => el("li", {}, el("code", {}, h)))),
+      leavingNote(p.leaving),
       p.permissions.sign_in ? el("p", {}, p.permissions.sign_in) : null,
       el("label", { class: "inline" }, ok, t("grant")),
       el("button", { type: "submit", class: "primary" }, t("connect"))));
@@ -185,7 +186,17 @@ function wizard(ctx, d, again) {
     consent);
 }
 
-function copyButton(text) {
+/** How many of the tenant's employees and which of their fields would leave, to which hosts. */
+function leavingNote(leaving) {
+  if (!leaving) return null;
+  if (!leaving.employees || !leaving.hosts.length) return el("p", { class: "leaving" }, t("leavesNoEmployees"));
+  return el("div", { class: "leaving" },
+    el("p", {}, el("b", {}, t("leavesEmployees", { n: leaving.employees })), " ",
+      leaving.hosts.map((h, i) => [i ? ", " : "", el("code", {}, h)])),
+    leaving.fields.length ? el("p", {}, t("leavesFields"), " ", leaving.fields.map((f, i) => [i ? ", " : "", el("code", {}, f)])) : null);
+}
+
+export function copyButton(text) {
   return el("button", { type: "button", onclick: async () => {
     try { await navigator.clipboard.writeText(text); notify(t("copied")); } catch { notify(t("copyFailed"), "error"); }
   } }, t("copy"));
@@ -193,7 +204,7 @@ function copyButton(text) {
 
 /** The webhook address in full, as the partner must enter it: the API
  * gives the path, and the console is served from Lockgate's own origin. */
-function hookUrl(install) {
+export function hookUrl(install) {
   return new URL(install.webhook.url, window.location.origin).href;
 }
 
@@ -218,121 +229,4 @@ async function integrations(ctx) {
   return el("div", {}, el("h1", {}, t("navIntegrations")),
     rows.length ? table([t("integration"), t("status"), t("why"), t("lastRun"), t("nextRun")], rows)
       : el("p", { class: "card" }, t("noIntegrations"), " ", el("a", { href: href(["marketplace"]) }, t("navMarketplace"))));
-}
-
-async function integration(ctx, id) {
-  const base = ctx.base + "/installs/" + seg(id);
-  const [i, runs] = await Promise.all([api("GET", base), api("GET", base + "/runs")]);
-  const action = (label, path, method, done) => el("button", { type: "button", onclick: async (ev) => {
-    if (method === "DELETE" && !confirm(t("disconnectConfirm"))) return;
-    ev.target.disabled = true;
-    try {
-      await api(method || "POST", base + path);
-      notify(done);
-      if (method === "DELETE") {
-        carryNotice();
-        go(["integrations"]);
-      } else ctx.redraw();
-    } catch (e) {
-      notify(e.message, "error");
-      ev.target.disabled = false;
-    }
-  } }, label);
-  const counts = (c) => Object.entries(c.by_operation).map(([op, st]) =>
-    `${op}: ` + Object.entries(st).map(([s, n]) => `${n} ${t("row_" + s)}`).join(", ")).join("; ");
-  const facts = [
-    [t("connector"), el("a", { href: href(["marketplace", i.connector_id]) }, i.connector_id)],
-    [t("version"), i.version + (i.upgrade_available ? " · " + t("upgradeAvailable", { v: i.upgrade_available }) : "")],
-    [t("schedule"), i.schedule || t("manualOnly")],
-    [t("nextRun"), when(i.next_run_at) || "—"],
-    [t("lastCheck"), when(i.last_check_at) || "—"],
-    [t("connectedSince"), when(i.created_at)],
-    i.webhook ? [t("webhookUrl"), [el("code", {}, hookUrl(i)), " ", copyButton(hookUrl(i))]] : null,
-  ].filter(Boolean);
-  const runRows = runs.items.map((r) => el("tr", {},
-    el("td", {}, el("a", { href: href(["integrations", id, "runs", r.id]) }, when(r.started_at))),
-    el("td", {}, when(r.finished_at) || "—"), el("td", {}, r.trigger),
-    el("td", {}, badge(statusText(r), r.status)), el("td", {}, counts(r.counts)),
-    el("td", {}, r.failure_reason || "")));
-  return el("div", {},
-    el("p", {}, el("a", { href: href(["integrations"]) }, "← " + t("navIntegrations"))),
-    el("div", { class: "card" },
-      el("h1", {}, i.name || i.connector_id, " ", badge(statusText(i), i.status)),
-      i.status_reason ? el("p", { class: "field-error" }, i.status_reason) : null,
-      el("dl", { class: "facts" }, facts.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
-      action(t("syncNow"), "/sync", "POST", t("syncQueued")),
-      action(t("checkConnection"), "/check", "POST", t("checked")),
-      i.status === "inactive" ? action(t("reactivate"), "/reactivate", "POST", t("reactivated"))
-        : action(t("deactivate"), "/deactivate", "POST", t("deactivated")),
-      action(t("disconnect"), "", "DELETE", t("disconnected"))),
-    signInCard(base, i, ctx.query && ctx.query.get("sign-in"), ctx.redraw),
-    el("h2", {}, t("runs")),
-    runRows.length ? table([t("started"), t("finished"), t("trigger"), t("status"), t("operations"), t("why")], runRows)
-      : el("p", { class: "card" }, t("noRunYet")));
-}
-
-async function runRows(ctx, installId, runId) {
-  const filter = {};
-  for (const k of ["status", "employee"]) if (ctx.query.get(k)) filter[k] = ctx.query.get(k);
-  const path = `${ctx.base}/runs/${seg(runId)}`;
-  const [run, page] = await Promise.all([
-    api("GET", path),
-    api("GET", path + "/rows?" + new URLSearchParams({ limit: "100", ...filter })),
-  ]);
-  const status = select("status", filter.status, ["success", "failed", "skipped"].map((s) => [s, t("row_" + s)]), t("allStatuses"));
-  const employee = el("input", { type: "text", name: "employee", value: filter.employee || "" });
-  const form = el("form", { class: "card filters", onsubmit: (ev) => {
-    ev.preventDefault();
-    go(["integrations", installId, "runs", runId], { status: status.value, employee: employee.value.trim() });
-  } }, field(t("status"), status), field(t("employeeId"), employee),
-  el("button", { type: "submit", class: "primary" }, t("filter")));
-  const line = (r) => el("tr", {}, el("td", {}, when(r.recorded_at)), el("td", {}, r.employee_id || "—"),
-    el("td", {}, r.operation), el("td", {}, badge(t("row_" + r.status), r.status)), el("td", {}, r.message),
-    el("td", {}, r.partner_status ? String(r.partner_status) : "", r.partner_body ? el("pre", {}, r.partner_body) : null));
-  const body = el("tbody", {}, page.items.map(line));
-  const more = (cursor) => cursor ? el("button", { type: "button", onclick: async (ev) => {
-    ev.target.disabled = true;
-    try {
-      const next = await api("GET", path + "/rows?" + new URLSearchParams({ limit: "100", ...filter, cursor }));
-      body.append(...next.items.map(line));
-      ev.target.replaceWith(more(next.next_cursor) || "");
-    } catch (e) { notify(e.message, "error"); ev.target.disabled = false; }
-  } }, t("moreRows")) : null;
-  return el("div", {},
-    el("p", {}, el("a", { href: href(["integrations", installId]) }, "← " + t("backToIntegration"))),
-    el("h1", {}, t("rowsOfRun", { when: when(run.started_at).textContent }), " ", badge(statusText(run), run.status)),
-    run.failure_reason ? el("p", { class: "field-error" }, run.failure_reason) : null,
-    form,
-    page.items.length
-      ? el("div", {}, el("table", {}, el("thead", {}, el("tr", {}, [t("date"), t("employee"), t("operation"), t("status"), t("message"), t("partnerAnswer")].map((h) => el("th", { scope: "col" }, h)))), body), more(page.next_cursor))
-      : el("p", { class: "card" }, t("nothingMatches")));
-}
-
-async function employees(ctx) {
-  const cursor = ctx.query.get("cursor");
-  const page = await api("GET", ctx.base + "/employees?" + new URLSearchParams(cursor ? { cursor } : {}));
-  const file = el("input", { type: "file", name: "csv", accept: ".csv,text/csv", required: true });
-  const form = el("form", { class: "card", onsubmit: async (ev) => {
-    ev.preventDefault();
-    if (!file.files.length) return notify(t("chooseCsv"), "error");
-    try {
-      const data = await api("POST", ctx.base + "/employees/import", await file.files[0].text(), "text/csv");
-      notify(t("imported", { n: data.imported }));
-      ctx.redraw();
-    } catch (e) {
-      notify(e.message + (e.fields || []).map((f) => `\n  ${f.field}: ${f.message}`).join(""), "error");
-    }
-  } },
-  el("h2", {}, t("importCsv")),
-  field(t("csvFile"), file, el("div", { class: "help" }, t("csvHelp"))),
-  el("button", { type: "submit", class: "primary" }, t("import")));
-  const rows = page.items.map((e) => el("tr", {}, el("td", {}, e.id), el("td", {}, `${e.first_name} ${e.last_name}`),
-    el("td", {}, e.department || ""), el("td", {}, when(e.hire_date, true)), el("td", {}, when(e.termination_date, true) || ""),
-    el("td", {}, (e.excluded_from || []).join(", ")),
-    el("td", {}, Object.entries(e.custom_attributes || {}).map(([k, v]) => `${k}: ${v}`).join("; "))));
-  return el("div", {}, el("h1", {}, t("navEmployees")), form,
-    rows.length ? table([t("id"), t("name"), t("department"), t("hired"), t("left"), t("excludedFrom"), t("ownFields")], rows)
-      : el("p", { class: "card" }, t("noEmployees")),
-    el("p", {}, cursor ? el("a", { href: href(["employees"]) }, t("firstPage")) : null, " ",
-      page.next_cursor ? el("a", { href: href(["employees"], { cursor: page.next_cursor }) }, t("nextPage")) : null));
 }

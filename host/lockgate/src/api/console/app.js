@@ -17,7 +17,8 @@ const session = { me: null };
 const ROLES = {
   "tenant-admin": {
     home: ["marketplace"],
-    nav: [["marketplace", "navMarketplace"], ["integrations", "navIntegrations"], ["employees", "navEmployees"]],
+    nav: [["marketplace", "navMarketplace"], ["integrations", "navIntegrations"], ["employees", "navEmployees"],
+      ["absences", "navAbsences"], ["settings", "navSettings"], ["audit", "navAudit"]],
     route: admin.route,
   },
   operator: {

@@ -49,6 +49,49 @@ const TEXTS = {
     backToIntegration: "Integration", rowsOfRun: "Rows of the run started {when}",
     employeeId: "Employee id", date: "Date", employee: "Employee", operation: "Operation",
     message: "Message", partnerAnswer: "Partner's answer", moreRows: "More rows",
+    // Tenant admin: integration detail, rows, employees, absences, settings, audit.
+    navAbsences: "Absences", navSettings: "Settings", navAudit: "Audit",
+    yesDo: "Yes, {action}", cancel: "Cancel", actions: "Actions",
+    reactivateConfirm: "Reactivate this integration? Lockgate checks the connection and runs it on its schedule again.",
+    deactivateConfirm: "Deactivate this integration? It stops running until you reactivate it; its settings stay.",
+    rotateSecret: "Rotate webhook secret", rotateConfirm: "Make a new webhook secret? The old one stops working at once; enter the new one at the partner.",
+    rotated: "A new webhook secret is made; the old one no longer works.",
+    newSecret: "The new webhook secret", newSecretHelp: "Shown only now. Copy it into the partner's settings.",
+    grantNeeded: "This change needs new permissions; grant them below to save.",
+    scopesNeeded: "The connector will be allowed to use the data scopes", grantAndSave: "Grant and save",
+    runHistory: "Run history", longestRun: "longest {d}", duration: "Duration",
+    chartSummary: "{n} run(s) on this page: {ok} successful, {partly} partially successful, {failed} failed. Median duration {median}, longest {longest}. Each bar is a run, oldest on the left; its height is the duration.",
+    connectorDefault: "the connector's default",
+    pendingMeans: "Pending: the connection is not working yet; it runs once the check passes.",
+    inactiveMeans: "Inactive: it does not run until reactivated.",
+    connectedMeans: "Connected: the connection works and it runs on its schedule.",
+    newestRuns: "Newest runs", olderRuns: "Older runs",
+    reconfigure: "Settings of this integration", unchanged: "unchanged", notSet: "not set",
+    secretKept: "Stored and not shown; leave empty to keep it, type to replace it.",
+    secretMissing: "Not stored yet.", saveSettings: "Save", nothingChanged: "Nothing changed; nothing to save.",
+    reconfigured: "The settings are saved and the connection checked again.",
+    formOfVersion: "The fields follow the listed version {v}; fields you do not change keep their value.",
+    scheduleTitle: "Schedule", scheduleHelp: "Leave empty for the connector's default.",
+    saveSchedule: "Save schedule", scheduleSaved: "The schedule is saved.",
+    upgradeTitle: "Upgrade from {from} to {to}", upgradeAsks: "The new version asks for more than the one you run:",
+    upgradeAsksNothing: "The new version asks for no permission, host or field beyond the one you run.",
+    newPermissions: "New permissions", newHosts: "New hosts", newFields: "New fields", secretWord: "secret",
+    upgradeTo: "Upgrade to {v}", upgradeConfirm: "Upgrade now? The connection is checked again with the new version.",
+    upgraded: "The integration runs version {v} now.",
+    onlyThisEmployee: "only this one", showAnswer: "show", noRows: "This run recorded no rows.",
+    findEmployee: "Find an employee", findEmployeeHelp: "A part of the id or the name.", includedEverywhere: "included everywhere",
+    halfDay: "half day", absenceType: "Type", from: "From", to: "To", updated: "Updated",
+    ab_approved: "approved", ab_pending: "pending", ab_cancelled: "cancelled", noAbsences: "No absences yet.",
+    set_default_legal_entity: "Default legal entity", set_default_legal_entity_help: "For employees a connector creates without one.",
+    set_default_department: "Default department", set_default_department_help: "For employees a connector creates without one.",
+    set_default_position: "Default position", set_default_position_help: "For employees a connector creates without one.",
+    set_login_format: "Login format", set_login_format_help: "Placeholders in curly braces: first_name, last_name, first_initial. Empty for the default above.",
+    effectiveLogin: "Logins are made as", settingsSaved: "The settings are saved.",
+    auditHelp: "Every read and write of HR data by a connector. Download a period as CSV or JSON Lines.",
+    allIntegrations: "all integrations", format: "Format", formatCsv: "CSV (spreadsheet)", formatJsonl: "JSON Lines",
+    leavesEmployees: "Data of {n} of your employees would go to", leavesFields: "Their fields that would leave:",
+    leavesNoEmployees: "No employee data of yours would leave with this connector.",
+    download: "Download", auditLines: "{n} entries in the file.", auditDownloaded: "The audit export with {n} entries is downloaded.",
     importCsv: "Import a CSV file", csvFile: "CSV file", import: "Import", chooseCsv: "Choose a CSV file first.",
     csvHelp: "Header row: id, first_name, last_name, hire_date, … (the API's field names), attribute:<name>, include:<connector> (yes/no). One bad row refuses the whole file.",
     imported: "Imported {n} employee(s).", noEmployees: "No employees yet.",
@@ -121,6 +164,49 @@ const TEXTS = {
     backToIntegration: "Integration", rowsOfRun: "Zeilen des Laufs vom {when}",
     employeeId: "Mitarbeiter-ID", date: "Datum", employee: "Mitarbeiter", operation: "Vorgang",
     message: "Meldung", partnerAnswer: "Antwort des Partners", moreRows: "Weitere Zeilen",
+    // Mandanten-Admin: Integration, Zeilen, Mitarbeitende, Abwesenheiten, Einstellungen, Audit.
+    navAbsences: "Abwesenheiten", navSettings: "Einstellungen", navAudit: "Audit",
+    yesDo: "Ja, {action}", cancel: "Abbrechen", actions: "Aktionen",
+    reactivateConfirm: "Diese Integration reaktivieren? Lockgate prüft die Verbindung und führt sie wieder nach Zeitplan aus.",
+    deactivateConfirm: "Diese Integration deaktivieren? Sie läuft nicht mehr, bis Sie sie reaktivieren; ihre Einstellungen bleiben.",
+    rotateSecret: "Webhook-Geheimnis erneuern", rotateConfirm: "Ein neues Webhook-Geheimnis erzeugen? Das alte gilt sofort nicht mehr; tragen Sie das neue beim Partner ein.",
+    rotated: "Ein neues Webhook-Geheimnis ist erzeugt; das alte gilt nicht mehr.",
+    newSecret: "Das neue Webhook-Geheimnis", newSecretHelp: "Nur jetzt sichtbar. Kopieren Sie es in die Einstellungen des Partners.",
+    grantNeeded: "Diese Änderung braucht neue Berechtigungen; erteilen Sie sie unten, um zu speichern.",
+    scopesNeeded: "Der Konnektor darf die Datenbereiche nutzen", grantAndSave: "Erteilen und speichern",
+    runHistory: "Verlauf der Läufe", longestRun: "längster {d}", duration: "Dauer",
+    chartSummary: "{n} Lauf/Läufe auf dieser Seite: {ok} erfolgreich, {partly} teilweise erfolgreich, {failed} fehlgeschlagen. Mittlere Dauer {median}, längste {longest}. Jeder Balken ist ein Lauf, der älteste links; seine Höhe ist die Dauer.",
+    connectorDefault: "Vorgabe des Konnektors",
+    pendingMeans: "Ausstehend: Die Verbindung funktioniert noch nicht; sie läuft, sobald die Prüfung gelingt.",
+    inactiveMeans: "Inaktiv: Sie läuft nicht, bis sie reaktiviert wird.",
+    connectedMeans: "Verbunden: Die Verbindung funktioniert und sie läuft nach Zeitplan.",
+    newestRuns: "Neueste Läufe", olderRuns: "Ältere Läufe",
+    reconfigure: "Einstellungen dieser Integration", unchanged: "unverändert", notSet: "nicht gesetzt",
+    secretKept: "Gespeichert und nicht angezeigt; leer lassen, um es zu behalten, eintippen, um es zu ersetzen.",
+    secretMissing: "Noch nicht gespeichert.", saveSettings: "Speichern", nothingChanged: "Nichts geändert; nichts zu speichern.",
+    reconfigured: "Die Einstellungen sind gespeichert und die Verbindung ist erneut geprüft.",
+    formOfVersion: "Die Felder folgen der gelisteten Version {v}; nicht geänderte Felder behalten ihren Wert.",
+    scheduleTitle: "Zeitplan", scheduleHelp: "Leer lassen für die Vorgabe des Konnektors.",
+    saveSchedule: "Zeitplan speichern", scheduleSaved: "Der Zeitplan ist gespeichert.",
+    upgradeTitle: "Aktualisieren von {from} auf {to}", upgradeAsks: "Die neue Version verlangt mehr als die laufende:",
+    upgradeAsksNothing: "Die neue Version verlangt keine Berechtigung, keinen Host und kein Feld über die laufende hinaus.",
+    newPermissions: "Neue Berechtigungen", newHosts: "Neue Hosts", newFields: "Neue Felder", secretWord: "geheim",
+    upgradeTo: "Auf {v} aktualisieren", upgradeConfirm: "Jetzt aktualisieren? Die Verbindung wird mit der neuen Version erneut geprüft.",
+    upgraded: "Die Integration läuft jetzt mit Version {v}.",
+    onlyThisEmployee: "nur diese Person", showAnswer: "anzeigen", noRows: "Dieser Lauf hat keine Zeilen aufgezeichnet.",
+    findEmployee: "Mitarbeitende finden", findEmployeeHelp: "Ein Teil der ID oder des Namens.", includedEverywhere: "überall eingeschlossen",
+    halfDay: "halber Tag", absenceType: "Art", from: "Von", to: "Bis", updated: "Geändert",
+    ab_approved: "genehmigt", ab_pending: "offen", ab_cancelled: "storniert", noAbsences: "Noch keine Abwesenheiten.",
+    set_default_legal_entity: "Standard-Rechtsträger", set_default_legal_entity_help: "Für Mitarbeitende, die ein Konnektor ohne Angabe anlegt.",
+    set_default_department: "Standard-Abteilung", set_default_department_help: "Für Mitarbeitende, die ein Konnektor ohne Angabe anlegt.",
+    set_default_position: "Standard-Position", set_default_position_help: "Für Mitarbeitende, die ein Konnektor ohne Angabe anlegt.",
+    set_login_format: "Login-Format", set_login_format_help: "Platzhalter in geschweiften Klammern: first_name, last_name, first_initial. Leer für die Vorgabe oben.",
+    effectiveLogin: "Logins werden gebildet als", settingsSaved: "Die Einstellungen sind gespeichert.",
+    auditHelp: "Jeder Lese- und Schreibzugriff eines Konnektors auf HR-Daten. Laden Sie einen Zeitraum als CSV oder JSON Lines herunter.",
+    allIntegrations: "alle Integrationen", format: "Format", formatCsv: "CSV (Tabelle)", formatJsonl: "JSON Lines",
+    leavesEmployees: "Daten von {n} Ihrer Mitarbeitenden gingen an", leavesFields: "Ihre Felder, die übertragen würden:",
+    leavesNoEmployees: "Mit diesem Konnektor verlassen keine Daten Ihrer Mitarbeitenden Lockgate.",
+    download: "Herunterladen", auditLines: "{n} Einträge in der Datei.", auditDownloaded: "Der Audit-Export mit {n} Einträgen ist heruntergeladen.",
     importCsv: "CSV-Datei importieren", csvFile: "CSV-Datei", import: "Importieren", chooseCsv: "Wählen Sie zuerst eine CSV-Datei.",
     csvHelp: "Kopfzeile: id, first_name, last_name, hire_date, … (die Feldnamen der API), attribute:<Name>, include:<Konnektor> (yes/no). Eine fehlerhafte Zeile lehnt die ganze Datei ab.",
     imported: "{n} Mitarbeitende importiert.", noEmployees: "Noch keine Mitarbeitenden.",
@@ -193,8 +279,9 @@ export function localized(names) {
 }
 
 /**
- * A `<time>` for an RFC 3339 instant or a `YYYY-MM-DD` day: the localised
- * date (and time), how long ago in its tooltip; null for none.
+ * A `<time>` for an RFC 3339 instant or a `YYYY-MM-DD` day: a
+ * day as a date, an instant as how long ago with the exact time in its
+ * tooltip; null for none.
  */
 export function when(value, dayOnly) {
   if (!value) return null;
@@ -203,10 +290,14 @@ export function when(value, dayOnly) {
   const node = document.createElement("time");
   node.dateTime = value;
   const day = dayOnly || /^\d{4}-\d{2}-\d{2}$/.test(value);
-  node.textContent = new Intl.DateTimeFormat(locale(), day
+  const exact = new Intl.DateTimeFormat(locale(), day
     ? { dateStyle: "medium", timeZone: "UTC" }
-    : { dateStyle: "medium", timeStyle: "short" }).format(date);
-  if (!day) node.title = ago(date);
+    : { dateStyle: "medium", timeStyle: "medium" }).format(date);
+  if (day) node.textContent = exact;
+  else {
+    node.textContent = ago(date);
+    node.title = exact;
+  }
   return node;
 }
 

@@ -45,7 +45,7 @@ function transfer(report) {
     el("td", {}, el("code", {}, x.method)), el("td", {}, el("code", {}, x.url)),
     el("td", {}, String(x.response_status)), el("td", {}, x.answered_by),
     el("td", {}, x.request_body ? el("details", {}, el("summary", {}, t("xBytes", { n: x.request_bytes })), el("pre", {}, x.request_body)) : "—"),
-    el("td", {}, x.response_body ? el("details", {}, el("summary", {}, t("xAnswer")), el("pre", {}, x.response_body)) : "—")));
+    el("td", {}, x.response_body ? el("details", {}, el("summary", {}, t("xShow")), el("pre", {}, x.response_body)) : "—")));
   return el("section", { "aria-labelledby": "transfer-title" },
     el("h3", { id: "transfer-title" }, t("liveTransfer")),
     el("p", { class: "help" }, t("liveTransferHelp", { partner: report.partner || "" })),

@@ -22,27 +22,20 @@ async function start(base, button) {
 /**
  * The sign-in card of install `i` (whose API address is `base`), or null
  * when its connector signs in without the admin. `outcome` is what the
- * partner's return said (`signed-in`, `not-signed-in`), if it just did.
+ * partner's return said (`signed-in`, `not-signed-in`), if it just did;
+ * `confirmed` makes a button that asks in the page before it acts.
  */
-export function signInCard(base, i, outcome, redraw) {
+export function signInCard(base, i, outcome, redraw, confirmed) {
   if (!i.sign_in) return null;
   const s = i.sign_in;
   if (outcome === "signed-in" && s.signed_in) notify(t("signedInNotice", { at: s.at }));
   if (outcome === "not-signed-in" && !s.signed_in) notify(i.status_reason || t("notSignedIn"), "error");
   const signIn = el("button", { type: "button", class: "primary" }, t("signInAt", { at: s.at }));
   signIn.addEventListener("click", () => start(base, signIn));
-  const signOut = el("button", { type: "button" }, t("signOutAt", { at: s.at }));
-  signOut.addEventListener("click", async () => {
-    if (!confirm(t("signOutConfirm", { at: s.at }))) return;
-    signOut.disabled = true;
-    try {
-      const out = await api("POST", base + "/sign-out");
-      notify(out.revoked ? t("signedOutRevoked", { at: s.at }) : t("signedOutKept", { at: s.at, why: out.revoke_note || "" }));
-      redraw();
-    } catch (e) {
-      notify(e.message, "error");
-      signOut.disabled = false;
-    }
+  const signOut = confirmed(t("signOutAt", { at: s.at }), t("signOutConfirm", { at: s.at }), async () => {
+    const out = await api("POST", base + "/sign-out");
+    notify(out.revoked ? t("signedOutRevoked", { at: s.at }) : t("signedOutKept", { at: s.at, why: out.revoke_note || "" }));
+    redraw();
   });
   return el("section", { class: "card", "aria-labelledby": "sign-in-title" },
     el("h2", { id: "sign-in-title" }, t("signInTitle2")),

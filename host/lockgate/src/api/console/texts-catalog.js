@@ -27,9 +27,9 @@ export const CATALOG_TEXTS = {
     lang_de: "German", lang_en: "English", lang_fr: "French", lang_es: "Spanish", requiredLang: "required", optionalLang: "optional",
     iconOf: "Logo of {name}",
     liveTransfer: "Live transfer",
-    liveTransferHelp: "Every request of one full sync during the review, and the answer it got from {partner}. Header values are never recorded.",
+    liveTransferHelp: "Every request of one full sync during the review, and the answer it got (partner: {partner}). Header values are never recorded.",
     xMethod: "Method", xAddress: "Address", xStatus: "Answer", xAnsweredBy: "Answered by", xRequest: "Request body",
-    xAnswer: "answer", xBytes: "{n} bytes", noExchanges: "The sync sent no request.",
+    xAnswer: "Answer body", xShow: "show", xBytes: "{n} bytes", noExchanges: "The sync sent no request.",
   },
   de: {
     navRequests: "Anfragen", navConnectors: "Konnektoren", navTenants: "Mandanten", navFailing: "Fehlerhafte Installationen",
@@ -55,8 +55,8 @@ export const CATALOG_TEXTS = {
     lang_de: "Deutsch", lang_en: "Englisch", lang_fr: "Französisch", lang_es: "Spanisch", requiredLang: "Pflicht", optionalLang: "optional",
     iconOf: "Logo von {name}",
     liveTransfer: "Live-Übertragung",
-    liveTransferHelp: "Jede Anfrage einer vollständigen Synchronisation während der Prüfung und die Antwort von {partner}. Header-Werte werden nie aufgezeichnet.",
+    liveTransferHelp: "Jede Anfrage einer vollständigen Synchronisation während der Prüfung und die Antwort darauf (Partner: {partner}). Header-Werte werden nie aufgezeichnet.",
     xMethod: "Methode", xAddress: "Adresse", xStatus: "Antwort", xAnsweredBy: "Beantwortet von", xRequest: "Anfrageinhalt",
-    xAnswer: "Antwort", xBytes: "{n} Bytes", noExchanges: "Die Synchronisation hat keine Anfrage gesendet.",
+    xAnswer: "Antwortinhalt", xShow: "zeigen", xBytes: "{n} Bytes", noExchanges: "Die Synchronisation hat keine Anfrage gesendet.",
   },
 };

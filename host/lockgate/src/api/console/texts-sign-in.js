@@ -4,6 +4,7 @@
 export const SIGN_IN_TEXTS = {
   en: {
     signInTitle2: "Sign-in at the partner",
+    setUpSignInNotice: "{name} is set up. Sign in at {at} to finish connecting.",
     signInAt: "Sign in at {at}",
     signOutAt: "Sign out at {at}",
     signInNeeded: "This integration works with your own account at {at}. Sign in there and grant access; Lockgate keeps the sign-in sealed, and the connector never sees it.",
@@ -16,6 +17,7 @@ export const SIGN_IN_TEXTS = {
   },
   de: {
     signInTitle2: "Anmeldung beim Partner",
+    setUpSignInNotice: "{name} ist eingerichtet. Melden Sie sich bei {at} an, um die Verbindung abzuschließen.",
     signInAt: "Bei {at} anmelden",
     signOutAt: "Bei {at} abmelden",
     signInNeeded: "Diese Integration arbeitet mit Ihrem eigenen Konto bei {at}. Melden Sie sich dort an und erteilen Sie den Zugriff; Lockgate verwahrt die Anmeldung verschlüsselt, der Konnektor sieht sie nie.",

@@ -212,18 +212,44 @@ pub async fn delete_employee(
     }
 }
 
-/// GET /api/v1/tenants/{tenant}/employees?cursor=&limit=
+/// The longest search `GET …/employees?q=` takes.
+const MAX_SEARCH_CHARS: usize = 100;
+
+/// `GET …/employees?q=&cursor=&limit=`: `q` finds employees whose id or
+/// name ("first last", or the preferred name with the last) contains it,
+/// ignoring case.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeeQuery {
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// GET /api/v1/tenants/{tenant}/employees?q=&cursor=&limit=
 pub async fn list_employees(
     State(state): State<App>,
     Caller(caller): Caller,
     Path(tenant): Path<String>,
-    page: Result<Query<Page>, QueryRejection>,
+    query: Result<Query<EmployeeQuery>, QueryRejection>,
 ) -> Result<Json<EmployeePage>, ApiError> {
     tenant_access(&state, &caller, &tenant).await?;
-    let (cursor, limit) = page_params(page)?;
+    let Query(query) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if search.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(crate::api::field_error(
+            "q",
+            &format!("search with at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+    let (cursor, limit) = page_params(Ok(Query(Page {
+        cursor: query.cursor,
+        limit: query.limit,
+    })))?;
     let (items, next) = state
         .store
-        .employees_page(&tenant, cursor.as_deref(), limit)
+        .employees_page(&tenant, search, cursor.as_deref(), limit)
         .await?;
     Ok(Json(EmployeePage {
         items,
