@@ -387,3 +387,71 @@ async fn the_preview_says_how_many_employees_and_which_fields_would_leave_to_whi
         "{preview}"
     );
 }
+
+#[tokio::test]
+async fn an_upgrade_names_what_the_new_version_asks_beyond_the_running_one() {
+    let planner = FakePlanner::start().await;
+    let (app, admin, id, _) = connected_after_first_run(&planner).await;
+    let path = format!("/api/v1/tenants/{TENANT}/installs/{id}");
+    let (_, view) = get(&app, &admin, &path, None).await;
+    assert_eq!(view["upgrade"], Value::Null, "{view}");
+
+    // 0.2.0 also reads contact data and has one more field.
+    let next = lockgate_tests::with_manifest(
+        &crate::api_catalog::published_by(lockgate::demo::PLANNER_EXPORT, "Planner Co"),
+        |toml| {
+            toml.replace("version = \"0.1.0\"", "version = \"0.2.0\"")
+                .replace(
+                    "\"employees.basic\",",
+                    "\"employees.basic\", \"employees.contact\",",
+                )
+                + "\n[[config]]\nkey = \"team\"\ntype = \"string\"\nlabel = { de = \"Team\", en = \"Team name\" }\n"
+        },
+    );
+    crate::helpers::publish(&app, "planner-co", &next).await;
+    let (_, view) = get(&app, &admin, &path, None).await;
+    assert_eq!(view["upgrade_available"], "0.2.0", "{view}");
+    assert_eq!(
+        view["upgrade"],
+        json!({
+            "version": "0.2.0",
+            "new_scopes": [lockgate_manifest::Scope::EmployeesContact.describe()],
+            "new_hosts": [],
+            "new_fields": ["Team name"],
+        }),
+        "{view}"
+    );
+
+    // Moving to it needs the new permission granted.
+    let (status, body) = post_json(&app, &admin, &format!("{path}/upgrade"), "{}").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "grant_required", "{body}");
+    let grant = |field: &str| -> Vec<String> {
+        body["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == field)
+            .and_then(|f| f["message"].as_str())
+            .and_then(|m| m.strip_prefix("grant exactly: "))
+            .unwrap_or_else(|| panic!("{field} in {body}"))
+            .split(", ")
+            .map(String::from)
+            .collect()
+    };
+    let grant = json!({ "scopes": grant("grant.scopes"), "hosts": grant("grant.hosts") });
+    assert!(
+        grant["scopes"].to_string().contains("employees.contact"),
+        "{grant}"
+    );
+    let (status, body) = post_json(
+        &app,
+        &admin,
+        &format!("{path}/upgrade"),
+        &json!({ "grant": grant }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"], "0.2.0");
+    assert_eq!(body["upgrade"], Value::Null, "{body}");
+}

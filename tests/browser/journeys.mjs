@@ -610,6 +610,31 @@ async function catalogJourneys() {
 }
 // ---- end of the catalog journeys
 
+/** Planner export 0.2.0 (listed by the test) asks for contact data beyond 0.1.0. */
+async function adminUpgrades() {
+  const page = await tab();
+  step("the admin sees what the new version asks for beyond the running one, grants it and upgrades");
+  await signIn(page, env("LOCKGATE_ADMIN"));
+  await page.waitForURL(/#\/marketplace$/);
+  await page.goto(url + "/#/integrations");
+  await page.locator("tbody tr", { hasText: "Planner export" }).getByRole("link").first().click();
+  await page.waitForURL(/#\/integrations\/[^/]+$/);
+  const card = page.locator(".card", { has: page.getByRole("heading", { name: "Upgrade from 0.1.0 to 0.2.0" }) });
+  await card.waitFor();
+  await card.getByRole("heading", { name: "New permissions" }).waitFor();
+  await shot(page, "admin-upgrade");
+  expect(await card.locator("li").count() === 1, "exactly one new permission is named");
+  await shot(page, "admin-upgrade");
+  await card.getByRole("button", { name: "Upgrade to 0.2.0" }).click();
+  await card.getByRole("button", { name: "Yes, Upgrade to 0.2.0" }).click();
+  await card.getByRole("heading", { name: "This change needs new permissions" }).waitFor();
+  await card.getByLabel("I grant these permissions").check();
+  await card.getByRole("button", { name: "Grant and save" }).click();
+  await page.getByRole("status").getByText("The integration runs version 0.2.0 now.").waitFor();
+  await page.locator("dl.facts").getByText("0.2.0", { exact: true }).waitFor();
+  await page.close();
+}
+
 let failed = null;
 try {
   await tenantAdmin();
@@ -620,6 +645,7 @@ try {
   await vendorReads(submission);
   await catalogJourneys();
   await signInJourney({ tab, signIn, shot, step, expect, url, env });
+  await adminUpgrades();
 } catch (e) {
   failed = e;
 }

@@ -206,6 +206,7 @@ async fn each_role_walks_its_main_journeys_in_a_real_browser() {
     std::fs::write(&elite, elite_bytes).expect("write the connector");
     std::fs::write(&flawed, bytes).expect("write the connector");
     list_signing_in_connector(&store).await;
+    list_planner_export_upgrade(&store).await;
     let screenshots = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("the target folder")
@@ -252,16 +253,42 @@ async fn list_signing_in_connector(store: &lockgate::Store) {
             "[oauth2]\nflow = \"authorization-code\"\nauthorize-url = \"https://{api-url}/oauth/authorize\"\nrevoke-url = \"https://{api-url}/oauth/revoke\"\n",
         )
     });
-    let found = lockgate_manifest::inspect(&wasm);
+    publish(store, "probe-co", false, &wasm, "premier").await;
+}
+
+/// Lists planner export 0.2.0, which asks for the employees' contact data
+/// beyond what 0.1.0 has: the admin's integration then offers the upgrade
+/// with what it asks for.
+async fn list_planner_export_upgrade(store: &lockgate::Store) {
+    let wasm = lockgate_tests::with_manifest(lockgate::demo::PLANNER_EXPORT, |toml| {
+        toml.replace("version = \"0.1.0\"", "version = \"0.2.0\"")
+            .replace(
+                "scopes = [\"employees.basic\", \"absences.read\"]",
+                "scopes = [\"employees.basic\", \"employees.contact\", \"absences.read\"]",
+            )
+    });
+    publish(store, "lockgate", true, &wasm, "select").await;
+}
+
+/// Lists `wasm` as `partner`'s, approved with `tier`.
+async fn publish(
+    store: &lockgate::Store,
+    partner: &str,
+    first_party: bool,
+    wasm: &[u8],
+    tier: &str,
+) {
+    let found = lockgate_manifest::inspect(wasm);
     let manifest = found.manifest.as_ref().expect("a manifest");
+    assert!(found.problems.is_empty(), "{:?}", found.problems);
     let sha = lockgate::artifacts::Artifacts::new(store.clone())
-        .put(&wasm)
+        .put(wasm)
         .await
         .expect("stored");
     store
         .submit_version(
-            "probe-co",
-            false,
+            partner,
+            first_party,
             manifest,
             &sha,
             found.size,
@@ -274,7 +301,7 @@ async fn list_signing_in_connector(store: &lockgate::Store) {
             &manifest.id,
             &manifest.version,
             lockgate::store::catalog::Decision::Approve {
-                tier: "premier".into(),
+                tier: tier.into(),
                 note: None,
             },
         )

@@ -243,6 +243,8 @@ pub struct InstallView {
     pub name: Option<String>,
     pub version: String,
     pub upgrade_available: Option<String>,
+    /// What the upgrade asks for beyond the running version.
+    pub upgrade: Option<UpgradeView>,
     pub status: InstallStatus,
     pub status_label: &'static str,
     pub status_reason: Option<String>,
@@ -311,6 +313,19 @@ pub struct SignedOutAnswer {
     pub revoke_note: Option<String>,
     pub status: InstallStatus,
     pub status_reason: Option<String>,
+}
+
+/// The listed version an install may move to, and what it asks for
+/// beyond the version the install runs.
+#[derive(Serialize, ToSchema)]
+pub struct UpgradeView {
+    pub version: String,
+    /// Data scopes the running version does not have, in words.
+    pub new_scopes: Vec<String>,
+    /// Host patterns the running version does not reach.
+    pub new_hosts: Vec<String>,
+    /// Labels of configuration fields the running version does not have.
+    pub new_fields: Vec<String>,
 }
 
 /// The admin's sign-in at the partner, for a connector that needs one.

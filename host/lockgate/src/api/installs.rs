@@ -26,8 +26,8 @@ pub use inputs::{ConnectInput, GrantInput, ReconfigureInput, UpgradeInput};
 use versions::installable_version;
 
 use super::answers::{
-    Grant, InstallList, InstallView, LastRun, Leaving, Preview, Queued, SignInView, Webhook,
-    WebhookSecret,
+    Grant, InstallList, InstallView, LastRun, Leaving, Preview, Queued, SignInView, UpgradeView,
+    Webhook, WebhookSecret,
 };
 
 use super::access::{find, read_access, write_access};
@@ -179,6 +179,14 @@ async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Instal
         _ => None,
     };
     let listed = state.store.listed_version(&install.connector_id).await?;
+    let upgrade = match (manifest, listed.as_ref()) {
+        (Some(running), Some(v)) if *v != install.plugin_version => state
+            .store
+            .plugin_version(&install.connector_id, v)
+            .await?
+            .map(|next| upgrade_view(running, &next.manifest, lang)),
+        _ => None,
+    };
     Ok(InstallView {
         id: install.id.clone(),
         tenant_id: install.tenant_id.clone(),
@@ -186,6 +194,7 @@ async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Instal
         name: manifest.map(|m| localized(&m.name, lang).to_string()),
         version: install.plugin_version.clone(),
         upgrade_available: listed.filter(|v| *v != install.plugin_version),
+        upgrade,
         status: install.status,
         status_label: install.status.label(),
         status_reason: install.status_reason.clone(),
@@ -212,6 +221,36 @@ async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<Instal
         }),
         created_at: install.created_at.clone(),
     })
+}
+
+/// What `next` asks for beyond `running`: scopes, host patterns and
+/// configuration fields, in `lang`.
+fn upgrade_view(
+    running: &lockgate_manifest::Manifest,
+    next: &lockgate_manifest::Manifest,
+    lang: &str,
+) -> UpgradeView {
+    UpgradeView {
+        version: next.version.clone(),
+        new_scopes: next
+            .scopes
+            .iter()
+            .filter(|s| !running.scopes.contains(s))
+            .map(|s| s.describe().to_string())
+            .collect(),
+        new_hosts: next
+            .hosts
+            .iter()
+            .filter(|h| !running.hosts.contains(h))
+            .cloned()
+            .collect(),
+        new_fields: next
+            .config
+            .iter()
+            .filter(|f| running.field(&f.key).is_none())
+            .map(|f| localized(&f.label, lang).to_string())
+            .collect(),
+    }
 }
 
 /// GET /api/v1/tenants/{tenant}/installs — the connected integrations.

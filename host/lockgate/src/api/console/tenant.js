@@ -234,7 +234,7 @@ async function integration(ctx, id) {
     runLines.length ? el("div", { class: "scroll" }, table([t("started"), t("duration"), t("trigger"), t("status"), t("operations"), t("why")], runLines))
       : el("p", { class: "card" }, t("noRunYet")),
     paging,
-    i.upgrade_available && listing ? upgradeCard(ctx, base, i, listing) : null,
+    i.upgrade ? upgradeCard(ctx, base, i) : null,
     listing ? reconfigureCard(ctx, base, i, listing) : null,
     scheduleCard(ctx, base, i));
 }
@@ -310,13 +310,9 @@ function scheduleCard(ctx, base, i) {
 }
 
 /** What the listed version asks for beyond the pinned one, and the upgrade. */
-function upgradeCard(ctx, base, i, d) {
-  const had = new Set(((i.permissions && i.permissions.scopes) || []).map((s) => s.means));
-  const hadHosts = new Set((i.permissions && i.permissions.hosts) || []);
-  const hadFields = new Set([...Object.keys(i.config || {}), ...Object.keys(i.secrets_set || {})]);
-  const newScopes = d.permissions.filter((p) => !had.has(p));
-  const newHosts = d.hosts.filter((h) => !hadHosts.has(h));
-  const newFields = d.configuration.filter((f) => !hadFields.has(f.key));
+function upgradeCard(ctx, base, i) {
+  const u = i.upgrade;
+  const newScopes = u.new_scopes, newHosts = u.new_hosts, newFields = u.new_fields;
   const slot = el("div");
   const list = (title, items) => items.length ? [el("h3", {}, title), el("ul", {}, items)] : null;
   return el("div", { class: "card" },
@@ -324,7 +320,7 @@ function upgradeCard(ctx, base, i, d) {
     newScopes.length || newHosts.length || newFields.length ? el("p", {}, t("upgradeAsks")) : el("p", {}, t("upgradeAsksNothing")),
     list(t("newPermissions"), newScopes.map((s) => el("li", {}, s))),
     list(t("newHosts"), newHosts.map((h) => el("li", {}, el("code", {}, h)))),
-    list(t("newFields"), newFields.map((f) => el("li", {}, f.label + (f.required ? " *" : ""), f.secret ? ` (${t("secretWord")})` : ""))),
+    list(t("newFields"), newFields.map((f) => el("li", {}, f))),
     confirmed(t("upgradeTo", { v: i.upgrade_available }), t("upgradeConfirm"), () =>
       withGrant(slot, (grant) => api("POST", base + "/upgrade", grant ? { version: i.upgrade_available, grant } : { version: i.upgrade_available }),
         () => { notify(t("upgraded", { v: i.upgrade_available })); ctx.redraw(); })),
