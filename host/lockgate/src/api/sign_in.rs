@@ -100,7 +100,7 @@ pub async fn sign_out(
     let plugin = state
         .load_plugin(&install.plugin_sha256)
         .await
-        .map_err(|e| ApiError::internal(&e.to_string()))?;
+        .map_err(ApiError::internal)?;
     if plugin.manifest.oauth2.as_ref().map(|o| o.flow)
         != Some(lockgate_manifest::OAuthFlow::AuthorizationCode)
     {
@@ -166,18 +166,11 @@ pub async fn callback(
         binding.as_deref(),
     )
     .await?;
-    let (tenant, install, outcome) = match finished {
-        Finished::SignedIn {
-            tenant_id,
-            install_id,
-        } => (tenant_id, install_id, "signed-in"),
-        Finished::NotSignedIn {
-            tenant_id,
-            install_id,
-        } => (tenant_id, install_id, "not-signed-in"),
+    let (install, outcome) = match finished {
+        Finished::SignedIn { install_id, .. } => (install_id, "signed-in"),
+        Finished::NotSignedIn { install_id, .. } => (install_id, "not-signed-in"),
         Finished::Unknown(why) => return Ok(page(StatusCode::BAD_REQUEST, &why)),
     };
-    let _ = tenant;
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     headers.insert(

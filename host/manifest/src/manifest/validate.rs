@@ -284,11 +284,11 @@ impl Manifest {
         for (key, url) in endpoints {
             match super::origin_and_path(key, url) {
                 Ok((origin, _)) if !self.hosts.contains(&origin) => out.at(
-                    &format!("oauth2.{key}"),
+                    format!("oauth2.{key}"),
                     format!("oauth2.{key}: {origin:?} is not one of the manifest's hosts"),
                 ),
                 Ok(_) => {}
-                Err(e) => out.at(&format!("oauth2.{key}"), format!("oauth2.{e}")),
+                Err(e) => out.at(format!("oauth2.{key}"), format!("oauth2.{e}")),
             }
         }
         let signs_in = oauth.flow == OAuthFlow::AuthorizationCode;
