@@ -547,3 +547,39 @@ impl Setup {
         )
     }
 }
+
+/// Nobody signs in during a review: the review partner's token stands in,
+/// so the connector's calls behind the sign-in are reviewed.
+#[tokio::test]
+async fn a_review_runs_a_connector_that_needs_a_sign_in() {
+    let report = lockgate::review::vet::vet(
+        std::sync::Arc::new(
+            lockgate::Runtime::new(lockgate::RuntimeConfig {
+                max_instances: 8,
+                ..Default::default()
+            })
+            .unwrap(),
+        ),
+        Default::default(),
+        &probe(),
+        lockgate::review::vet::VetOptions::default(),
+        &|_| {},
+    )
+    .await;
+    let first_sync = report
+        .checks
+        .iter()
+        .find(|c| c.name == "first sync")
+        .unwrap_or_else(|| panic!("no first sync: {report:#?}"));
+    assert_eq!(
+        first_sync.verdict,
+        lockgate::review::vet::Verdict::Pass,
+        "{report:#?}"
+    );
+    assert!(
+        report.exchanges.iter().any(|x| x.url.ends_with("/echo")),
+        "the connector's calls reached the review partner: {:?}",
+        report.exchanges
+    );
+    assert!(!format!("{report:?}").contains(lockgate::sign_in::NOT_SIGNED_IN));
+}
