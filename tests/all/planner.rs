@@ -405,6 +405,7 @@ fn validate_setup(
         run_id: None,
         install: None,
         clock: None,
+        sign_in: None,
     }
 }
 

@@ -581,5 +581,5 @@ async fn a_review_runs_a_connector_that_needs_a_sign_in() {
         "the connector's calls reached the review partner: {:?}",
         report.exchanges
     );
-    assert!(!format!("{report:?}").contains(lockgate::sign_in::NOT_SIGNED_IN));
+    assert!(!format!("{report:?}").contains(lockgate::capabilities::oauth::NOT_SIGNED_IN));
 }

@@ -114,6 +114,7 @@ fn idle_setup(store: &Store, plugin: &Plugin, partner: &str) -> InvocationSetup 
         run_id: None,
         install: None,
         clock: None,
+        sign_in: None,
     }
 }
 

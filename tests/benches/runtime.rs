@@ -86,6 +86,7 @@ fn idle_setup(store: &Store, plugin: &lockgate::runtime::Plugin) -> InvocationSe
         run_id: None,
         install: None,
         clock: None,
+        sign_in: None,
     }
 }
 

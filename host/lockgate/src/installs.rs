@@ -167,7 +167,7 @@ pub fn permissions(
         sign_in: grant.oauth.as_ref().map(|o| match &o.authorize {
             Some((origin, _)) => format!(
                 "You sign in at {} and grant access; Lockgate keeps the sign-in sealed, renews the access token at {} and sends it only to {}; the connector never sees it",
-                crate::sign_in::browser_origin(origin, operator),
+                operator.browser_origin(origin),
                 o.token_url(),
                 o.api_host
             ),
@@ -197,7 +197,7 @@ pub fn sign_in_place(
                 .and_then(|p| p.resolve(manifest, config))
                 .ok()
         })
-        .map(|host| crate::sign_in::browser_origin(&host, operator))
+        .map(|host| operator.browser_origin(&host))
         .unwrap_or_else(|| "the partner".into())
 }
 

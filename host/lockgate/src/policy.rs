@@ -225,6 +225,18 @@ fn parse_host_port(host_port: &str) -> Result<(String, u16), String> {
 }
 
 impl OperatorPolicy {
+    /// The origin a browser visits for `host`: a local partner this
+    /// policy allows over plain HTTP is visited so, like the host's
+    /// requests go there.
+    pub fn browser_origin(&self, host: &ResolvedHost) -> String {
+        let origin = host.to_string();
+        if self.is_insecure_allowed(&host.host, host.port) {
+            origin.replacen("https://", "http://", 1)
+        } else {
+            origin
+        }
+    }
+
     /// Parses `HOST:PORT` as given on the command line.
     pub fn allow(&mut self, host_port: &str) -> Result<(), String> {
         self.insecure_hosts.insert(parse_host_port(host_port)?);
@@ -288,9 +300,6 @@ pub struct OAuthClient {
     pub authorize: Option<(ResolvedHost, String)>,
     /// Where tokens are revoked on sign-out, if the partner says.
     pub revoke: Option<(ResolvedHost, String)>,
-    /// The admin's sign-in, for the authorization-code flow: attached by
-    /// the run's setup once the install's sealed tokens are opened.
-    pub session: Option<Arc<crate::capabilities::oauth::SignedIn>>,
     /// Where the access token is sent.
     pub api_host: ResolvedHost,
     pub client_id: String,
@@ -315,11 +324,6 @@ impl std::fmt::Debug for OAuthClient {
 }
 
 impl OAuthClient {
-    /// Whether the client needs an admin's sign-in it does not have.
-    pub fn awaits_sign_in(&self) -> bool {
-        self.flow == OAuthFlow::AuthorizationCode && self.session.is_none()
-    }
-
     pub fn token_url(&self) -> String {
         format!("{}{}", self.token_host, self.token_path)
     }
@@ -457,7 +461,6 @@ impl Grant {
                             token_path,
                             authorize,
                             revoke,
-                            session: None,
                             api_host: api_host.clone(),
                             client_id: id,
                             client_secret: secret,

@@ -22,12 +22,11 @@ use sha2::{Digest, Sha256};
 
 use crate::app::App;
 use crate::capabilities::Recorder;
-use crate::capabilities::oauth::{self, Granted};
+use crate::capabilities::oauth::{self, Tokens, Vault};
 use crate::capabilities::transport::{Route, Timeouts};
 use crate::policy::{Grant, OAuthClient};
-use crate::secrets::SecretBox;
+use crate::store::InstallRecord;
 use crate::store::installs::PendingSignIn;
-use crate::store::{InstallRecord, Store};
 use crate::vocabulary::InstallStatus;
 
 /// How long the admin has to sign in at the partner and come back.
@@ -36,129 +35,6 @@ const SIGN_IN_MINUTES: i64 = 10;
 pub const BINDING_COOKIE: &str = "lockgate_sign_in";
 /// Where the partner sends the admin back to.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
-
-/// The admin's tokens, as sealed for an install.
-#[derive(Clone)]
-pub struct Tokens {
-    pub access_token: String,
-    pub refresh_token: Option<String>,
-    /// When the access token expires, in Unix seconds.
-    pub expires_at: i64,
-}
-
-impl std::fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Tokens(redacted, expire at {})", self.expires_at)
-    }
-}
-
-impl Tokens {
-    fn granted(granted: Granted) -> Tokens {
-        Tokens {
-            expires_at: time::OffsetDateTime::now_utc().unix_timestamp()
-                + granted.lifetime.as_secs() as i64,
-            access_token: granted.access_token,
-            refresh_token: granted.refresh_token,
-        }
-    }
-
-    /// The tokens after a renewal with `refresh`: the partner's new
-    /// refresh token if it rotated it, else the same.
-    pub fn renewed(granted: Granted, refresh: String) -> Tokens {
-        let mut tokens = Tokens::granted(granted);
-        tokens.refresh_token = tokens.refresh_token.or(Some(refresh));
-        tokens
-    }
-
-    fn to_map(&self) -> BTreeMap<String, String> {
-        let mut map = BTreeMap::from([
-            ("access_token".to_string(), self.access_token.clone()),
-            ("expires_at".to_string(), self.expires_at.to_string()),
-        ]);
-        if let Some(refresh) = &self.refresh_token {
-            map.insert("refresh_token".into(), refresh.clone());
-        }
-        map
-    }
-
-    fn from_map(mut map: BTreeMap<String, String>) -> Option<Tokens> {
-        Some(Tokens {
-            access_token: map.remove("access_token")?,
-            refresh_token: map.remove("refresh_token"),
-            expires_at: map.remove("expires_at")?.parse().ok()?,
-        })
-    }
-}
-
-/// One install's sealed tokens in the store.
-#[derive(Clone)]
-pub struct Vault {
-    store: Store,
-    key: SecretBox,
-    install_id: String,
-}
-
-impl Vault {
-    pub fn new(store: Store, key: SecretBox, install_id: &str) -> Vault {
-        Vault {
-            store,
-            key,
-            install_id: install_id.to_string(),
-        }
-    }
-
-    fn owner(&self) -> String {
-        format!("{}#oauth", self.install_id)
-    }
-
-    fn seal(&self, tokens: &Tokens) -> String {
-        self.key.seal(&self.owner(), &tokens.to_map())
-    }
-
-    /// The stored tokens and their sealed text, if an admin is signed in.
-    pub async fn load(&self) -> Result<Option<(String, Tokens)>, String> {
-        let Some(sealed) = self
-            .store
-            .sign_in_tokens(&self.install_id)
-            .await
-            .map_err(|e| format!("could not read the sign-in: {e}"))?
-        else {
-            return Ok(None);
-        };
-        let tokens = self
-            .key
-            .open(&self.owner(), &sealed)
-            .ok()
-            .and_then(Tokens::from_map)
-            .ok_or("the stored sign-in cannot be opened with this host's key; sign in again")?;
-        Ok(Some((sealed, tokens)))
-    }
-
-    /// Stores renewed tokens in place of `old`; `None` when the stored
-    /// sign-in changed meanwhile.
-    pub async fn replace(&self, old: &str, tokens: &Tokens) -> Result<Option<String>, String> {
-        let sealed = self.seal(tokens);
-        let replaced = self
-            .store
-            .replace_sign_in_tokens(&self.install_id, old, &sealed)
-            .await
-            .map_err(|e| format!("could not store the renewed sign-in: {e}"))?;
-        Ok(replaced.then_some(sealed))
-    }
-
-    /// The partner refused the tokens `old`: they are forgotten and the
-    /// install waits for an admin to sign in again.
-    pub async fn lost(&self, old: &str, why: &str) {
-        let reason = format!("sign in again: the partner no longer accepts the sign-in ({why})");
-        if let Err(e) = self
-            .store
-            .sign_in_lost(&self.install_id, old, &reason)
-            .await
-        {
-            tracing::warn!(install = %self.install_id, "could not record the lost sign-in: {e}");
-        }
-    }
-}
 
 /// Why a sign-in could not start or finish, in words for the admin.
 #[derive(Debug, thiserror::Error)]
@@ -228,20 +104,6 @@ fn route(state: &App, grant: Arc<Grant>) -> Route {
     }
 }
 
-/// The origin a browser visits for `host`: a local partner the operator
-/// allows over plain HTTP is visited so, like the host's requests.
-pub fn browser_origin(
-    host: &lockgate_manifest::ResolvedHost,
-    operator: &crate::policy::OperatorPolicy,
-) -> String {
-    let origin = host.to_string();
-    if operator.is_insecure_allowed(&host.host, host.port) {
-        origin.replacen("https://", "http://", 1)
-    } else {
-        origin
-    }
-}
-
 /// A sign-in started: where to send the admin, and the value of the
 /// binding cookie to set in their browser.
 pub struct Started {
@@ -265,7 +127,7 @@ pub async fn start(
             "the connector names no address to sign in at".into(),
         ));
     };
-    let origin = browser_origin(origin, &grant.operator);
+    let origin = grant.operator.browser_origin(origin);
     let sign_in_state = random_text();
     let verifier = random_text();
     let binding = random_text();
@@ -509,25 +371,4 @@ pub async fn sign_out(
         state.store.update_install(install).await?;
     }
     Ok(out)
-}
-
-/// Why a connector that signs in by authorization code cannot run yet.
-pub const NOT_SIGNED_IN: &str =
-    "nobody has signed in at the partner for this integration; an admin must sign in from its page";
-
-/// The admin's sign-in for `install`, opened for an invocation, if there
-/// is one (and a key to open it with); `Err` when it cannot be opened.
-pub async fn session(
-    store: &Store,
-    key: Option<&SecretBox>,
-    install_id: &str,
-) -> Result<Option<Arc<oauth::SignedIn>>, String> {
-    let Some(key) = key else {
-        return Ok(None);
-    };
-    let vault = Vault::new(store.clone(), key.clone(), install_id);
-    Ok(vault
-        .load()
-        .await?
-        .map(|(sealed, tokens)| Arc::new(oauth::SignedIn::new(vault, sealed, tokens))))
 }

@@ -12,7 +12,7 @@ use crate::bindings::{ConnectorError, Trigger};
 use crate::capabilities::config::visible_config;
 use crate::hr::Visibility;
 use crate::monitoring::LogLine;
-use crate::policy::{Grant, Limits, OAuthClient, OperatorPolicy};
+use crate::policy::{Grant, Limits, OperatorPolicy};
 use crate::runtime::{Call, CallResult, InvocationReport, InvocationSetup, Plugin, Runtime};
 use crate::store::{InstallRecord, RunRecord, RunRow, Store, StoreError};
 use crate::time::Clock;
@@ -182,7 +182,7 @@ pub async fn invocation_setup(
 ) -> Result<Result<InvocationSetup, Failure>, StoreError> {
     let mut all_config = install.config.clone();
     all_config.extend(secrets.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let mut grant = match Grant::resolve(manifest, &all_config, operator) {
+    let grant = match Grant::resolve(manifest, &all_config, operator) {
         Ok(grant) => grant,
         Err(problems) => {
             return Ok(Err(Failure::new(
@@ -191,22 +191,17 @@ pub async fn invocation_setup(
             )));
         }
     };
-    if let Some(client) = &grant.oauth
-        && client.flow == lockgate_manifest::OAuthFlow::AuthorizationCode
-    {
-        // Without a sign-in the connector may still check its
-        // configuration; requests to the partner's API fail, and a run
-        // does not start (see `run_call_by`).
-        match crate::sign_in::session(store, sign_in_key, &install.id).await {
-            Ok(Some(session)) => {
-                let mut client = OAuthClient::clone(client);
-                client.session = Some(session);
-                grant.oauth = Some(Arc::new(client));
-            }
-            Ok(None) => {}
+    // Without a sign-in the connector may still check its configuration;
+    // requests to the partner's API fail, and a run does not start (see
+    // `run_call_by`).
+    let sign_in = if awaits_sign_in(&grant) {
+        match crate::capabilities::oauth::session(store, sign_in_key, &install.id).await {
+            Ok(session) => session,
             Err(why) => return Ok(Err(Failure::new(FailureKind::SignIn, why))),
         }
-    }
+    } else {
+        None
+    };
     let visibility = Visibility {
         tenant_id: install.tenant_id.clone(),
         connector_id: manifest.id.clone(),
@@ -228,7 +223,17 @@ pub async fn invocation_setup(
             connected_at: install.created_at.clone(),
         }),
         clock: None,
+        sign_in,
     }))
+}
+
+/// Whether the grant's partner needs an admin's sign-in (OAuth2
+/// authorization code).
+fn awaits_sign_in(grant: &Grant) -> bool {
+    grant
+        .oauth
+        .as_ref()
+        .is_some_and(|o| o.flow == lockgate_manifest::OAuthFlow::AuthorizationCode)
 }
 
 /// The queued job a run belongs to, and the host that runs it.
@@ -335,19 +340,11 @@ async fn run_call_by(
     )
     .await?
     {
-        Ok(setup)
-            if !setup
-                .grant
-                .oauth
-                .as_ref()
-                .is_some_and(|o| o.awaits_sign_in()) =>
-        {
-            setup
-        }
+        Ok(setup) if setup.sign_in.is_some() || !awaits_sign_in(&setup.grant) => setup,
         Ok(_) => {
             run.fail(Failure::new(
                 FailureKind::SignIn,
-                crate::sign_in::NOT_SIGNED_IN,
+                crate::capabilities::oauth::NOT_SIGNED_IN,
             ));
             run.finished_at = Some(crate::time::now_text());
             run.duration_ms = Some(0);

@@ -35,6 +35,7 @@ const LAYERS: &[&[&str]] = &[
         "installs",
         "partner_sandbox",
         "review",
+        "sign_in",
         "webhooks",
         "worker",
     ],

@@ -22,13 +22,12 @@ use serde_json::{Map, Value};
 
 mod inputs;
 mod versions;
+mod view;
 pub use inputs::{ConnectInput, GrantInput, ReconfigureInput, UpgradeInput};
 use versions::installable_version;
+use view::view;
 
-use super::answers::{
-    Grant, InstallList, InstallView, LastRun, Leaving, Preview, Queued, SignInView, UpgradeView,
-    Webhook, WebhookSecret,
-};
+use super::answers::{Grant, InstallList, InstallView, Leaving, Preview, Queued, WebhookSecret};
 
 use super::access::{find, read_access, write_access};
 use super::catalog::language;
@@ -39,7 +38,6 @@ use crate::policy::OperatorPolicy;
 use crate::store::InstallRecord;
 use crate::store::catalog::PluginVersion;
 use crate::vocabulary::{InstallStatus, JobKind, RunTrigger};
-use lockgate_manifest::manifest::localized;
 
 fn invalid(message: &str, fields: Vec<FieldProblem>) -> ApiError {
     let mut error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_config", message);
@@ -132,125 +130,6 @@ async fn policy(state: &App, tenant: &str) -> Result<OperatorPolicy, ApiError> {
         .policy_for(tenant)
         .await?
         .map_err(|why| ApiError::new(StatusCode::GONE, "sandbox_expired", why))
-}
-
-/// An install as the console shows it.
-async fn view(state: &App, install: &InstallRecord, lang: &str) -> Result<InstallView, ApiError> {
-    let version = state
-        .store
-        .plugin_version(&install.connector_id, &install.plugin_version)
-        .await?;
-    let manifest = version.as_ref().map(|v| &v.manifest);
-    let stored = state.install_secrets(&install.id).await.unwrap_or_default();
-    let secret_fields: BTreeMap<String, bool> = match manifest {
-        Some(m) => m
-            .config
-            .iter()
-            .filter(|f| f.secret)
-            .map(|f| (f.key.clone(), stored.contains_key(&f.key)))
-            .collect(),
-        None => BTreeMap::new(),
-    };
-    let operator = policy(state, &install.tenant_id).await?;
-    let permissions = manifest.and_then(|m| {
-        service::permissions(
-            m,
-            // The stored secrets resolve what needs them (the OAuth2
-            // client); none of them is part of the answer.
-            &CheckedConfig {
-                public: install.config.clone(),
-                secrets: stored.clone(),
-            },
-            &operator,
-        )
-        .ok()
-    });
-    let last_run = state.store.runs_page(&install.id, None, 1).await?.pop();
-    let sign_in = match manifest.and_then(|m| m.oauth2.as_ref().map(|o| (m, o))) {
-        Some((m, o)) if o.flow == lockgate_manifest::OAuthFlow::AuthorizationCode => {
-            let signed_in = state.store.signed_in(&install.id).await?;
-            Some(SignInView {
-                at: service::sign_in_place(m, &install.config, &operator),
-                signed_in: signed_in.is_some(),
-                since: signed_in.as_ref().map(|(at, _)| at.clone()),
-                by: signed_in.map(|(_, by)| by),
-            })
-        }
-        _ => None,
-    };
-    let listed = state.store.listed_version(&install.connector_id).await?;
-    let upgrade = match (manifest, listed.as_ref()) {
-        (Some(running), Some(v)) if *v != install.plugin_version => state
-            .store
-            .plugin_version(&install.connector_id, v)
-            .await?
-            .map(|next| upgrade_view(running, &next.manifest, lang)),
-        _ => None,
-    };
-    Ok(InstallView {
-        id: install.id.clone(),
-        tenant_id: install.tenant_id.clone(),
-        connector_id: install.connector_id.clone(),
-        name: manifest.map(|m| localized(&m.name, lang).to_string()),
-        version: install.plugin_version.clone(),
-        upgrade_available: listed.filter(|v| *v != install.plugin_version),
-        upgrade,
-        status: install.status,
-        status_label: install.status.label(),
-        status_reason: install.status_reason.clone(),
-        config: install.config.clone(),
-        secrets_set: secret_fields,
-        schedule: manifest.and_then(|m| service::effective_schedule(m, install)),
-        schedule_is_default: install.schedule.is_none(),
-        next_run_at: install.next_run_at.clone(),
-        last_check_at: install.last_check_at.clone(),
-        webhook: manifest.filter(|m| m.triggers.webhook).map(|_| Webhook {
-            url: crate::webhooks::path(&install.id),
-            secret: None,
-        }),
-        sign_in,
-        permissions,
-        last_run: last_run.map(|r| LastRun {
-            status_label: r.status.label(),
-            id: r.id,
-            trigger: r.trigger,
-            status: r.status,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
-            failure_reason: r.failure_reason,
-        }),
-        created_at: install.created_at.clone(),
-    })
-}
-
-/// What `next` asks for beyond `running`: scopes, host patterns and
-/// configuration fields, in `lang`.
-fn upgrade_view(
-    running: &lockgate_manifest::Manifest,
-    next: &lockgate_manifest::Manifest,
-    lang: &str,
-) -> UpgradeView {
-    UpgradeView {
-        version: next.version.clone(),
-        new_scopes: next
-            .scopes
-            .iter()
-            .filter(|s| !running.scopes.contains(s))
-            .map(|s| s.describe().to_string())
-            .collect(),
-        new_hosts: next
-            .hosts
-            .iter()
-            .filter(|h| !running.hosts.contains(h))
-            .cloned()
-            .collect(),
-        new_fields: next
-            .config
-            .iter()
-            .filter(|f| running.field(&f.key).is_none())
-            .map(|f| localized(&f.label, lang).to_string())
-            .collect(),
-    }
 }
 
 /// GET /api/v1/tenants/{tenant}/installs — the connected integrations.

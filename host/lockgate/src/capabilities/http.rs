@@ -40,6 +40,9 @@ pub struct Egress {
     pub recorder: Recorder,
     pub tls: Arc<rustls::ClientConfig>,
     pub tokens: Arc<TokenCache>,
+    /// The admin's sign-in, when the connector signs in by authorization
+    /// code.
+    pub sign_in: Option<Arc<crate::capabilities::oauth::SignedIn>>,
 }
 
 fn denied(reason: String, recorder: &Recorder, error: HttpError) -> SendFuture {
@@ -190,10 +193,11 @@ impl WasiHttpHooks for Egress {
             max_response_bytes: self.limits.max_response_bytes,
         };
         let tokens = self.tokens.clone();
+        let sign_in = self.sign_in.clone();
         Box::new(async move {
             let bearer = match &oauth {
                 None => None,
-                Some(client) => match tokens.bearer(client, &route).await {
+                Some(client) => match tokens.bearer(client, sign_in.as_deref(), &route).await {
                     Ok(bearer) => {
                         request
                             .headers_mut()
@@ -214,7 +218,7 @@ impl WasiHttpHooks for Egress {
             if let (Ok((response, _)), Some(client), Some(bearer)) = (&sent, &oauth, &bearer)
                 && response.status() == http::StatusCode::UNAUTHORIZED
             {
-                tokens.refused(client, bearer).await;
+                tokens.refused(client, sign_in.as_deref(), bearer).await;
                 route.recorder.log(
                     "warn",
                     &format!("{target} refused the access token; the next request gets a new one"),

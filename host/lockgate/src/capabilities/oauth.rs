@@ -5,7 +5,7 @@
 //! (through the same vetted route as any request), keeps it in a
 //! process-wide cache until shortly before it expires, and adds it to
 //! requests for the declared host. With the authorization-code flow the
-//! admin signed in once ([`crate::sign_in`]); the run opens the install's
+//! admin signed in once (`crate::sign_in`); the run opens the install's
 //! sealed tokens ([`SignedIn`]) and renews the access token with the
 //! refresh token before it expires, storing what the partner hands back.
 //! A 401 from the API host drops the token, so the next request gets a
@@ -21,7 +21,10 @@ use lockgate_manifest::{ClientAuth, OAuthFlow};
 use serde::Deserialize;
 
 use crate::capabilities::transport::Route;
+
+mod session;
 use crate::policy::OAuthClient;
+pub use session::{NOT_SIGNED_IN, SignedIn, Tokens, Vault, session};
 
 /// Token responses larger than this are refused.
 const MAX_TOKEN_RESPONSE: usize = 64 << 10;
@@ -59,15 +62,17 @@ impl TokenCache {
     /// The `Authorization` value for the client's API host, fetching a token
     /// when there is none or it is about to expire. The error says why in
     /// words fit for the run log; it never holds the secret.
+    /// With the authorization-code flow the token is `signed_in`'s.
     pub async fn bearer(
         &self,
         client: &OAuthClient,
+        signed_in: Option<&SignedIn>,
         route: &Route,
     ) -> Result<http::HeaderValue, String> {
         if client.flow == OAuthFlow::AuthorizationCode {
-            return match &client.session {
+            return match signed_in {
                 Some(session) => session.bearer(client, route).await,
-                None => Err(crate::sign_in::NOT_SIGNED_IN.into()),
+                None => Err(NOT_SIGNED_IN.into()),
             };
         }
         let slot = self.slot(client);
@@ -94,8 +99,13 @@ impl TokenCache {
     }
 
     /// Drops `used` after the partner refused it; a newer token stays.
-    pub async fn refused(&self, client: &OAuthClient, used: &http::HeaderValue) {
-        if let Some(session) = &client.session {
+    pub async fn refused(
+        &self,
+        client: &OAuthClient,
+        signed_in: Option<&SignedIn>,
+        used: &http::HeaderValue,
+    ) {
+        if let Some(session) = signed_in {
             return session.expire(used).await;
         }
         let slot = self.slot(client);
@@ -165,7 +175,7 @@ fn encode(value: &str) -> String {
 }
 
 /// Renew a little early so a token does not expire in flight.
-fn renew_at(lifetime: Duration) -> Instant {
+pub(crate) fn renew_at(lifetime: Duration) -> Instant {
     let margin = (lifetime / 10).min(Duration::from_secs(30));
     Instant::now() + lifetime - margin
 }
@@ -327,160 +337,6 @@ pub async fn revoke(
         Ok(())
     } else {
         Err(format!("{origin}{path} answered {}", status.as_u16()))
-    }
-}
-
-/// The admin's sign-in as one run holds it: the tokens opened from the
-/// install's sealed copy, renewed with the refresh token shortly before
-/// the access token expires, each renewal stored again at once (the
-/// partner may hand out a new refresh token and void the old).
-pub struct SignedIn {
-    /// Where the tokens are kept; `None` for a review run's stand-in token,
-    /// which is never renewed.
-    vault: Option<crate::sign_in::Vault>,
-    held: tokio::sync::Mutex<Held>,
-}
-
-struct Held {
-    /// The sealed text these tokens were opened from: another process's
-    /// renewal changes it.
-    sealed: String,
-    tokens: crate::sign_in::Tokens,
-    header: Option<http::HeaderValue>,
-    renew_at: Instant,
-}
-
-impl Held {
-    fn new(sealed: String, tokens: crate::sign_in::Tokens) -> Held {
-        let header = http::HeaderValue::try_from(format!("Bearer {}", tokens.access_token))
-            .ok()
-            .map(|mut h| {
-                h.set_sensitive(true);
-                h
-            });
-        let left = tokens.expires_at - time::OffsetDateTime::now_utc().unix_timestamp();
-        let renew_at = if left > 0 {
-            renew_at(Duration::from_secs(left as u64))
-        } else {
-            Instant::now()
-        };
-        Held {
-            sealed,
-            tokens,
-            header,
-            renew_at,
-        }
-    }
-
-    fn current(&self) -> Option<http::HeaderValue> {
-        self.header
-            .clone()
-            .filter(|_| Instant::now() < self.renew_at)
-    }
-}
-
-impl std::fmt::Debug for SignedIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SignedIn(tokens redacted)")
-    }
-}
-
-impl SignedIn {
-    pub fn new(
-        vault: crate::sign_in::Vault,
-        sealed: String,
-        tokens: crate::sign_in::Tokens,
-    ) -> SignedIn {
-        SignedIn {
-            vault: Some(vault),
-            held: tokio::sync::Mutex::new(Held::new(sealed, tokens)),
-        }
-    }
-
-    /// A sign-in that holds `access_token` for an hour and is never
-    /// renewed: what a review run sends to the review partner.
-    pub fn fixed(access_token: &str) -> SignedIn {
-        let tokens = crate::sign_in::Tokens {
-            access_token: access_token.to_string(),
-            refresh_token: None,
-            expires_at: time::OffsetDateTime::now_utc().unix_timestamp() + 3600,
-        };
-        SignedIn {
-            vault: None,
-            held: tokio::sync::Mutex::new(Held::new(String::new(), tokens)),
-        }
-    }
-
-    async fn bearer(
-        &self,
-        client: &OAuthClient,
-        route: &Route,
-    ) -> Result<http::HeaderValue, String> {
-        let mut held = self.held.lock().await;
-        if let Some(header) = held.current() {
-            return Ok(header);
-        }
-        let Some(vault) = &self.vault else {
-            return Err("the access token expired".into());
-        };
-        // Twice at most: once more when another process renewed first.
-        for _ in 0..2 {
-            let Some(refresh) = held.tokens.refresh_token.clone() else {
-                let why = "the access token expired and the partner gave no refresh token";
-                vault.lost(&held.sealed, why).await;
-                return Err(format!("{why}; sign in again"));
-            };
-            let answer = token_request(
-                client,
-                route,
-                vec![("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-            )
-            .await;
-            match answer {
-                Ok(granted) => {
-                    let tokens = crate::sign_in::Tokens::renewed(granted, refresh);
-                    match vault.replace(&held.sealed, &tokens).await? {
-                        Some(sealed) => *held = Held::new(sealed, tokens),
-                        // Signed out or renewed elsewhere meanwhile: the
-                        // stored sign-in wins.
-                        None => match vault.load().await? {
-                            Some((sealed, stored)) => *held = Held::new(sealed, stored),
-                            None => return Err("the admin signed out meanwhile".into()),
-                        },
-                    }
-                    if let Some(header) = held.current() {
-                        return Ok(header);
-                    }
-                }
-                Err(TokenError::Refused(why)) => {
-                    // Another process may have used the refresh token
-                    // first and stored its successor.
-                    if let Some((sealed, stored)) = vault.load().await?
-                        && sealed != held.sealed
-                    {
-                        *held = Held::new(sealed, stored);
-                        if let Some(header) = held.current() {
-                            return Ok(header);
-                        }
-                        continue;
-                    }
-                    vault.lost(&held.sealed, &why).await;
-                    return Err(format!(
-                        "the partner no longer accepts the sign-in ({why}); an admin must sign in again"
-                    ));
-                }
-                Err(TokenError::Failed(why)) => return Err(why),
-            }
-        }
-        Err("the sign-in keeps changing under this run; try again".into())
-    }
-
-    /// The API host refused `used`: the next request renews it.
-    async fn expire(&self, used: &http::HeaderValue) {
-        let mut held = self.held.lock().await;
-        if held.header.as_ref() == Some(used) {
-            held.renew_at = Instant::now();
-        }
     }
 }
 

@@ -266,15 +266,15 @@ impl Sandbox {
         }
         // Nobody signs in at the partner during a review: a connector
         // that needs an admin's sign-in gets the review partner's token.
-        if let Some(client) = &grant.oauth
-            && client.flow == lockgate_manifest::OAuthFlow::AuthorizationCode
-        {
-            let mut client = crate::policy::OAuthClient::clone(client);
-            client.session = Some(Arc::new(crate::capabilities::oauth::SignedIn::fixed(
-                super::partner::REVIEW_TOKEN,
-            )));
-            grant.oauth = Some(Arc::new(client));
-        }
+        let sign_in = grant
+            .oauth
+            .as_ref()
+            .filter(|o| o.flow == lockgate_manifest::OAuthFlow::AuthorizationCode)
+            .map(|_| {
+                Arc::new(crate::capabilities::oauth::SignedIn::fixed(
+                    super::partner::REVIEW_TOKEN,
+                ))
+            });
         let setup = crate::runtime::InvocationSetup {
             store: self.store.clone(),
             visibility: crate::hr::Visibility {
@@ -295,6 +295,7 @@ impl Sandbox {
                 connected_at: install.created_at.clone(),
             }),
             clock: None,
+            sign_in,
         };
         self.partner.take();
         let report = self.runtime.invoke(&self.plugin, setup, call).await;

@@ -47,6 +47,9 @@ pub struct InvocationSetup {
     /// The clock the connector's wall clock reads, when it is not the
     /// system's moved onto [`Visibility::today`]: a sandbox's own clock.
     pub clock: Option<crate::time::Clock>,
+    /// The admin's sign-in at the partner, opened for this invocation, for
+    /// a connector that signs in by authorization code.
+    pub sign_in: Option<Arc<crate::capabilities::oauth::SignedIn>>,
 }
 
 struct Prepared {
@@ -133,6 +136,7 @@ impl Runtime {
                 recorder: recorder.clone(),
                 tls: self.tls.clone(),
                 tokens: self.tokens.clone(),
+                sign_in: setup.sign_in.clone(),
             },
             limiter: MemoryLimiter {
                 max: limits.memory_bytes,
