@@ -42,6 +42,7 @@ const KEYS: &[&str] = &[
     "oauth2",
     "support-url",
     "price",
+    "icon",
 ];
 
 /// Manifest keys at every level, for keys to add.
@@ -82,6 +83,10 @@ const ALL_KEYS: &[&str] = &[
     "client-secret",
     "scope",
     "client-auth",
+    "flow",
+    "authorize-url",
+    "revoke-url",
+    "icon",
     "support-url",
     "price",
     "de",
