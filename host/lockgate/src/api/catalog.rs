@@ -324,8 +324,22 @@ async fn approval_note(
     }
 }
 
+/// The listed version of connector `id`, or 404.
+pub(super) async fn listed_connector(
+    state: &App,
+    id: &str,
+) -> Result<crate::store::catalog::PluginVersion, ApiError> {
+    state
+        .store
+        .listed()
+        .await?
+        .into_iter()
+        .find(|v| v.plugin_id == id)
+        .ok_or_else(|| ApiError::not_found("connector"))
+}
+
 /// Several fields are wrong: all of them, each with its problem.
-fn invalid_fields(problems: Vec<FieldProblem>) -> ApiError {
+pub(super) fn invalid_fields(problems: Vec<FieldProblem>) -> ApiError {
     let mut error = ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_field",
@@ -532,14 +546,6 @@ pub async fn marketplace_detail(
 ) -> Result<Json<ListingDetail>, ApiError> {
     marketplace_right(&caller)?;
     let lang = language(&headers);
-    let Some(v) = state
-        .store
-        .listed()
-        .await?
-        .into_iter()
-        .find(|v| v.plugin_id == id)
-    else {
-        return Err(ApiError::not_found("connector"));
-    };
+    let v = listed_connector(&state, &id).await?;
     Ok(Json(views::detail(&v, &lang)))
 }

@@ -82,17 +82,7 @@ pub async fn create(
         ));
     }
     if !problems.is_empty() {
-        let mut error = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            problems
-                .iter()
-                .map(|p| format!("{}: {}", p.field, p.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-        error.fields = problems;
-        return Err(error);
+        return Err(super::catalog::invalid_fields(problems));
     }
     let now = state.clock.now_text();
     let request = state

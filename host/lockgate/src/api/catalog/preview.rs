@@ -23,15 +23,7 @@ pub async fn marketplace_icon(
     Path(id): Path<String>,
 ) -> Result<axum::response::Response, ApiError> {
     marketplace_right(&caller)?;
-    let Some(v) = state
-        .store
-        .listed()
-        .await?
-        .into_iter()
-        .find(|v| v.plugin_id == id)
-    else {
-        return Err(ApiError::not_found("connector"));
-    };
+    let v = super::listed_connector(&state, &id).await?;
     icon_response(&v.manifest)
 }
 
