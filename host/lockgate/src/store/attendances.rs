@@ -149,7 +149,10 @@ async fn lock_employee(
     employee_id: &str,
     vis: Option<&Visibility>,
 ) -> Result<Option<(String, Option<String>)>> {
-    let mut q = Sql::new("SELECT e.hire_date, e.termination_date FROM employees e WHERE");
+    let mut q = Sql::new(
+        Dialect::of(tx),
+        "SELECT e.hire_date, e.termination_date FROM employees e WHERE",
+    );
     match vis {
         Some(vis) => super::hr::push_visible(&mut q, vis),
         None => {
@@ -180,10 +183,13 @@ async fn overlapping(
     let Some(day) = crate::time::parse_date(&period.date) else {
         return Ok(None);
     };
-    let mut q = Sql::new(format!(
-        "SELECT {} FROM attendances a WHERE a.tenant_id = ",
-        columns("a")
-    ));
+    let mut q = Sql::new(
+        Dialect::of(tx),
+        format!(
+            "SELECT {} FROM attendances a WHERE a.tenant_id = ",
+            columns("a")
+        ),
+    );
     q.bind(tenant_id.to_string());
     q.push(" AND a.employee_id = ")
         .bind(period.employee_id.clone());
@@ -218,10 +224,13 @@ async fn write(tx: &mut Tx, tenant_id: &str, a: &Attendance) -> Result<()> {
         ),
         _ => (None, None),
     };
-    let mut q = Sql::new(format!(
-        "INSERT INTO attendances (tenant_id, {}, start_minute, end_minute) VALUES ",
-        columns("")
-    ));
+    let mut q = Sql::new(
+        Dialect::of(tx),
+        format!(
+            "INSERT INTO attendances (tenant_id, {}, start_minute, end_minute) VALUES ",
+            columns("")
+        ),
+    );
     q.values([a], |b, a| {
         b.bind(tenant_id.to_string())
             .bind(a.id.clone())
@@ -260,10 +269,13 @@ impl Store {
         tenant_id: &str,
         filter: &AttendanceFilter,
     ) -> Result<Vec<Attendance>> {
-        let mut q = Sql::new(format!(
-            "SELECT {} FROM attendances a WHERE a.tenant_id = ",
-            columns("a")
-        ));
+        let mut q = Sql::new(
+            self.dialect,
+            format!(
+                "SELECT {} FROM attendances a WHERE a.tenant_id = ",
+                columns("a")
+            ),
+        );
         q.bind(tenant_id.to_string());
         push_filter(&mut q, filter)?;
         let rows = q.fetch_all(&self.pool).await?;
@@ -365,10 +377,13 @@ impl Store {
         let Some((from, to)) = vis.attendance_range() else {
             return Ok(Vec::new());
         };
-        let mut q = Sql::new(format!(
-            "SELECT {} FROM attendances a JOIN employees e ON e.tenant_id = a.tenant_id AND e.id = a.employee_id WHERE",
-            columns("a")
-        ));
+        let mut q = Sql::new(
+            self.dialect,
+            format!(
+                "SELECT {} FROM attendances a JOIN employees e ON e.tenant_id = a.tenant_id AND e.id = a.employee_id WHERE",
+                columns("a")
+            ),
+        );
         super::hr::push_visible(&mut q, vis);
         q.push(" AND a.work_date >= e.hire_date")
             .push(" AND (e.termination_date IS NULL OR a.work_date <= e.termination_date)");

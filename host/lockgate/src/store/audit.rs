@@ -16,6 +16,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for (chunk_no, chunk) in entries.chunks(200).enumerate() {
             let mut q = Sql::new(
+                self.dialect,
                 "INSERT INTO audit_log (tenant_id, install_id, run_id, seq, at, action, what, employee_ids, attribute_groups) ",
             );
             q.push("VALUES ")
@@ -46,6 +47,7 @@ impl Store {
         install_id: Option<&str>,
     ) -> Result<Vec<serde_json::Value>> {
         let mut q = Sql::new(
+            self.dialect,
             "SELECT a.install_id, a.run_id, a.at, a.action, a.what, a.employee_ids, a.attribute_groups, r.connector_id \
              FROM audit_log a LEFT JOIN runs r ON r.id = a.run_id WHERE a.tenant_id = ",
         );

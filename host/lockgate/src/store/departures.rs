@@ -146,13 +146,16 @@ impl Store {
         // `ended_at` is when the data took them out of sight (for a
         // termination, the day after the termination date): the hire date
         // is held against it.
-        let mut q = Sql::new(format!(
-            "SELECT d.employee_id, d.left_at, d.reason FROM (SELECT c.employee_id, c.hire_date, \
+        let mut q = Sql::new(
+            self.dialect,
+            format!(
+                "SELECT d.employee_id, d.left_at, d.reason FROM (SELECT c.employee_id, c.hire_date, \
              CASE WHEN {t_first} THEN c.t_at WHEN {x_first} THEN c.x_at ELSE c.r_at END AS left_at, \
              CASE WHEN {t_first} THEN c.t_end WHEN {x_first} THEN c.x_at ELSE c.r_at END AS ended_at, \
              CASE WHEN {t_first} THEN 'terminated' WHEN {x_first} THEN 'excluded' \
              ELSE 'out_of_scope' END AS reason FROM ("
-        ));
+            ),
+        );
         // Terminated before today (and perhaps excluded too): those whose
         // next day starts at or after `bound`, then those terminated earlier
         // whose termination was entered at or after `bound`.

@@ -9,9 +9,16 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 mod pages;
+mod writes;
 
-use super::sql::Sql;
-use super::{Result, Store, StoreError};
+use writes::{replace_attributes, set_inclusions};
+
+use super::sql::{Sql, execute_all};
+
+/// Records per statement: at most 26 values each, well below every
+/// database's parameter limit.
+const CHUNK: usize = 400;
+use super::{Dialect, Result, Store, StoreError};
 use crate::hr::{Absence, AbsenceFilter, Employee, EmployeeFilter, Visibility};
 
 pub(super) const EMPLOYEE_COLUMNS: &str = "id, first_name, last_name, preferred_name, department, position, \
@@ -64,6 +71,37 @@ fn absence_from(row: &AnyRow) -> Result<Absence, sqlx::Error> {
     })
 }
 
+/// An absence as [`Sql::json_records`] reads it: the half-day flags are
+/// stored as numbers.
+#[derive(serde::Deserialize)]
+struct AbsenceRecord {
+    id: String,
+    employee_id: String,
+    type_name: String,
+    start_date: String,
+    end_date: String,
+    half_day_start: i64,
+    half_day_end: i64,
+    status: String,
+    updated_at: String,
+}
+
+impl From<AbsenceRecord> for Absence {
+    fn from(a: AbsenceRecord) -> Absence {
+        Absence {
+            id: a.id,
+            employee_id: a.employee_id,
+            type_name: a.type_name,
+            start_date: a.start_date,
+            end_date: a.end_date,
+            half_day_start: a.half_day_start != 0,
+            half_day_end: a.half_day_end != 0,
+            status: a.status,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
 /// Appends the visibility conditions for employees aliased `e`.
 pub(super) fn push_visible(q: &mut Sql, vis: &Visibility) {
     let today = crate::time::date_text(vis.today);
@@ -113,7 +151,7 @@ impl Store {
 
     /// Writes employees with their inclusion answers and (when given)
     /// their custom attributes, all or nothing. `at` is when the answers
-    /// were given (see [`set_inclusion`]) and when a termination date that
+    /// were given (see [`set_inclusions`]) and when a termination date that
     /// differs from the stored one was entered.
     pub async fn write_employees(
         &self,
@@ -124,31 +162,20 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let employees: Vec<Employee> = writes.iter().map(|w| w.employee.clone()).collect();
         insert_employees(&mut tx, tenant_id, &employees, Some(at)).await?;
-        for w in writes {
-            for (connector, included) in &w.include_in {
-                set_inclusion(&mut tx, tenant_id, &w.employee.id, connector, *included, at).await?;
-            }
-            if let Some(attributes) = &w.attributes {
-                sqlx::query(
-                    "DELETE FROM employee_attributes WHERE tenant_id = $1 AND employee_id = $2",
-                )
-                .bind(tenant_id)
-                .bind(&w.employee.id)
-                .execute(&mut *tx)
-                .await?;
-                for (name, value) in attributes {
-                    sqlx::query(
-                        "INSERT INTO employee_attributes (tenant_id, employee_id, name, value) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(tenant_id)
-                    .bind(&w.employee.id)
-                    .bind(name)
-                    .bind(value)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-        }
+        let answers: Vec<(&str, &str, bool)> = writes
+            .iter()
+            .flat_map(|w| {
+                w.include_in.iter().map(|(connector, included)| {
+                    (w.employee.id.as_str(), connector.as_str(), *included)
+                })
+            })
+            .collect();
+        set_inclusions(&mut tx, tenant_id, &answers, at).await?;
+        let attributes: Vec<(&str, &BTreeMap<String, String>)> = writes
+            .iter()
+            .filter_map(|w| Some((w.employee.id.as_str(), w.attributes.as_ref()?)))
+            .collect();
+        replace_attributes(&mut tx, tenant_id, &attributes).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -162,6 +189,7 @@ impl Store {
         let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         for chunk in ids.chunks(400) {
             let mut q = Sql::new(
+                self.dialect,
                 "SELECT employee_id, name, value FROM employee_attributes WHERE tenant_id = ",
             );
             q.bind(tenant_id.to_string()).push(" AND employee_id IN ");
@@ -186,56 +214,6 @@ pub struct EmployeeWrite {
     pub attributes: Option<BTreeMap<String, String>>,
 }
 
-/// Records one "include in transfer to `connector_id`?" answer given at
-/// `at`. An exclusion keeps the instant it started (a repeated No does not
-/// move it: the connector lost sight of the person then); a Yes that ends
-/// an exclusion records when the person became visible again.
-async fn set_inclusion(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    tenant_id: &str,
-    employee_id: &str,
-    connector_id: &str,
-    included: bool,
-    at: &str,
-) -> Result<()> {
-    if !included {
-        sqlx::query(
-            "INSERT INTO employee_exclusions (tenant_id, employee_id, connector_id, excluded_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, employee_id, connector_id) DO NOTHING",
-        )
-        .bind(tenant_id)
-        .bind(employee_id)
-        .bind(connector_id)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
-        return Ok(());
-    }
-    let ended = sqlx::query(
-        "DELETE FROM employee_exclusions WHERE tenant_id = $1 AND employee_id = $2 AND connector_id = $3",
-    )
-    .bind(tenant_id)
-    .bind(employee_id)
-    .bind(connector_id)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if ended > 0 {
-        sqlx::query(
-            "INSERT INTO employee_inclusions (tenant_id, employee_id, connector_id, included_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, employee_id, connector_id) \
-             DO UPDATE SET included_at = excluded.included_at",
-        )
-        .bind(tenant_id)
-        .bind(employee_id)
-        .bind(connector_id)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
 /// Replaces the employees' rows. Each keeps when its termination date was
 /// entered (`termination_recorded_at`) while that date stays as stored; a
 /// new or changed one was entered `at`, or with `None` at the employee's
@@ -247,93 +225,104 @@ async fn insert_employees(
     employees: &[Employee],
     at: Option<&str>,
 ) -> Result<()> {
-    {
-        for chunk in employees.chunks(400) {
-            let mut stored = Sql::new(
-                "SELECT id, termination_date, termination_recorded_at FROM employees WHERE tenant_id = ",
+    let dialect = Dialect::of(tx);
+    let mut recorded: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    for chunk in employees.chunks(CHUNK) {
+        let mut stored = Sql::new(
+            dialect,
+            "SELECT id, termination_date, termination_recorded_at FROM employees WHERE tenant_id = ",
+        );
+        stored.bind(tenant_id.to_string()).push(" AND id IN ");
+        stored.list(chunk.iter().map(|e| e.id.clone()));
+        for row in stored.fetch_all(&mut **tx).await? {
+            recorded.insert(
+                row.try_get("id")?,
+                (
+                    row.try_get("termination_date")?,
+                    row.try_get("termination_recorded_at")?,
+                ),
             );
-            stored.bind(tenant_id.to_string()).push(" AND id IN ");
-            stored.list(chunk.iter().map(|e| e.id.clone()));
-            let mut recorded: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
-            for row in stored.fetch_all(&mut **tx).await? {
-                recorded.insert(
-                    row.try_get("id")?,
-                    (
-                        row.try_get("termination_date")?,
-                        row.try_get("termination_recorded_at")?,
-                    ),
-                );
-            }
-            let recorded_at = |e: &Employee| -> Option<String> {
-                let date = e.termination_date.as_ref()?;
-                match recorded.get(&e.id) {
-                    Some((Some(stored), kept)) if stored == date => kept.clone(),
-                    _ => Some(at.unwrap_or(&e.updated_at).to_string()),
-                }
-            };
-
-            // An employee written again after a removal is a record again:
-            // the removal no longer stands.
-            for (table, id_column) in [
-                ("employees", "id"),
-                ("employee_removals", "employee_id"),
-                ("employee_removal_exclusions", "employee_id"),
-            ] {
-                let mut del = Sql::new(format!("DELETE FROM {table} WHERE tenant_id = "));
-                del.bind(tenant_id.to_string())
-                    .push(&format!(" AND {id_column} IN "));
-                del.list(chunk.iter().map(|e| e.id.clone()));
-                del.execute(&mut **tx).await?;
-            }
-
-            let mut q = Sql::new(format!(
-                "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}, termination_recorded_at) "
-            ));
-            q.push("VALUES ").values(chunk, |b, e| {
-                b.bind(tenant_id.to_string())
-                    .bind(e.id.clone())
-                    .bind(e.first_name.clone())
-                    .bind(e.last_name.clone())
-                    .bind(e.preferred_name.clone())
-                    .bind(e.department.clone())
-                    .bind(e.position.clone())
-                    .bind(e.status.clone())
-                    .bind(e.work_email.clone())
-                    .bind(e.personal_email.clone())
-                    .bind(e.phone.clone())
-                    .bind(e.birth_date.clone())
-                    .bind(e.hire_date.clone())
-                    .bind(e.termination_date.clone())
-                    .bind(e.legal_entity.clone())
-                    .bind(e.contract_type.clone())
-                    .bind(e.weekly_hours)
-                    .bind(e.supervisor_id.clone())
-                    .bind(e.cost_center.clone())
-                    .bind(e.salary_minor)
-                    .bind(e.hourly_wage_minor)
-                    .bind(e.currency.clone())
-                    .bind(e.login.clone())
-                    .bind(e.updated_at.clone())
-                    .bind(recorded_at(e));
-            });
-            q.execute(&mut **tx).await?;
         }
     }
+    let recorded_at = |e: &Employee| -> Option<String> {
+        let date = e.termination_date.as_ref()?;
+        match recorded.get(&e.id) {
+            Some((Some(stored), kept)) if stored == date => kept.clone(),
+            _ => Some(at.unwrap_or(&e.updated_at).to_string()),
+        }
+    };
+
+    // An employee written again after a removal is a record again: the
+    // removal no longer stands.
+    let deletes = [
+        ("employees", "id"),
+        ("employee_removals", "employee_id"),
+        ("employee_removal_exclusions", "employee_id"),
+    ]
+    .into_iter()
+    .flat_map(|(table, id_column)| {
+        employees.chunks(CHUNK).map(move |chunk| {
+            let mut del = Sql::new(dialect, format!("DELETE FROM {table} WHERE tenant_id = "));
+            del.bind(tenant_id.to_string())
+                .push(&format!(" AND {id_column} IN "));
+            del.list(chunk.iter().map(|e| e.id.clone()));
+            del
+        })
+    });
+    let inserts = employees.chunks(CHUNK).map(|chunk| {
+        let mut q = Sql::new(
+            dialect,
+            format!(
+                "INSERT INTO employees (tenant_id, {EMPLOYEE_COLUMNS}, termination_recorded_at) "
+            ),
+        );
+        q.push("VALUES ").values(chunk, |b, e| {
+            b.bind(tenant_id.to_string())
+                .bind(e.id.clone())
+                .bind(e.first_name.clone())
+                .bind(e.last_name.clone())
+                .bind(e.preferred_name.clone())
+                .bind(e.department.clone())
+                .bind(e.position.clone())
+                .bind(e.status.clone())
+                .bind(e.work_email.clone())
+                .bind(e.personal_email.clone())
+                .bind(e.phone.clone())
+                .bind(e.birth_date.clone())
+                .bind(e.hire_date.clone())
+                .bind(e.termination_date.clone())
+                .bind(e.legal_entity.clone())
+                .bind(e.contract_type.clone())
+                .bind(e.weekly_hours)
+                .bind(e.supervisor_id.clone())
+                .bind(e.cost_center.clone())
+                .bind(e.salary_minor)
+                .bind(e.hourly_wage_minor)
+                .bind(e.currency.clone())
+                .bind(e.login.clone())
+                .bind(e.updated_at.clone())
+                .bind(recorded_at(e));
+        });
+        q
+    });
+    execute_all(tx, Box::new(deletes.chain(inserts))).await?;
     Ok(())
 }
 
 impl Store {
     pub async fn upsert_absences(&self, tenant_id: &str, absences: &[Absence]) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        for chunk in absences.chunks(800) {
-            let mut del = Sql::new("DELETE FROM absences WHERE tenant_id = ");
+        let dialect = self.dialect;
+        let deletes = absences.chunks(CHUNK).map(|chunk| {
+            let mut del = Sql::new(dialect, "DELETE FROM absences WHERE tenant_id = ");
             del.bind(tenant_id.to_string()).push(" AND id IN ");
             del.list(chunk.iter().map(|a| a.id.clone()));
-            del.execute(&mut *tx).await?;
-
-            let mut q = Sql::new(format!(
-                "INSERT INTO absences (tenant_id, {ABSENCE_COLUMNS}) "
-            ));
+            del
+        });
+        let inserts = absences.chunks(CHUNK).map(|chunk| {
+            let mut q = Sql::new(
+                dialect,
+                format!("INSERT INTO absences (tenant_id, {ABSENCE_COLUMNS}) "),
+            );
             q.push("VALUES ").values(chunk, |b, a| {
                 b.bind(tenant_id.to_string())
                     .bind(a.id.clone())
@@ -346,8 +335,10 @@ impl Store {
                     .bind(a.status.clone())
                     .bind(a.updated_at.clone());
             });
-            q.execute(&mut *tx).await?;
-        }
+            q
+        });
+        let mut tx = self.begin_write().await?;
+        execute_all(&mut tx, Box::new(deletes.chain(inserts))).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -367,7 +358,7 @@ impl Store {
     }
 
     /// [`Store::set_included`] with the answer given at `at` (canonical
-    /// instant; see [`set_inclusion`]).
+    /// instant; see [`set_inclusions`]).
     pub async fn set_included_at(
         &self,
         tenant_id: &str,
@@ -377,7 +368,13 @@ impl Store {
         at: &str,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        set_inclusion(&mut tx, tenant_id, employee_id, connector_id, included, at).await?;
+        set_inclusions(
+            &mut tx,
+            tenant_id,
+            &[(employee_id, connector_id, included)],
+            at,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -389,10 +386,12 @@ impl Store {
         exclusions: &[(String, String)],
     ) -> Result<()> {
         let at = crate::time::now_text();
+        let answers: Vec<(&str, &str, bool)> = exclusions
+            .iter()
+            .map(|(employee, connector)| (employee.as_str(), connector.as_str(), false))
+            .collect();
         let mut tx = self.begin_write().await?;
-        for (employee_id, connector_id) in exclusions {
-            set_inclusion(&mut tx, tenant_id, employee_id, connector_id, false, &at).await?;
-        }
+        set_inclusions(&mut tx, tenant_id, &answers, &at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -451,13 +450,12 @@ impl Store {
     ) -> Result<BTreeMap<String, Employee>> {
         let mut out = BTreeMap::new();
         for chunk in ids.chunks(400) {
-            let mut q = Sql::new(format!(
-                "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = "
-            ));
-            q.bind(tenant_id.to_string()).push(" AND id IN ");
+            let mut q = Sql::json_records(self.dialect, "e", EMPLOYEE_COLUMNS, "e.id");
+            q.push("FROM employees e WHERE e.tenant_id = ")
+                .bind(tenant_id.to_string())
+                .push(" AND e.id IN ");
             q.list(chunk.iter().cloned());
-            for row in q.fetch_all(&self.pool).await? {
-                let e = employee_from(&row)?;
+            for e in q.fetch_json::<Employee, _>(&self.pool).await? {
                 out.insert(e.id.clone(), e);
             }
         }
@@ -488,7 +486,7 @@ impl Store {
     /// How many employees the connector may see under the data rules: in
     /// their employment window today and not excluded from the connector.
     pub async fn count_visible_employees(&self, vis: &Visibility) -> Result<i64> {
-        let mut q = Sql::new("SELECT COUNT(*) AS n FROM employees e WHERE");
+        let mut q = Sql::new(self.dialect, "SELECT COUNT(*) AS n FROM employees e WHERE");
         push_visible(&mut q, vis);
         let rows = q.fetch_all(&self.pool).await?;
         Ok(match rows.first() {
@@ -505,7 +503,8 @@ impl Store {
         vis: &Visibility,
         filter: &EmployeeFilter,
     ) -> Result<Vec<Employee>> {
-        let mut q = Sql::new(format!("SELECT {EMPLOYEE_COLUMNS} FROM employees e WHERE"));
+        let mut q = Sql::json_records(self.dialect, "e", EMPLOYEE_COLUMNS, "e.id");
+        q.push("FROM employees e WHERE");
         push_visible(&mut q, vis);
         if let Some(id) = &filter.id {
             q.push(" AND e.id = ").bind(id.clone());
@@ -524,8 +523,7 @@ impl Store {
         }
         q.push(" ORDER BY e.id LIMIT ")
             .bind(i64::from(filter.limit.max(1)));
-        let rows = q.fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(employee_from).collect::<Result<_, _>>()?)
+        Ok(q.fetch_json(&self.pool).await?)
     }
 
     /// Absences of visible employees overlapping `[from, to]`, in id order.
@@ -534,14 +532,8 @@ impl Store {
         vis: &Visibility,
         filter: &AbsenceFilter,
     ) -> Result<Vec<Absence>> {
-        let cols = ABSENCE_COLUMNS
-            .split(", ")
-            .map(|c| format!("a.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut q = Sql::new(format!(
-            "SELECT {cols} FROM absences a JOIN employees e ON e.tenant_id = a.tenant_id AND e.id = a.employee_id WHERE"
-        ));
+        let mut q = Sql::json_records(self.dialect, "a", ABSENCE_COLUMNS, "a.id");
+        q.push("FROM absences a JOIN employees e ON e.tenant_id = a.tenant_id AND e.id = a.employee_id WHERE");
         push_visible(&mut q, vis);
         q.push(" AND a.start_date <= ").bind(filter.to.clone());
         q.push(" AND a.end_date >= ").bind(filter.from.clone());
@@ -566,7 +558,7 @@ impl Store {
         }
         q.push(" ORDER BY a.id LIMIT ")
             .bind(i64::from(filter.limit.max(1)));
-        let rows = q.fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(absence_from).collect::<Result<_, _>>()?)
+        let rows: Vec<AbsenceRecord> = q.fetch_json(&self.pool).await?;
+        Ok(rows.into_iter().map(Absence::from).collect())
     }
 }

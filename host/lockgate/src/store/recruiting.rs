@@ -126,9 +126,10 @@ impl Store {
         after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<Position>, Option<String>)> {
-        let mut q = Sql::new(format!(
-            "SELECT {POSITION_COLUMNS} FROM positions WHERE tenant_id = "
-        ));
+        let mut q = Sql::new(
+            self.dialect,
+            format!("SELECT {POSITION_COLUMNS} FROM positions WHERE tenant_id = "),
+        );
         q.bind(tenant_id.to_string());
         if let Some(after) = after {
             q.push(" AND id > ").bind(after.to_string());
@@ -272,7 +273,10 @@ impl Store {
         tenant_id: &str,
         filter: &ApplicationFilter,
     ) -> Result<(Vec<Application>, Option<(String, String)>)> {
-        let mut q = Sql::new(format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM}"));
+        let mut q = Sql::new(
+            self.dialect,
+            format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM}"),
+        );
         q.bind(tenant_id.to_string());
         if let Some(position) = &filter.position_id {
             q.push(" AND a.position_id = ").bind(position.clone());
@@ -301,7 +305,10 @@ impl Store {
 
     /// One application with its files' names, types and sizes.
     pub async fn application(&self, tenant_id: &str, id: &str) -> Result<Option<Application>> {
-        let mut q = Sql::new(format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM}"));
+        let mut q = Sql::new(
+            self.dialect,
+            format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM}"),
+        );
         q.bind(tenant_id.to_string())
             .push(" AND a.id = ")
             .bind(id.to_string());
@@ -350,6 +357,7 @@ impl Store {
         let mut infos: BTreeMap<String, Vec<AttachmentInfo>> = BTreeMap::new();
         for chunk in ids.chunks(400) {
             let mut q = Sql::new(
+                self.dialect,
                 "SELECT application_id, seq, file_name, media_type, size FROM application_attachments WHERE tenant_id = ",
             );
             q.bind(tenant_id.to_string())

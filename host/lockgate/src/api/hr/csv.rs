@@ -9,8 +9,9 @@ use axum::http::StatusCode;
 
 use crate::api::{ApiError, FieldProblem};
 
-/// The largest CSV file an import takes.
-pub const MAX_IMPORT_BYTES: usize = 10 << 20;
+/// The largest CSV file an import takes: an export of 100 000 employees
+/// with a dozen columns is about 13 MB.
+pub const MAX_IMPORT_BYTES: usize = 32 << 20;
 
 /// An import stops reading after this many problems: enough to fix a file
 /// in a few rounds, and a bounded answer.

@@ -21,9 +21,10 @@ impl Store {
         after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<serde_json::Value>, Option<String>)> {
-        let mut q = Sql::new(format!(
-            "SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = "
-        ));
+        let mut q = Sql::new(
+            self.dialect,
+            format!("SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE tenant_id = "),
+        );
         q.bind(tenant_id.to_string());
         if let Some(search) = search {
             // A part of the id, a name or "first last", ignoring case.
@@ -77,6 +78,7 @@ impl Store {
         let mut excluded: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for chunk in ids.chunks(400) {
             let mut q = Sql::new(
+                self.dialect,
                 "SELECT employee_id, connector_id FROM employee_exclusions WHERE tenant_id = ",
             );
             q.bind(tenant_id.to_string()).push(" AND employee_id IN ");
@@ -110,9 +112,10 @@ impl Store {
         after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<Absence>, Option<String>)> {
-        let mut q = Sql::new(format!(
-            "SELECT {ABSENCE_COLUMNS} FROM absences WHERE tenant_id = "
-        ));
+        let mut q = Sql::new(
+            self.dialect,
+            format!("SELECT {ABSENCE_COLUMNS} FROM absences WHERE tenant_id = "),
+        );
         q.bind(tenant_id.to_string());
         if let Some(after) = after {
             q.push(" AND id > ").bind(after.to_string());
