@@ -141,10 +141,8 @@ pub async fn list(
 ) -> Result<Json<InstallList>, ApiError> {
     read_access(&state, &caller, &tenant).await?;
     let lang = language(&headers);
-    let mut items = Vec::new();
-    for install in state.store.tenant_installs(&tenant).await? {
-        items.push(view(&state, &install, &lang).await?);
-    }
+    let installs = state.store.tenant_installs(&tenant).await?;
+    let items = view::views(&state, &tenant, &installs, &lang).await?;
     Ok(Json(InstallList { items }))
 }
 

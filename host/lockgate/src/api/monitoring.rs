@@ -58,14 +58,15 @@ pub(super) fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         .ok_or_else(bad_cursor)
 }
 
-async fn run_view(state: &App, run: &RunRecord) -> Result<RunView, ApiError> {
+/// A run with its row counts by operation and status.
+fn run_view(run: &RunRecord, counts: BTreeMap<(Operation, RowStatus), i64>) -> RunView {
     let mut by_operation: BTreeMap<Operation, BTreeMap<RowStatus, i64>> = BTreeMap::new();
     let mut by_status: BTreeMap<RowStatus, i64> = BTreeMap::new();
-    for ((operation, status), n) in state.store.run_counts(&run.id).await? {
+    for ((operation, status), n) in counts {
         *by_status.entry(status).or_default() += n;
         by_operation.entry(operation).or_default().insert(status, n);
     }
-    Ok(RunView {
+    RunView {
         run: run.clone(),
         status_label: run.status.label(),
         counts: RunCounts {
@@ -73,7 +74,7 @@ async fn run_view(state: &App, run: &RunRecord) -> Result<RunView, ApiError> {
             by_status,
         },
         log: None,
-    })
+    }
 }
 
 /// GET …/installs/{id}/runs?cursor=&limit= — newest first.
@@ -112,10 +113,12 @@ pub async fn runs(
         .then(|| page.last())
         .flatten()
         .map(|r| encode_cursor(&format!("{}|{}", r.started_at, r.id)));
-    let mut items = Vec::new();
-    for run in page {
-        items.push(run_view(&state, run).await?);
-    }
+    let ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
+    let mut counts = state.store.runs_counts(&ids).await?;
+    let items = page
+        .iter()
+        .map(|run| run_view(run, counts.remove(&run.id).unwrap_or_default()))
+        .collect();
     Ok(Json(RunPage {
         items,
         next_cursor: next,
@@ -137,7 +140,7 @@ pub async fn run(
 ) -> Result<Json<RunView>, ApiError> {
     read_access(&state, &caller, &tenant).await?;
     let run = find_run(&state, &tenant, &run_id).await?;
-    let mut view = run_view(&state, &run).await?;
+    let mut view = run_view(&run, state.store.run_counts(&run.id).await?);
     view.log = Some(state.store.run_logs(&run.id).await?);
     Ok(Json(view))
 }

@@ -66,11 +66,11 @@ pub enum Decision {
     },
 }
 
-const VERSION_QUERY: &str = "SELECT v.plugin_id, v.version, v.sha256, v.size, v.manifest, v.imports, v.status, \
+pub(super) const VERSION_QUERY: &str = "SELECT v.plugin_id, v.version, v.sha256, v.size, v.manifest, v.imports, v.status, \
     v.review_reasons, v.submitted_at, v.reviewed_at, v.review_report, v.test_access_at, p.partner_id, p.first_party, p.tier, p.listed_version \
     FROM plugin_versions v JOIN plugins p ON p.id = v.plugin_id";
 
-fn version_from(r: &AnyRow) -> Result<PluginVersion> {
+pub(super) fn version_from(r: &AnyRow) -> Result<PluginVersion> {
     let manifest: String = r.try_get("manifest")?;
     let imports: String = r.try_get("imports")?;
     let reasons: Option<String> = r.try_get("review_reasons")?;

@@ -10,6 +10,9 @@ use sqlx::any::AnyRow;
 
 use super::{Result, Store};
 
+mod listing;
+pub use listing::InstallFacts;
+
 use crate::vocabulary::{InstallStatus, JobKind, RunTrigger, Streak};
 
 const CONNECTED: &str = InstallStatus::Connected.as_str();

@@ -73,6 +73,10 @@ const TENANT_ROWS: &[(&str, &str)] = &[
         "run_id IN (SELECT id FROM runs WHERE tenant_id = $1)",
     ),
     (
+        "run_row_counts",
+        "run_id IN (SELECT id FROM runs WHERE tenant_id = $1)",
+    ),
+    (
         "run_logs",
         "run_id IN (SELECT id FROM runs WHERE tenant_id = $1)",
     ),

@@ -16,7 +16,7 @@ pub(super) const RUN_COLUMNS: &str = "id, install_id, tenant_id, connector_id, p
     run_trigger, status, started_at, finished_at, duration_ms, failure_reason, requests, peak_memory, \
     job_id, failure_kind, host";
 
-fn run_from(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
+pub(super) fn run_from(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
     Ok(RunRecord {
         id: row.try_get("id")?,
         install_id: row.try_get("install_id")?,
@@ -103,9 +103,10 @@ impl Store {
         before: Option<(&str, &str)>,
         limit: i64,
     ) -> Result<Vec<RunRecord>> {
-        let mut q = Sql::new(format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE install_id = "
-        ));
+        let mut q = Sql::new(
+            self.dialect,
+            format!("SELECT {RUN_COLUMNS} FROM runs WHERE install_id = "),
+        );
         q.bind(install_id.to_string());
         if let Some((started_at, id)) = before {
             q.push(" AND (started_at < ")
@@ -148,6 +149,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for chunk in rows.chunks(500) {
             let mut q = Sql::new(
+                self.dialect,
                 "INSERT INTO run_rows (run_id, seq, recorded_at, employee_id, operation, status, message, partner_status, partner_body) ",
             );
             q.push("VALUES ").values(chunk, |b, r| {
@@ -163,6 +165,24 @@ impl Store {
             });
             q.execute(&mut *tx).await?;
         }
+        let mut counts: BTreeMap<(Operation, RowStatus), i64> = BTreeMap::new();
+        for r in rows {
+            *counts.entry((r.operation, r.status)).or_default() += 1;
+        }
+        let mut q = Sql::new(
+            self.dialect,
+            "INSERT INTO run_row_counts (run_id, operation, status, n) VALUES ",
+        );
+        q.values(&counts, |b, ((operation, status), n)| {
+            b.bind(run_id.to_string())
+                .bind(operation.as_str())
+                .bind(status.as_str())
+                .bind(*n);
+        });
+        q.push(
+            " ON CONFLICT (run_id, operation, status) DO UPDATE SET n = run_row_counts.n + excluded.n",
+        );
+        q.execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -177,6 +197,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<RunRow>> {
         let mut q = Sql::new(
+            self.dialect,
             "SELECT seq, recorded_at, employee_id, operation, status, message, partner_status, partner_body FROM run_rows WHERE run_id = ",
         );
         q.bind(run_id.to_string());
@@ -209,21 +230,39 @@ impl Store {
 
     /// Row counts of a run by (operation, status).
     pub async fn run_counts(&self, run_id: &str) -> Result<BTreeMap<(Operation, RowStatus), i64>> {
-        let rows = sqlx::query(
-            "SELECT operation, status, COUNT(*) AS n FROM run_rows WHERE run_id = $1 GROUP BY operation, status",
-        )
-        .bind(run_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok(((word(r, "operation")?, word(r, "status")?), r.try_get("n")?)))
-            .collect()
+        let mut counts = self.runs_counts(&[run_id.to_string()]).await?;
+        Ok(counts.remove(run_id).unwrap_or_default())
+    }
+
+    /// Row counts of each of the runs by (operation, status), in one query.
+    pub async fn runs_counts(
+        &self,
+        run_ids: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<(Operation, RowStatus), i64>>> {
+        let mut out: BTreeMap<String, BTreeMap<(Operation, RowStatus), i64>> = BTreeMap::new();
+        for chunk in run_ids.chunks(400) {
+            let mut q = Sql::new(
+                self.dialect,
+                "SELECT run_id, operation, status, n FROM run_row_counts WHERE run_id IN ",
+            );
+            q.list(chunk.iter().cloned());
+            for r in q.fetch_all(&self.pool).await? {
+                out.entry(r.try_get("run_id")?).or_default().insert(
+                    (word(&r, "operation")?, word(&r, "status")?),
+                    r.try_get("n")?,
+                );
+            }
+        }
+        Ok(out)
     }
 
     pub async fn insert_logs(&self, run_id: &str, lines: &[LogLine]) -> Result<()> {
         let mut tx = self.begin_write().await?;
         for (chunk_no, chunk) in lines.chunks(500).enumerate() {
-            let mut q = Sql::new("INSERT INTO run_logs (run_id, seq, at, level, message) ");
+            let mut q = Sql::new(
+                self.dialect,
+                "INSERT INTO run_logs (run_id, seq, at, level, message) ",
+            );
             q.push("VALUES ")
                 .values(chunk.iter().enumerate(), |b, (i, l)| {
                     b.bind(run_id.to_string())

@@ -9,7 +9,9 @@ use super::policy;
 use crate::api::ApiError;
 use crate::app::App;
 use crate::installs::{self as service, CheckedConfig};
+use crate::policy::OperatorPolicy;
 use crate::store::InstallRecord;
+use crate::store::installs::InstallFacts;
 use lockgate_manifest::manifest::localized;
 
 /// An install as the console shows it.
@@ -18,12 +20,45 @@ pub(super) async fn view(
     install: &InstallRecord,
     lang: &str,
 ) -> Result<InstallView, ApiError> {
-    let version = state
-        .store
-        .plugin_version(&install.connector_id, &install.plugin_version)
-        .await?;
-    let manifest = version.as_ref().map(|v| &v.manifest);
-    let stored = state.install_secrets(&install.id).await.unwrap_or_default();
+    let mut views = views(
+        state,
+        &install.tenant_id,
+        std::slice::from_ref(install),
+        lang,
+    )
+    .await?;
+    Ok(views.remove(0))
+}
+
+/// The views of a tenant's installs, read in a fixed number of queries
+/// however many there are.
+pub(super) async fn views(
+    state: &App,
+    tenant: &str,
+    installs: &[InstallRecord],
+    lang: &str,
+) -> Result<Vec<InstallView>, ApiError> {
+    let facts = state.store.install_facts(installs).await?;
+    let operator = policy(state, tenant).await?;
+    Ok(installs
+        .iter()
+        .map(|install| view_with(state, &facts, &operator, install, lang))
+        .collect())
+}
+
+fn view_with(
+    state: &App,
+    facts: &InstallFacts,
+    operator: &OperatorPolicy,
+    install: &InstallRecord,
+    lang: &str,
+) -> InstallView {
+    let manifest = facts.running(install).map(|v| &v.manifest);
+    let stored = facts
+        .sealed_secrets
+        .get(&install.id)
+        .and_then(|sealed| state.secrets.open(&install.id, sealed).ok())
+        .unwrap_or_default();
     let secret_fields: BTreeMap<String, bool> = match manifest {
         Some(m) => m
             .config
@@ -33,7 +68,6 @@ pub(super) async fn view(
             .collect(),
         None => BTreeMap::new(),
     };
-    let operator = policy(state, &install.tenant_id).await?;
     let permissions = manifest.and_then(|m| {
         service::permissions(
             m,
@@ -43,33 +77,32 @@ pub(super) async fn view(
                 public: install.config.clone(),
                 secrets: stored.clone(),
             },
-            &operator,
+            operator,
         )
         .ok()
     });
-    let last_run = state.store.runs_page(&install.id, None, 1).await?.pop();
+    let last_run = facts.last_runs.get(&install.id).cloned();
     let sign_in = match manifest.and_then(|m| m.oauth2.as_ref().map(|o| (m, o))) {
         Some((m, o)) if o.flow == lockgate_manifest::OAuthFlow::AuthorizationCode => {
-            let signed_in = state.store.signed_in(&install.id).await?;
+            let signed_in = facts.signed_in.get(&install.id);
             Some(SignInView {
-                at: service::sign_in_place(m, &install.config, &operator),
+                at: service::sign_in_place(m, &install.config, operator),
                 signed_in: signed_in.is_some(),
-                since: signed_in.as_ref().map(|(at, _)| at.clone()),
-                by: signed_in.map(|(_, by)| by),
+                since: signed_in.map(|(at, _)| at.clone()),
+                by: signed_in.map(|(_, by)| by.clone()),
             })
         }
         _ => None,
     };
-    let listed = state.store.listed_version(&install.connector_id).await?;
-    let upgrade = match (manifest, listed.as_ref()) {
-        (Some(running), Some(v)) if *v != install.plugin_version => state
-            .store
-            .plugin_version(&install.connector_id, v)
-            .await?
-            .map(|next| upgrade_view(running, &next.manifest, lang)),
+    let listed = facts.listed(&install.connector_id);
+    let upgrade = match (manifest, listed) {
+        (Some(running), Some(next)) if next.version != install.plugin_version => {
+            Some(upgrade_view(running, &next.manifest, lang))
+        }
         _ => None,
     };
-    Ok(InstallView {
+    let listed = listed.map(|v| v.version.clone());
+    InstallView {
         id: install.id.clone(),
         tenant_id: install.tenant_id.clone(),
         connector_id: install.connector_id.clone(),
@@ -102,7 +135,7 @@ pub(super) async fn view(
             failure_reason: r.failure_reason,
         }),
         created_at: install.created_at.clone(),
-    })
+    }
 }
 
 /// What `next` asks for beyond `running`: scopes, host patterns and
