@@ -503,6 +503,11 @@ fn main() {
                 events::event_latency(&dir).await;
                 return;
             }
+            Ok("sync") => {
+                sync_vs_native(&runtime, &store, employees).await;
+                let _ = std::fs::remove_dir_all(&dir);
+                return;
+            }
             // `hostile-deny-loop`, `hostile-hold-fields[:KIB]`,
             // `hostile-hold-requests[:KIB]`.
             Ok(only) if only.starts_with("hostile-") => {

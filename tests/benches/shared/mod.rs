@@ -21,6 +21,8 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// A SQLite store in `dir` with `tenant` holding a synthetic tenant of
 /// `employees` (seed 1): the employees, their absences and the exclusions.
+/// (The store bench seeds its own databases, timing each step.)
+#[allow(dead_code)]
 pub async fn seeded_store(dir: &Path, tenant: &str, employees: usize) -> (Store, SandboxTenant) {
     std::fs::create_dir_all(dir).expect("dir");
     let store = Store::open_sqlite(&dir.join("bench.db"))
