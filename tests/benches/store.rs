@@ -21,6 +21,43 @@ mod lists;
 mod monitoring;
 mod shared;
 
+/// A serving host with the bundled connectors listed and a tenant `t-1`,
+/// and that tenant's admin token.
+async fn app_with_tenant() -> (lockgate_tests::TestApp, String) {
+    let app = lockgate_tests::spawn_app().await;
+    lockgate::demo::publish_bundled(&app).await.expect("listed");
+    app.store
+        .create_tenant("t-1", "Acme")
+        .await
+        .expect("tenant");
+    let token = lockgate_tests::tenant_token(&app, "t-1", true).await;
+    (app, token)
+}
+
+/// A finished planner-export sync of tenant `t-1`, the `n`th of `install`.
+fn finished_run(id: &str, install: &str, n: usize) -> lockgate::store::RunRecord {
+    use lockgate::vocabulary::{JobKind, RunStatus, RunTrigger};
+    lockgate::store::RunRecord {
+        id: id.into(),
+        install_id: install.into(),
+        tenant_id: "t-1".into(),
+        connector_id: "planner-export".into(),
+        plugin_version: "0.1.0".into(),
+        kind: JobKind::Sync,
+        trigger: RunTrigger::Scheduled,
+        status: RunStatus::Successful,
+        started_at: format!("2026-11-{:02}T02:{:02}:00.000000Z", 1 + n / 60 % 28, n % 60),
+        finished_at: None,
+        duration_ms: Some(1_000),
+        failure_kind: None,
+        failure_reason: None,
+        requests: 3,
+        peak_memory: 0,
+        job_id: None,
+        host: None,
+    }
+}
+
 /// Which database the figures are of.
 fn database() -> &'static str {
     match std::env::var(lockgate_tests::database::POSTGRES_URL_VAR) {

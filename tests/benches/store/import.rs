@@ -5,7 +5,6 @@ use std::fmt::Write;
 use std::time::Instant;
 
 use lockgate::sandbox::{SandboxOptions, generate};
-use lockgate_tests::{spawn_app, tenant_token};
 
 /// The file: the generated tenant's employees with their usual columns, a
 /// custom attribute and an inclusion answer for the planner export.
@@ -38,13 +37,7 @@ fn csv_file(employees: usize) -> String {
 }
 
 pub async fn csv_import(employees: usize) {
-    let app = spawn_app().await;
-    lockgate::demo::publish_bundled(&app).await.expect("listed");
-    app.store
-        .create_tenant("t-1", "Acme")
-        .await
-        .expect("tenant");
-    let token = tenant_token(&app, "t-1", true).await;
+    let (app, token) = super::app_with_tenant().await;
     let file = csv_file(employees);
     let client = reqwest::Client::new();
     let mut times = Vec::new();

@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use lockgate::store::{InstallRecord, RunRecord, RunRow};
-use lockgate::vocabulary::{InstallStatus, JobKind, Operation, RowStatus, RunStatus, RunTrigger};
-use lockgate_tests::{TestApp, spawn_app, tenant_token};
+use lockgate::store::{InstallRecord, RunRow};
+use lockgate::vocabulary::{InstallStatus, Operation, RowStatus};
+use lockgate_tests::TestApp;
 
 use super::shared::percentile;
 
@@ -30,28 +30,6 @@ async fn median_get(app: &TestApp, token: &str, path: &str) -> Duration {
     percentile(&times, 0.5)
 }
 
-fn run(id: &str, install: &str, n: usize) -> RunRecord {
-    RunRecord {
-        id: id.into(),
-        install_id: install.into(),
-        tenant_id: "t-1".into(),
-        connector_id: "planner-export".into(),
-        plugin_version: "0.1.0".into(),
-        kind: JobKind::Sync,
-        trigger: RunTrigger::Scheduled,
-        status: RunStatus::Successful,
-        started_at: format!("2026-11-{:02}T02:{:02}:00.000000Z", 1 + n / 60 % 28, n % 60),
-        finished_at: None,
-        duration_ms: Some(1_000),
-        failure_kind: None,
-        failure_reason: None,
-        requests: 3,
-        peak_memory: 0,
-        job_id: None,
-        host: None,
-    }
-}
-
 fn rows(count: usize) -> Vec<RunRow> {
     (0..count)
         .map(|seq| RunRow {
@@ -72,13 +50,7 @@ fn rows(count: usize) -> Vec<RunRow> {
 }
 
 pub async fn install_and_run_lists() {
-    let app = spawn_app().await;
-    lockgate::demo::publish_bundled(&app).await.expect("listed");
-    app.store
-        .create_tenant("t-1", "Acme")
-        .await
-        .expect("tenant");
-    let token = tenant_token(&app, "t-1", true).await;
+    let (app, token) = super::app_with_tenant().await;
     let listed = app
         .store
         .listed_version("planner-export")
@@ -119,7 +91,7 @@ pub async fn install_and_run_lists() {
                 .expect("install");
             for n in 0..3 {
                 app.store
-                    .create_run(&run(&format!("r-{made:04}-{n}"), &id, n))
+                    .create_run(&super::finished_run(&format!("r-{made:04}-{n}"), &id, n))
                     .await
                     .expect("run");
             }
@@ -135,7 +107,7 @@ pub async fn install_and_run_lists() {
     for n in 0..200 {
         let id = format!("many-{n:03}");
         app.store
-            .create_run(&run(&id, "i-0000", n + 10))
+            .create_run(&super::finished_run(&id, "i-0000", n + 10))
             .await
             .expect("run");
         app.store

@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use lockgate::store::{InstallRecord, RunRecord, RunRow, Store};
-use lockgate::vocabulary::{InstallStatus, JobKind, Operation, RowStatus, RunStatus, RunTrigger};
+use lockgate::store::{InstallRecord, RunRow, Store};
+use lockgate::vocabulary::{InstallStatus, Operation, RowStatus};
 use lockgate_tests::{TempDir, test_store};
 use rand::{Rng, SeedableRng};
 use sqlx::Row;
@@ -63,25 +63,7 @@ async fn fill(store: &Store, rows: usize) -> Vec<String> {
     for n in 0..rows.div_ceil(RUN_ROWS) {
         let id = format!("run-{n:04}");
         store
-            .create_run(&RunRecord {
-                id: id.clone(),
-                install_id: "i-1".into(),
-                tenant_id: "t-1".into(),
-                connector_id: "planner-export".into(),
-                plugin_version: "0.1.0".into(),
-                kind: JobKind::Sync,
-                trigger: RunTrigger::Scheduled,
-                status: RunStatus::Successful,
-                started_at: format!("2026-11-{:02}T02:{:02}:00.000000Z", 1 + n / 60 % 28, n % 60),
-                finished_at: None,
-                duration_ms: Some(2_000),
-                failure_kind: None,
-                failure_reason: None,
-                requests: 500,
-                peak_memory: 0,
-                job_id: None,
-                host: None,
-            })
+            .create_run(&super::finished_run(&id, "i-1", n))
             .await
             .expect("run");
         let count = RUN_ROWS.min(rows - n * RUN_ROWS);
