@@ -290,6 +290,7 @@ async fn sync_now(app: &lockgate::app::App, install: &lockgate::store::InstallRe
         trigger: lockgate::vocabulary::RunTrigger::Manual,
         payload: None,
         dedupe_key: None,
+        delivery_digest: None,
         due_at: lockgate::time::now_text(),
     })
     .await
@@ -338,4 +339,122 @@ async fn a_job_whose_build_this_host_cannot_read_waits_and_then_runs() {
         .unwrap();
     let (_, run) = finished_job(&app, &job_id).await;
     assert_eq!(run.status, "successful", "{run:?}");
+}
+
+/// A store with tenant `t-1` and an install of it for each id.
+async fn store_with_installs(
+    dir: &lockgate_tests::TempDir,
+    ids: &[&str],
+) -> lockgate::store::Store {
+    let store = lockgate_tests::test_store(dir).await;
+    store.create_tenant("t-1", "Acme").await.unwrap();
+    for id in ids {
+        store
+            .create_install(&lockgate::store::InstallRecord {
+                id: id.to_string(),
+                tenant_id: "t-1".into(),
+                connector_id: "ats-hire".into(),
+                plugin_version: "0.1.0".into(),
+                plugin_sha256: "0".repeat(64),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    store
+}
+
+/// A job for `install` with an optional dedupe key.
+fn manual_job(install: &str, dedupe_key: Option<String>) -> lockgate::store::NewJob {
+    lockgate::store::NewJob {
+        install_id: install.to_string(),
+        tenant_id: "t-1".into(),
+        kind: lockgate::vocabulary::JobKind::Sync,
+        trigger: lockgate::vocabulary::RunTrigger::Manual,
+        payload: None,
+        dedupe_key,
+        delivery_digest: None,
+        due_at: "2999-01-01T00:00:00.000000Z".into(),
+    }
+}
+
+/// Jobs enqueued at the same moment share transactions, yet each caller
+/// learns its own job's fate: all are stored, a key repeated inside the
+/// burst is stored once, and a job the database refuses (its install does
+/// not exist) fails alone without taking the others with it.
+#[tokio::test]
+async fn a_burst_of_jobs_is_committed_together_and_a_refused_one_fails_alone() {
+    let dir = lockgate_tests::TempDir::new();
+    let store = store_with_installs(&dir, &["inst-burst"]).await;
+    let mut jobs: Vec<_> = (0..300)
+        .map(|n| manual_job("inst-burst", Some(format!("burst-{}", n.min(298)))))
+        .collect();
+    jobs.insert(150, manual_job("inst-missing", None));
+    let tasks: Vec<_> = jobs
+        .into_iter()
+        .map(|job| {
+            let store = store.clone();
+            tokio::spawn(async move { store.enqueue(&job).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    assert!(answers[150].is_err(), "a job of no install is refused");
+    let ids: Vec<_> = answers
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| *n != 150)
+        .map(|(_, a)| a.as_ref().expect("the others are stored").clone())
+        .collect();
+    assert_eq!(
+        ids.iter().filter(|id| id.is_none()).count(),
+        1,
+        "the repeated key is stored once"
+    );
+    let stored = store.install_jobs("inst-burst", 1_000).await.unwrap();
+    assert_eq!(stored.len(), 299);
+    for id in ids.into_iter().flatten() {
+        assert!(stored.iter().any(|j| j.id == id), "{id} is stored");
+    }
+}
+
+/// A delivery queued before jobs carried their body digest in a column is
+/// still recognised when the same body comes again.
+#[tokio::test]
+async fn a_delivery_queued_before_digests_had_a_column_is_still_a_replay() {
+    let dir = lockgate_tests::TempDir::new();
+    let store = store_with_installs(&dir, &["inst-hooks", "inst-other"]).await;
+    let (old, new) = ("ab".repeat(32), "cd".repeat(32));
+    let mut job = manual_job("inst-hooks", None);
+    job.kind = lockgate::vocabulary::JobKind::Webhook;
+    job.trigger = lockgate::vocabulary::RunTrigger::Webhook;
+    job.payload = Some(format!(
+        r#"{{"method":"POST","path":"/","headers":[],"body":"","digest":"{old}"}}"#
+    ));
+    store.enqueue(&job).await.unwrap();
+    job.delivery_digest = Some(new.clone());
+    store.enqueue(&job).await.unwrap();
+    let replay = |install: &'static str, digest: String| {
+        let store = store.clone();
+        async move {
+            let target = store.webhook_target(install, &digest).await.unwrap();
+            target.expect("the install").delivered_before
+        }
+    };
+    assert!(replay("inst-hooks", old).await, "found in the payload");
+    assert!(
+        replay("inst-hooks", new.clone()).await,
+        "found in the digest column"
+    );
+    assert!(!replay("inst-hooks", "ef".repeat(32)).await, "another body");
+    assert!(!replay("inst-other", new).await, "another install");
+    assert!(
+        store
+            .webhook_target("inst-none", "ab")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -26,6 +26,8 @@ mod events;
 #[path = "runtime/hostile.rs"]
 mod hostile;
 mod shared;
+#[path = "runtime/tenants.rs"]
+mod tenants;
 
 const TENANT: &str = "bench";
 
@@ -479,6 +481,22 @@ fn main() {
         .build()
         .expect("tokio");
     rt.block_on(async {
+        // `LOCKGATE_BENCH_ONLY=tenants`: many small tenants drained by the
+        // workers, `LOCKGATE_BENCH_TENANTS` (10 000) of them, once per
+        // worker count in `LOCKGATE_BENCH_WORKERS` (2,8,32).
+        if std::env::var("LOCKGATE_BENCH_ONLY").as_deref() == Ok("tenants") {
+            let workers: Vec<usize> = std::env::var("LOCKGATE_BENCH_WORKERS")
+                .unwrap_or_else(|_| "2,8,32".into())
+                .split(',')
+                .map(|w| w.trim().parse().expect("LOCKGATE_BENCH_WORKERS: numbers"))
+                .collect();
+            tenants::many_tenants(
+                shared::env_number("LOCKGATE_BENCH_TENANTS", 10_000),
+                &workers,
+            )
+            .await;
+            return;
+        }
         let dir = std::env::temp_dir().join(format!("lockgate-bench-{}", std::process::id()));
         let seeded = Instant::now();
         let (store, data) = shared::seeded_store(&dir, TENANT, employees).await;

@@ -1,12 +1,15 @@
 //! The store's figures, printed (not asserted): seeding a tenant, a CSV
 //! import of its employees through the API, the monitoring reads with
-//! millions of rows in the store, and the install and run lists.
+//! millions of rows in the store, the install and run lists, and webhook
+//! deliveries accepted per second.
 //!
 //! `cargo bench -p lockgate-tests --bench store` runs on SQLite; with
 //! `LOCKGATE_TEST_POSTGRES_URL` set, on a fresh schema of that PostgreSQL.
 //! `LOCKGATE_BENCH_EMPLOYEES` (100 000) sizes the seed and the import,
-//! `LOCKGATE_BENCH_ROWS` (10 000 000) the monitoring rows;
-//! `LOCKGATE_BENCH_ONLY=seed`, `import`, `monitoring` or `lists` runs one.
+//! `LOCKGATE_BENCH_ROWS` (10 000 000) the monitoring rows,
+//! `LOCKGATE_BENCH_DELIVERIES` (5 000) the webhook deliveries per level;
+//! `LOCKGATE_BENCH_ONLY=seed`, `import`, `monitoring`, `lists` or `ingress`
+//! runs one.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +18,8 @@ use lockgate_tests::{TempDir, test_store};
 
 #[path = "store/import.rs"]
 mod import;
+#[path = "store/ingress.rs"]
+mod ingress;
 #[path = "store/lists.rs"]
 mod lists;
 #[path = "store/monitoring.rs"]
@@ -133,6 +138,9 @@ fn main() {
         }
         if runs("lists") {
             lists::install_and_run_lists().await;
+        }
+        if runs("ingress") {
+            ingress::webhook_ingress(shared::env_number("LOCKGATE_BENCH_DELIVERIES", 5_000)).await;
         }
         if runs("monitoring") {
             monitoring::monitoring_reads(rows).await;

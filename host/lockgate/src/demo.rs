@@ -229,7 +229,6 @@ impl std::fmt::Display for KeptBuild {
 /// holds as another build keeps that build (a version's contents never
 /// change); each such one is logged as a warning and returned.
 pub async fn publish_bundled(state: &crate::app::App) -> Result<Vec<KeptBuild>, DemoError> {
-    use crate::store::catalog::Decision;
     let mut kept = Vec::new();
     for bytes in bundled() {
         let inspection = lockgate_manifest::inspect(bytes);
@@ -242,7 +241,7 @@ pub async fn publish_bundled(state: &crate::app::App) -> Result<Vec<KeptBuild>, 
             .store
             .plugin_version(&manifest.id, &manifest.version)
             .await?;
-        let version = match stored {
+        match stored {
             Some(stored) if stored.sha256 != inspection.sha256 => {
                 let build = KeptBuild {
                     connector: manifest.id.clone(),
@@ -252,38 +251,64 @@ pub async fn publish_bundled(state: &crate::app::App) -> Result<Vec<KeptBuild>, 
                 };
                 tracing::warn!("{build}");
                 kept.push(build);
-                stored
+                approve_submitted(state, &stored).await?;
             }
             _ => {
-                let sha256 = state.artifacts.put(bytes).await?;
-                state
-                    .store
-                    .submit_version(
-                        "lockgate",
-                        true,
-                        &manifest,
-                        &sha256,
-                        inspection.size,
-                        &inspection.imports,
-                    )
-                    .await?
+                publish_build(state, bytes).await?;
             }
-        };
-        if version.status == "submitted" {
-            state
-                .store
-                .review(
-                    &manifest.id,
-                    &manifest.version,
-                    Decision::Approve {
-                        tier: "premier".into(),
-                        note: None,
-                    },
-                )
-                .await?;
         }
     }
     Ok(kept)
+}
+
+/// Stores a connector build and lists its version as the platform's own
+/// (approved, Premier); returns the listed version.
+pub async fn publish_build(
+    state: &crate::app::App,
+    bytes: &[u8],
+) -> Result<crate::store::catalog::PluginVersion, DemoError> {
+    let inspection = lockgate_manifest::inspect(bytes);
+    let manifest = inspection
+        .manifest
+        .clone()
+        .filter(|_| inspection.is_acceptable())
+        .ok_or(DemoError::BundledRefused)?;
+    let sha256 = state.artifacts.put(bytes).await?;
+    let version = state
+        .store
+        .submit_version(
+            "lockgate",
+            true,
+            &manifest,
+            &sha256,
+            inspection.size,
+            &inspection.imports,
+        )
+        .await?;
+    approve_submitted(state, &version).await?;
+    Ok(version)
+}
+
+/// Approves a version still waiting for review, as Premier.
+async fn approve_submitted(
+    state: &crate::app::App,
+    version: &crate::store::catalog::PluginVersion,
+) -> Result<(), DemoError> {
+    use crate::store::catalog::Decision;
+    if version.status == "submitted" {
+        state
+            .store
+            .review(
+                &version.plugin_id,
+                &version.version,
+                Decision::Approve {
+                    tier: "premier".into(),
+                    note: None,
+                },
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Prepares a serving host for a first look: the bundled connectors

@@ -179,6 +179,7 @@ pub async fn queue_for(
                 trigger: RunTrigger::Event(event.kind),
                 payload: serde_json::to_string(event).ok(),
                 dedupe_key: None,
+                delivery_digest: None,
                 due_at: crate::time::now_text(),
             })
             .await?;

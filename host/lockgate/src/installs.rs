@@ -373,6 +373,7 @@ pub async fn settle(
                     trigger: RunTrigger::Initial,
                     payload: None,
                     dedupe_key: Some(format!("initial:{}", install.id)),
+                    delivery_digest: None,
                     due_at: crate::time::now_text(),
                 })
                 .await?;

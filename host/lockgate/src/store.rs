@@ -41,7 +41,7 @@ mod tokens;
 
 pub use crate::monitoring::{RunRecord, RunRow};
 pub use hr::EmployeeWrite;
-pub use installs::InstallRecord;
+pub use installs::{InstallRecord, WebhookTarget};
 pub use jobs::{Job, NewJob};
 pub use partner_sandboxes::PartnerSandbox;
 pub use tenants::TenantSettings;
@@ -84,6 +84,8 @@ impl Dialect {
 pub struct Store {
     pool: AnyPool,
     pub dialect: Dialect,
+    /// Writes enqueued jobs in groups (see `jobs/grouped.rs`).
+    jobs: jobs::JobWriter,
 }
 /// A column holding a word of one of the closed vocabularies.
 pub(crate) fn word<T>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error>
@@ -145,6 +147,11 @@ impl Store {
         let options = AnyPoolOptions::new()
             // One connection keeps an in-memory database alive and shared.
             .max_connections(if memory { 1 } else { 8 })
+            // A SQLite connection is a file this process holds open: there
+            // is no server that could have dropped it, and the check before
+            // each use is a round trip to the connection's thread that
+            // costs as much as a short query.
+            .test_before_acquire(dialect == Dialect::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
@@ -165,7 +172,11 @@ impl Store {
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool, dialect })
+        Ok(Store {
+            pool,
+            dialect,
+            jobs: jobs::JobWriter::default(),
+        })
     }
 
     /// A SQLite file at `path`.

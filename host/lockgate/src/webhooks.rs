@@ -107,11 +107,10 @@ pub async fn issue_secret(state: &App, install_id: &str) -> Result<String, Store
     Ok(secret)
 }
 
-async fn secret(state: &App, install_id: &str) -> Option<String> {
-    let sealed = state.store.webhook_secret(install_id).await.ok()??;
+fn open_secret(state: &App, install_id: &str, sealed: &str) -> Option<String> {
     state
         .secrets
-        .open(&format!("{install_id}#webhook"), &sealed)
+        .open(&format!("{install_id}#webhook"), sealed)
         .ok()?
         .remove("secret")
 }
@@ -190,11 +189,16 @@ pub async fn accept(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Accepted, DeliveryError> {
-    let install = match state.store.install(install_id).await? {
-        Some(i) if i.status != InstallStatus::Deleted => i,
+    let digest = hex::encode(Sha256::digest(body));
+    let target = match state.store.webhook_target(install_id, &digest).await? {
+        Some(t) if t.install.status != InstallStatus::Deleted => t,
         _ => return Err(DeliveryError::NotFound),
     };
-    let Some(secret) = secret(state, install_id).await else {
+    let (install, replay) = (target.install, target.delivered_before);
+    let Some(sealed) = target.sealed_secret else {
+        return Err(DeliveryError::NotFound);
+    };
+    let Some(secret) = open_secret(state, install_id, &sealed) else {
         return Err(DeliveryError::NotFound);
     };
     if !authentic(&secret, headers, body) {
@@ -204,8 +208,6 @@ pub async fn accept(
         return Err(DeliveryError::Inactive);
     }
     let received_at = state.clock.now_text();
-    let digest = hex::encode(Sha256::digest(body));
-    let replay = state.store.delivered_before(&install.id, &digest).await?;
     let delivery = Delivery {
         method: method.to_string(),
         path,
@@ -235,6 +237,7 @@ pub async fn accept(
             },
             payload: serde_json::to_string(&delivery).ok(),
             dedupe_key: None,
+            delivery_digest: Some(delivery.digest.clone()),
             due_at: received_at,
         })
         .await?

@@ -280,7 +280,6 @@ async fn serve_demo_keeps_the_stored_build_of_a_bundled_version_and_says_so() {
     use std::io::{BufRead, BufReader, Read};
 
     use lockgate::app::{App, AppConfig};
-    use lockgate::store::catalog::Decision;
 
     let dir = TempDir::named("cli-demo-rebuilt");
     let db = test_database_url(&dir).await;
@@ -292,29 +291,7 @@ async fn serve_demo_keeps_the_stored_build_of_a_bundled_version_and_says_so() {
         let app = App::build(AppConfig::new(&db, dir.0.join("data")))
             .await
             .unwrap();
-        let sha256 = app.artifacts.put(&earlier).await.unwrap();
-        app.store
-            .submit_version(
-                "lockgate",
-                true,
-                &manifest,
-                &sha256,
-                inspection.size,
-                &inspection.imports,
-            )
-            .await
-            .unwrap();
-        app.store
-            .review(
-                &manifest.id,
-                &manifest.version,
-                Decision::Approve {
-                    tier: "premier".into(),
-                    note: None,
-                },
-            )
-            .await
-            .unwrap();
+        lockgate::demo::publish_build(&app, &earlier).await.unwrap();
     }
 
     let mut child = lockgate()

@@ -555,6 +555,7 @@ pub async fn sync_now(
                 trigger: RunTrigger::Manual,
                 payload: None,
                 dedupe_key: None,
+                delivery_digest: None,
                 due_at: crate::time::now_text(),
             })
             .await?

@@ -56,6 +56,15 @@ impl Sealed {
     }
 }
 
+/// An install as a webhook delivery finds it: see [`Store::webhook_target`].
+#[derive(Debug, Clone)]
+pub struct WebhookTarget {
+    pub install: InstallRecord,
+    pub sealed_secret: Option<String>,
+    /// A delivery with the same body reached the install before.
+    pub delivered_before: bool,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InstallRecord {
     pub id: String,
@@ -180,6 +189,43 @@ impl Store {
         row.as_ref().map(install_from).transpose()
     }
 
+    /// What a webhook delivery to `id` is checked against, in one read:
+    /// the install, its sealed webhook secret, and whether a body with
+    /// `digest` (hex SHA-256) was delivered to it before. The digest is
+    /// searched in its index, and in the payloads of deliveries queued
+    /// before jobs carried it in a column (none on a new database).
+    ///
+    /// PostgreSQL plans it afresh each time: a plan kept on a connection
+    /// since the jobs table was nearly empty can search the install's jobs
+    /// index instead, which costs the same then and walks every delivery
+    /// of the install once the table has grown, until statistics are
+    /// gathered again.
+    pub async fn webhook_target(&self, id: &str, digest: &str) -> Result<Option<WebhookTarget>> {
+        let digest: String = digest.chars().filter(char::is_ascii_hexdigit).collect();
+        let row = sqlx::query(&format!(
+            "SELECT {INSTALL_COLUMNS}, webhook_secret, CAST(CASE \
+               WHEN EXISTS (SELECT 1 FROM jobs WHERE install_id = $1 AND kind = 'webhook' AND delivery_digest = $2) \
+                 OR EXISTS (SELECT 1 FROM jobs WHERE install_id = $1 AND kind = 'webhook' \
+                            AND delivery_digest IS NULL AND payload LIKE $3) \
+               THEN 1 ELSE 0 END AS BIGINT) AS delivered_before \
+             FROM installs WHERE id = $1"
+        ))
+        .bind(id)
+        .bind(&digest)
+        .bind(format!("%\"digest\":\"{digest}\"%"))
+        .persistent(self.dialect == super::Dialect::Sqlite)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(WebhookTarget {
+                install: install_from(&r)?,
+                sealed_secret: r.try_get("webhook_secret")?,
+                delivered_before: r.try_get::<i64, _>("delivered_before")? == 1,
+            })
+        })
+        .transpose()
+    }
+
     /// The tenant's installs that are not deleted, oldest first.
     pub async fn tenant_installs(&self, tenant_id: &str) -> Result<Vec<InstallRecord>> {
         let rows = sqlx::query(&format!(
@@ -200,11 +246,7 @@ impl Store {
         self.set_sealed(id, Sealed::Config, sealed).await
     }
 
-    /// The sealed webhook secret of an install, if it has one.
-    pub async fn webhook_secret(&self, id: &str) -> Result<Option<String>> {
-        self.sealed(id, Sealed::Webhook).await
-    }
-
+    /// Seals in (or, with `None`, removes) the install's webhook secret.
     pub async fn set_webhook_secret(&self, id: &str, sealed: Option<&str>) -> Result<()> {
         self.set_sealed(id, Sealed::Webhook, sealed).await
     }
@@ -457,6 +499,7 @@ impl Store {
                     trigger: RunTrigger::Scheduled,
                     payload: None,
                     dedupe_key: Some(format!("scheduled:{}:{slot}", install.id)),
+                    delivery_digest: None,
                     due_at: slot.to_string(),
                 },
             )

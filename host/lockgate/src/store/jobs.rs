@@ -15,6 +15,9 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Dialect, Result, Store};
 
+mod grouped;
+pub(crate) use grouped::JobWriter;
+
 use crate::vocabulary::{FailureKind, JobKind, JobStatus, RunStatus, RunTrigger};
 
 const QUEUED: &str = JobStatus::Queued.as_str();
@@ -31,6 +34,9 @@ pub struct NewJob {
     pub payload: Option<String>,
     /// Jobs with the same key are enqueued once.
     pub dedupe_key: Option<String>,
+    /// A webhook delivery's body digest (hex SHA-256), by which a later
+    /// delivery of the same body is recognised as a replay.
+    pub delivery_digest: Option<String>,
     pub due_at: String,
 }
 
@@ -89,8 +95,8 @@ pub(super) async fn insert_job(
 ) -> Result<Option<String>> {
     let id = super::new_id("job");
     let inserted = sqlx::query(&format!(
-        "INSERT INTO jobs (id, install_id, tenant_id, kind, run_trigger, payload, dedupe_key, status, due_at, attempts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, '{QUEUED}', $8, 0, $9) ON CONFLICT (dedupe_key) DO NOTHING"
+        "INSERT INTO jobs (id, install_id, tenant_id, kind, run_trigger, payload, dedupe_key, status, due_at, attempts, created_at, delivery_digest) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '{QUEUED}', $8, 0, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING"
     ))
     .bind(&id)
     .bind(&job.install_id)
@@ -101,6 +107,7 @@ pub(super) async fn insert_job(
     .bind(&job.dedupe_key)
     .bind(&job.due_at)
     .bind(crate::time::now_text())
+    .bind(&job.delivery_digest)
     .execute(&mut **tx)
     .await?
     .rows_affected();
@@ -116,13 +123,6 @@ const INSTALL_FREE: &str = "NOT EXISTS (SELECT 1 FROM jobs o WHERE o.install_id 
     AND o.id <> j.id AND o.status = 'leased' AND o.lease_until >= $1)";
 
 impl Store {
-    pub async fn enqueue(&self, job: &NewJob) -> Result<Option<String>> {
-        let mut tx = self.begin_write().await?;
-        let id = insert_job(&mut tx, job).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
     pub async fn job(&self, id: &str) -> Result<Option<Job>> {
         let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id)
@@ -141,19 +141,6 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(job_from).transpose()
-    }
-
-    /// Whether a webhook body with this digest reached the install before.
-    pub async fn delivered_before(&self, install_id: &str, digest: &str) -> Result<bool> {
-        let digest: String = digest.chars().filter(char::is_ascii_hexdigit).collect();
-        let row = sqlx::query(
-            "SELECT id FROM jobs WHERE install_id = $1 AND kind = 'webhook' AND payload LIKE $2 LIMIT 1",
-        )
-        .bind(install_id)
-        .bind(format!("%\"digest\":\"{digest}\"%"))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.is_some())
     }
 
     /// Jobs of an install, newest first.

@@ -17,6 +17,8 @@ pub struct Sql {
     text: String,
     args: AnyArguments<'static>,
     count: usize,
+    /// Whether the connection keeps the prepared statement for reuse.
+    cached: bool,
 }
 
 impl Sql {
@@ -26,7 +28,17 @@ impl Sql {
             text: text.into(),
             args: AnyArguments::default(),
             count: 0,
+            cached: true,
         }
+    }
+
+    /// Prepares the statement for this one run only. For statements whose
+    /// text varies with their input (a VALUES list of any length), which
+    /// would otherwise push the statements that are used over and over
+    /// out of the connection's cache.
+    pub fn once(&mut self) -> &mut Sql {
+        self.cached = false;
+        self
     }
 
     pub fn push(&mut self, text: &str) -> &mut Sql {
@@ -124,6 +136,7 @@ impl Sql {
     {
         self.push(") AS records");
         let row = sqlx::query_with(&self.text, self.args)
+            .persistent(self.cached)
             .fetch_one(executor)
             .await?;
         let page: String = sqlx::Row::try_get(&row, "page")?;
@@ -135,6 +148,7 @@ impl Sql {
         E: Executor<'e, Database = Any>,
     {
         sqlx::query_with(&self.text, self.args)
+            .persistent(self.cached)
             .execute(executor)
             .await
     }
@@ -144,6 +158,7 @@ impl Sql {
         E: Executor<'e, Database = Any>,
     {
         sqlx::query_with(&self.text, self.args)
+            .persistent(self.cached)
             .fetch_all(executor)
             .await
     }
