@@ -1,16 +1,17 @@
 //! Many tenants on one node: `tenants` tenants of 50 employees, each with
-//! a connected planner export whose daily sync is due at the same moment,
-//! drained by the host's workers as `lockgate serve` runs them. Timed from
-//! starting the workers until every job is done; each worker count gets
-//! a fresh database.
+//! a connected planner export whose daily sync is due at the same moment.
+//! The host's scheduler enqueues the due slots and its workers drain them,
+//! as `lockgate serve` runs them. Timed from starting them until every
+//! install has had its run and no job is left; each worker count gets a
+//! fresh database.
 
 use std::time::{Duration, Instant};
 
 use lockgate::app::App;
 use lockgate::demo::{DEMO_API_KEY, DemoPlanner, PLANNER_EXPORT};
 use lockgate::policy::OperatorPolicy;
-use lockgate::store::{InstallRecord, NewJob};
-use lockgate::vocabulary::{InstallStatus, JobKind, RunTrigger};
+use lockgate::store::InstallRecord;
+use lockgate::vocabulary::InstallStatus;
 use lockgate::worker::WorkerConfig;
 use lockgate_tests::TempDir;
 
@@ -27,6 +28,8 @@ async fn host(dir: &TempDir, tenants: usize, workers: usize) -> (App, DemoPlanne
     let app = App::build(config).await.expect("the app builds");
     let sha256 = app.artifacts.put(PLANNER_EXPORT).await.expect("stored");
     let secrets = [("api-key".to_string(), DEMO_API_KEY.to_string())].into();
+    // Every daily slot is due now.
+    let due = lockgate::time::now_text();
     for n in 0..tenants {
         let tenant = format!("t-{n:05}");
         lockgate::sandbox::ensure_tenant(&app.store, &tenant, 50, n as u64 + 1)
@@ -43,6 +46,7 @@ async fn host(dir: &TempDir, tenants: usize, workers: usize) -> (App, DemoPlanne
                     plugin_sha256: sha256.clone(),
                     config: [("planner-url".to_string(), planner.url())].into(),
                     status: InstallStatus::Connected,
+                    next_run_at: Some(due.clone()),
                     ..Default::default()
                 },
                 Some(&app.secrets.seal(&id, &secrets)),
@@ -83,22 +87,6 @@ pub async fn many_tenants(tenants: usize, worker_counts: &[usize]) {
         let started = Instant::now();
         let (app, _planner) = host(&dir, tenants, workers).await;
         let setup = started.elapsed();
-        let due = lockgate::time::now_text();
-        for n in 0..tenants {
-            app.store
-                .enqueue(&NewJob {
-                    install_id: format!("i-{n:05}"),
-                    tenant_id: format!("t-{n:05}"),
-                    kind: JobKind::Sync,
-                    trigger: RunTrigger::Scheduled,
-                    payload: None,
-                    dedupe_key: Some(format!("bench:i-{n:05}")),
-                    delivery_digest: None,
-                    due_at: due.clone(),
-                })
-                .await
-                .expect("job");
-        }
         let rss_before = status_kib("VmRSS:");
         let started = Instant::now();
         let running = lockgate::worker::start(
@@ -117,7 +105,12 @@ pub async fn many_tenants(tenants: usize, worker_counts: &[usize]) {
                 .filter(|(s, _)| s == "queued" || s == "leased")
                 .map(|(_, n)| n)
                 .sum();
-            if open == 0 {
+            let finished: i64 = runs
+                .iter()
+                .filter(|(s, _)| s != "running")
+                .map(|(_, n)| n)
+                .sum();
+            if open == 0 && finished as usize >= tenants {
                 break (jobs, runs);
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -136,6 +129,11 @@ pub async fn many_tenants(tenants: usize, worker_counts: &[usize]) {
             status_kib("VmHWM:") >> 10,
             setup.as_secs_f64(),
         );
+        let done = jobs
+            .iter()
+            .find(|(s, _)| s == "done")
+            .map_or(0, |(_, n)| *n);
+        assert_eq!(done as usize, tenants, "one scheduled job per install");
         assert_eq!(
             successful as usize, tenants,
             "every job ran once and succeeded"
