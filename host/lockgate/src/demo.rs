@@ -231,12 +231,7 @@ impl std::fmt::Display for KeptBuild {
 pub async fn publish_bundled(state: &crate::app::App) -> Result<Vec<KeptBuild>, DemoError> {
     let mut kept = Vec::new();
     for bytes in bundled() {
-        let inspection = lockgate_manifest::inspect(bytes);
-        let manifest = inspection
-            .manifest
-            .clone()
-            .filter(|_| inspection.is_acceptable())
-            .ok_or(DemoError::BundledRefused)?;
+        let (inspection, manifest) = acceptable(bytes)?;
         let stored = state
             .store
             .plugin_version(&manifest.id, &manifest.version)
@@ -267,12 +262,7 @@ pub async fn publish_build(
     state: &crate::app::App,
     bytes: &[u8],
 ) -> Result<crate::store::catalog::PluginVersion, DemoError> {
-    let inspection = lockgate_manifest::inspect(bytes);
-    let manifest = inspection
-        .manifest
-        .clone()
-        .filter(|_| inspection.is_acceptable())
-        .ok_or(DemoError::BundledRefused)?;
+    let (inspection, manifest) = acceptable(bytes)?;
     let sha256 = state.artifacts.put(bytes).await?;
     let version = state
         .store
@@ -287,6 +277,19 @@ pub async fn publish_build(
         .await?;
     approve_submitted(state, &version).await?;
     Ok(version)
+}
+
+/// A build's inspection and manifest, when it passes inspection.
+fn acceptable(
+    bytes: &[u8],
+) -> Result<(lockgate_manifest::Inspection, lockgate_manifest::Manifest), DemoError> {
+    let inspection = lockgate_manifest::inspect(bytes);
+    let manifest = inspection
+        .manifest
+        .clone()
+        .filter(|_| inspection.is_acceptable())
+        .ok_or(DemoError::BundledRefused)?;
+    Ok((inspection, manifest))
 }
 
 /// Approves a version still waiting for review, as Premier.
