@@ -458,3 +458,99 @@ async fn a_delivery_queued_before_digests_had_a_column_is_still_a_replay() {
             .is_none()
     );
 }
+
+/// The queue hands out the longest-due ready job whose install is free:
+/// a lease that ran out (its host stopped) counts as ready again, in its
+/// place by due time, and a job waits while another job of its install
+/// holds a live lease.
+#[tokio::test]
+async fn the_queue_leases_the_longest_due_job_whose_install_is_free() {
+    let dir = lockgate_tests::TempDir::new();
+    let store = store_with_installs(&dir, &["i-a", "i-b", "i-c", "i-d"]).await;
+    let at = |s: u32| format!("2030-01-01T00:00:{s:02}.000000Z");
+    let enqueue = |install: &'static str, due: String| {
+        let store = store.clone();
+        async move {
+            let job = lockgate::store::NewJob {
+                due_at: due,
+                ..manual_job(install, None)
+            };
+            store.enqueue(&job).await.unwrap().unwrap()
+        }
+    };
+    // i-b's job is leased by a host that then stops: its lease runs out at 00:05.
+    let b = enqueue("i-b", at(1)).await;
+    let gone = store.lease_job("gone", &at(2), &at(5)).await.unwrap();
+    assert_eq!(gone.unwrap().id, b);
+    // i-d's first job holds a lease far into the future.
+    let d1 = enqueue("i-d", at(0)).await;
+    let busy = store
+        .lease_job("busy", &at(2), "2031-01-01T00:00:00.000000Z")
+        .await;
+    assert_eq!(busy.unwrap().unwrap().id, d1);
+    let a = enqueue("i-a", at(3)).await;
+    let c = enqueue("i-c", at(4)).await;
+    // Due before all the others, but its install is busy.
+    enqueue("i-d", at(0)).await;
+
+    let mut order = Vec::new();
+    while let Some(job) = store.lease_job("next", &at(10), &at(50)).await.unwrap() {
+        order.push((job.id, job.attempts));
+    }
+    assert_eq!(order, [(b, 2), (a, 1), (c, 1)]);
+}
+
+/// More installs due at once than the scheduler reads in a batch, and two
+/// replicas scheduling them at the same moment: each slot is claimed once,
+/// by one of them, and becomes exactly one job.
+#[tokio::test]
+async fn two_schedulers_claim_each_due_slot_once_past_a_batch() {
+    let planner = FakePlanner::start().await;
+    let (_dir, config, app) = planner_host(&planner).await;
+    let installs = lockgate::store::installs::DUE_BATCH * 2 + 50;
+    let due = lockgate::time::now_text();
+    let template = planner_install(&app, &planner, "due-template", 1).await;
+    let sealed = app.store.install_secrets(&template.id).await.unwrap();
+    for n in 0..installs {
+        let install = lockgate::store::InstallRecord {
+            id: format!("due-{n:04}"),
+            next_run_at: Some(due.clone()),
+            ..template.clone()
+        };
+        app.store
+            .create_install_sealed(&install, sealed.as_deref())
+            .await
+            .unwrap();
+    }
+    let other = lockgate::app::App::build(config).await.unwrap();
+    let (first, second) = tokio::join!(
+        lockgate::worker::schedule_due(&app),
+        lockgate::worker::schedule_due(&other)
+    );
+    assert_eq!(first.unwrap() + second.unwrap(), installs);
+    let per_install: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT install_id, COUNT(*) FROM jobs GROUP BY install_id ORDER BY install_id",
+    )
+    .fetch_all(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(per_install.len(), installs, "every due install has a job");
+    assert!(
+        per_install.iter().all(|(_, n)| *n == 1),
+        "one job per slot: {:?}",
+        per_install
+            .iter()
+            .filter(|(_, n)| *n != 1)
+            .collect::<Vec<_>>()
+    );
+    for n in [0, installs / 2, installs - 1] {
+        let install = app
+            .store
+            .install(&format!("due-{n:04}"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(install.next_run_at, Some(due.clone()), "the slot moved on");
+    }
+    assert_eq!(lockgate::worker::schedule_due(&app).await.unwrap(), 0);
+}

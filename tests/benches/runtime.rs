@@ -484,7 +484,12 @@ fn main() {
         // `LOCKGATE_BENCH_ONLY=tenants`: many small tenants drained by the
         // workers, `LOCKGATE_BENCH_TENANTS` (10 000) of them, once per
         // worker count in `LOCKGATE_BENCH_WORKERS` (2,8,32).
+        if std::env::var("LOCKGATE_BENCH_ONLY").as_deref() == Ok("in-flight") {
+            tenants::runs_in_flight(shared::env_number("LOCKGATE_BENCH_IN_FLIGHT", 1000)).await;
+            return;
+        }
         if std::env::var("LOCKGATE_BENCH_ONLY").as_deref() == Ok("tenants") {
+            tenants::count_statements_if_asked();
             let workers: Vec<usize> = std::env::var("LOCKGATE_BENCH_WORKERS")
                 .unwrap_or_else(|_| "2,8,32".into())
                 .split(',')

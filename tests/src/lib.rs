@@ -6,6 +6,7 @@
 pub mod app;
 pub mod component;
 pub mod database;
+pub mod fleet;
 pub mod http;
 pub mod net;
 pub mod openapi;

@@ -9,10 +9,7 @@
 //! `cargo bench -p lockgate --bench restart` (SQLite; with
 //! `LOCKGATE_TEST_POSTGRES_URL` set, a fresh schema of that PostgreSQL).
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lockgate::app::{App, AppConfig};
 use lockgate::auth::{NewToken, Role, create_token};
@@ -20,6 +17,9 @@ use lockgate::demo::DEMO_API_KEY;
 use lockgate::store::InstallRecord;
 use lockgate::vocabulary::InstallStatus;
 use lockgate_tests::TempDir;
+
+#[path = "shared/serve.rs"]
+mod serve;
 
 const VERSIONS: usize = 20;
 const TRIALS: usize = 5;
@@ -78,55 +78,6 @@ async fn prepare(app: &App, planner_url: &str) -> (Vec<String>, String) {
     (installs, token)
 }
 
-/// One start: the process, its URL, the instant it was spawned, and how
-/// long until it printed its address and until `/healthz` answered.
-async fn start(
-    db: &str,
-    dir: &Path,
-    key: &str,
-    allow: &str,
-) -> (Child, String, Instant, Duration, Duration) {
-    let spawned = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lockgate"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
-        .args(["--allow-http", allow])
-        .env("LOCKGATE_CACHE_DIR", dir.join("cache"))
-        .env("LOCKGATE_DATA_DIR", dir.join("data"))
-        .env("LOCKGATE_SECRET_KEY", key)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("lockgate serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let url = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        loop {
-            let line = lines
-                .next()
-                .expect("serve printed its address")
-                .expect("a line");
-            if let Some(url) = line.strip_prefix("lockgate listening on ") {
-                // Keep draining so the process never blocks on a full pipe.
-                std::thread::spawn(move || lines.for_each(drop));
-                return url.to_string();
-            }
-        }
-    })
-    .await
-    .expect("the address");
-    let listening = spawned.elapsed();
-    let client = reqwest::Client::new();
-    loop {
-        if let Ok(res) = client.get(format!("{url}/healthz")).send().await
-            && res.status().is_success()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    (child, url, spawned, listening, spawned.elapsed())
-}
-
 /// Asks for a manual sync of `install` and waits until its run finished.
 async fn first_run(app: &App, url: &str, token: &str, install: &str) {
     let before = app
@@ -155,18 +106,6 @@ async fn first_run(app: &App, url: &str, token: &str, install: &str) {
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-}
-
-/// A clean stop (SIGTERM), as a deployment restarts a host: its jobs are
-/// handed back, none is left leased.
-fn stop(mut child: Child) {
-    let stopped = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(stopped.success());
-    let status = child.wait().expect("serve stops");
-    assert!(status.success(), "serve stopped cleanly: {status}");
 }
 
 fn range(mut times: Vec<Duration>) -> String {
@@ -213,13 +152,13 @@ fn main() {
                     let _ = std::fs::remove_dir_all(dir.0.join("cache"));
                 }
                 let (child, url, spawned, l, h) =
-                    start(&db, &dir.0, &key, &planner.authority()).await;
+                    serve::start(&db, &dir.0, &key, &planner.authority(), &[]).await;
                 let install = unused.next().expect("a version per start");
                 first_run(&app, &url, &token, install).await;
                 ran.push(spawned.elapsed());
                 listening.push(l);
                 healthy.push(h);
-                stop(child);
+                serve::stop(child);
             }
             println!(
                 "  {}: address printed {}, /healthz answering {}, first run finished {}",

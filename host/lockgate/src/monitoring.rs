@@ -73,6 +73,15 @@ impl RunRecord {
             self.failure_reason.clone().unwrap_or_default(),
         ))
     }
+
+    /// How the queued job that ran this run ends: done, or failed with
+    /// the run's reason.
+    pub fn job_end(&self) -> (crate::vocabulary::JobStatus, Option<String>) {
+        match self.failure() {
+            None => (crate::vocabulary::JobStatus::Done, None),
+            Some(failure) => (crate::vocabulary::JobStatus::Failed, Some(failure.reason)),
+        }
+    }
 }
 
 /// One line of a run's log.

@@ -31,6 +31,7 @@ pub mod jobs;
 pub mod partner_sandboxes;
 mod recruiting;
 pub mod requests;
+mod run_end;
 mod runs;
 mod sandbox_clocks;
 mod shared;
@@ -44,6 +45,7 @@ pub use hr::EmployeeWrite;
 pub use installs::{InstallRecord, WebhookTarget};
 pub use jobs::{Job, NewJob};
 pub use partner_sandboxes::PartnerSandbox;
+pub use run_end::{JobEnd, RunEnd, RunEnded, StreakLimit};
 pub use tenants::TenantSettings;
 
 #[derive(Debug, thiserror::Error)]

@@ -14,7 +14,9 @@ use crate::hr::Visibility;
 use crate::monitoring::LogLine;
 use crate::policy::{Grant, Limits, OperatorPolicy};
 use crate::runtime::{Call, CallResult, InvocationReport, InvocationSetup, Plugin, Runtime};
-use crate::store::{InstallRecord, RunRecord, RunRow, Store, StoreError};
+use crate::store::{
+    InstallRecord, JobEnd, RunEnd, RunRecord, RunRow, Store, StoreError, StreakLimit,
+};
 use crate::time::Clock;
 use crate::vocabulary::{
     Failure, FailureKind, JobKind, Operation, RowStatus, RunStatus, RunTrigger,
@@ -139,7 +141,9 @@ pub struct RunRequest<'a> {
 
 /// Runs `sync` once and records it.
 pub async fn run_sync(runtime: &Runtime, req: RunRequest<'_>) -> Result<RunSummary, StoreError> {
-    run_sync_job(runtime, req, None).await
+    let store = req.store;
+    let ran = run_sync_job(runtime, req, None).await?;
+    summarize(store, ran).await
 }
 
 /// [`run_sync`] by `clock` rather than the system's: the connector sees
@@ -151,8 +155,8 @@ pub async fn run_sync_by(
     req: RunRequest<'_>,
     clock: &Clock,
 ) -> Result<RunSummary, StoreError> {
-    let trigger = req.trigger;
-    run_call_by(
+    let (trigger, store) = (req.trigger, req.store);
+    let ran = run_call_by(
         runtime,
         req,
         Call::Sync(trigger),
@@ -161,7 +165,8 @@ pub async fn run_sync_by(
         None,
         Some(clock),
     )
-    .await
+    .await?;
+    summarize(store, ran).await
 }
 
 /// What an invocation for `install` may see and use: the grant resolved
@@ -283,7 +288,7 @@ pub async fn run_sync_job(
     runtime: &Runtime,
     req: RunRequest<'_>,
     job: Option<JobRun<'_>>,
-) -> Result<RunSummary, StoreError> {
+) -> Result<Ran, StoreError> {
     let trigger = req.trigger;
     run_call(
         runtime,
@@ -306,7 +311,7 @@ pub async fn run_call(
     kind: JobKind,
     trigger: RunTrigger,
     job: Option<JobRun<'_>>,
-) -> Result<RunSummary, StoreError> {
+) -> Result<Ran, StoreError> {
     run_call_by(runtime, req, call, kind, trigger, job, None).await
 }
 
@@ -319,14 +324,10 @@ async fn run_call_by(
     trigger: RunTrigger,
     job: Option<JobRun<'_>>,
     clock: Option<&Clock>,
-) -> Result<RunSummary, StoreError> {
+) -> Result<Ran, StoreError> {
     let manifest = &req.plugin.manifest;
     let mut run = new_run(req.install, kind, trigger, job);
     req.store.create_run(&run).await?;
-    if let Some(job) = job {
-        // The job shows its run while it runs.
-        req.store.set_job_run(job.job_id, &run.id).await?;
-    }
 
     let mut setup = match invocation_setup(
         req.store,
@@ -348,15 +349,31 @@ async fn run_call_by(
             ));
             run.finished_at = Some(crate::time::now_text());
             run.duration_ms = Some(0);
-            req.store.finish_run(&run).await?;
-            return summarize(req.store, run, Vec::new(), (Vec::new(), 0)).await;
+            return Ran::record(
+                req.store,
+                req.install,
+                run,
+                job.map(|j| (j, true)),
+                None,
+                Vec::new(),
+                &[],
+            )
+            .await;
         }
         Err(failure) => {
             run.fail(failure);
             run.finished_at = Some(crate::time::now_text());
             run.duration_ms = Some(0);
-            req.store.finish_run(&run).await?;
-            return summarize(req.store, run, Vec::new(), (Vec::new(), 0)).await;
+            return Ran::record(
+                req.store,
+                req.install,
+                run,
+                job.map(|j| (j, true)),
+                None,
+                Vec::new(),
+                &[],
+            )
+            .await;
         }
     };
     if let Some(day) = job.and_then(|j| j.as_of) {
@@ -422,9 +439,8 @@ async fn run_call_by(
         &report.result,
         Ok(CallResult::Connector(Ok(())) | CallResult::Webhook(_))
     );
-    if finished && let Some(state) = &report.staged_state {
-        req.store.set_state(&req.install.id, state).await?;
-    }
+    // The state is committed with the run, unless the run did not finish.
+    let state = report.staged_state.as_deref().filter(|_| finished);
     run.status = status;
     if let Some(failure) = failure {
         run.fail(failure);
@@ -433,43 +449,109 @@ async fn run_call_by(
     run.duration_ms = Some(report.duration.as_millis() as i64);
     run.requests = i64::from(report.requests);
     run.peak_memory = report.peak_memory as i64;
-    req.store.insert_logs(&run.id, &report.log).await?;
-    req.store.insert_audit(&run, &report.audit.entries).await?;
-    req.store.finish_run(&run).await?;
-    let mut summary = summarize(
+    // The job ends with the run, unless the connector's writes still
+    // have to be published: the job ends after them, so that a host
+    // stopping in between leaves the job to run again.
+    let end_job = report.events.is_empty();
+    let mut ran = Ran::record(
         req.store,
+        req.install,
         run,
+        job.map(|j| (j, end_job)),
+        state,
         report.log,
-        (report.denials, report.denials_more),
+        &report.audit.entries,
     )
     .await?;
-    summary.events = report.events;
-    Ok(summary)
+    ran.denials = report.denials;
+    ran.denials_more = report.denials_more;
+    ran.events = report.events;
+    Ok(ran)
 }
 
-async fn summarize(
-    store: &Store,
-    run: RunRecord,
-    log: Vec<LogLine>,
-    (denials, denials_more): (Vec<String>, u64),
-) -> Result<RunSummary, StoreError> {
+/// A recorded run, before its rows are read back for a summary.
+#[derive(Debug)]
+pub struct Ran {
+    pub run: RunRecord,
+    pub log: Vec<LogLine>,
+    /// See [`RunSummary::denials`].
+    pub denials: Vec<String>,
+    pub denials_more: u64,
+    /// See [`RunSummary::events`].
+    pub events: Vec<crate::hr::change::HrEvent>,
+    /// Whether the run's failure made its install inactive; only a queued
+    /// job's run counts towards the install's streak of failures.
+    pub deactivated: bool,
+    /// Whether the queued job ended with the run (see
+    /// [`crate::store::RunEnded::job_finished`]); `None` when its runner
+    /// still has to end it.
+    pub job_finished: Option<bool>,
+}
+
+impl Ran {
+    /// Writes the end of `run` of `install` in one transaction (see
+    /// [`Store::end_run`]). A queued job's run counts towards the
+    /// install's streak of failures, and the job ends with it when `job`
+    /// says so.
+    pub async fn record(
+        store: &Store,
+        install: &InstallRecord,
+        run: RunRecord,
+        job: Option<(JobRun<'_>, bool)>,
+        state: Option<&str>,
+        log: Vec<LogLine>,
+        audit: &[crate::monitoring::AuditEntry],
+    ) -> Result<Ran, StoreError> {
+        let reason = crate::installs::streak_reason(&run);
+        let ended = store
+            .end_run(RunEnd {
+                run: &run,
+                state,
+                log: &log,
+                audit,
+                streak: job.map(|_| StreakLimit {
+                    limit: crate::installs::FAILURE_LIMIT,
+                    reason: &reason,
+                    current: Some(install.failure_streak),
+                }),
+                job: job.filter(|(_, end)| *end).map(|(j, _)| JobEnd {
+                    id: j.job_id,
+                    owner: j.host,
+                }),
+            })
+            .await?;
+        Ok(Ran {
+            run,
+            log,
+            denials: Vec::new(),
+            denials_more: 0,
+            events: Vec::new(),
+            deactivated: ended.deactivated,
+            job_finished: ended.job_finished,
+        })
+    }
+}
+
+/// A recorded run with its row counts and first rows, as the API and the
+/// CLI show it.
+pub async fn summarize(store: &Store, ran: Ran) -> Result<RunSummary, StoreError> {
     let mut counts: BTreeMap<Operation, BTreeMap<RowStatus, i64>> = BTreeMap::new();
     let mut total_rows = 0;
-    for ((operation, status), n) in store.run_counts(&run.id).await? {
+    for ((operation, status), n) in store.run_counts(&ran.run.id).await? {
         total_rows += n;
         counts.entry(operation).or_default().insert(status, n);
     }
     let rows = store
-        .run_rows(&run.id, None, None, None, SUMMARY_ROWS)
+        .run_rows(&ran.run.id, None, None, None, SUMMARY_ROWS)
         .await?;
     Ok(RunSummary {
-        run,
+        run: ran.run,
         counts,
         total_rows,
         rows,
-        log,
-        denials,
-        denials_more,
-        events: Vec::new(),
+        log: ran.log,
+        denials: ran.denials,
+        denials_more: ran.denials_more,
+        events: ran.events,
     })
 }

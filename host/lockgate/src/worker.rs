@@ -22,6 +22,7 @@ use tokio::sync::watch;
 use crate::app::App;
 use crate::installs;
 use crate::monitoring::RunRecord;
+use crate::store::installs::SlotClaim;
 use crate::store::{Job, StoreError};
 use crate::sync::{JobRun, RunRequest, run_sync_job};
 use crate::vocabulary::{Failure, FailureKind, InstallStatus, JobKind, JobStatus, RunTrigger};
@@ -225,27 +226,41 @@ async fn scheduler(state: App, config: WorkerConfig, control: Control) {
 }
 
 /// Enqueues the due slot of every connected install; returns how many.
+/// Slots are claimed a batch at a time, each batch in one transaction.
 pub async fn schedule_due(state: &App) -> Result<usize, StoreError> {
     let now = state.clock.now();
     let mut claimed = 0;
-    for install in state.store.due_installs(&crate::time::instant(now)).await? {
-        let Some(slot) = install.next_run_at.clone() else {
-            continue;
-        };
-        let manifest = state
-            .load_plugin(&install.plugin_sha256)
-            .await
-            .map(|p| p.manifest.clone())
-            .ok();
-        let next = manifest.as_ref().and_then(|m| {
-            installs::next_slot(installs::effective_schedule(m, &install).as_deref(), now)
-        });
-        if state
-            .store
-            .claim_slot(&install, &slot, next.as_deref())
-            .await?
-        {
-            claimed += 1;
+    // Bounded, so that a poll ends even if claims keep failing to move a
+    // slot (another replica claiming the same batch meanwhile).
+    for _ in 0..100 {
+        let due = state.store.due_installs(&crate::time::instant(now)).await?;
+        let mut claims = Vec::with_capacity(due.len());
+        for install in &due {
+            let Some(slot) = install.next_run_at.clone() else {
+                continue;
+            };
+            let manifest = state
+                .load_plugin(&install.plugin_sha256)
+                .await
+                .map(|p| p.manifest.clone())
+                .ok();
+            let next = manifest.as_ref().and_then(|m| {
+                installs::next_slot(installs::effective_schedule(m, install).as_deref(), now)
+            });
+            claims.push(SlotClaim {
+                install,
+                slot,
+                next,
+            });
+        }
+        let moved = state.store.claim_slots(&claims).await?;
+        claimed += moved;
+        if moved > 0 {
+            // Workers start on this batch while the next is claimed.
+            state.wake();
+        }
+        if due.len() < crate::store::installs::DUE_BATCH || moved == 0 {
+            break;
         }
     }
     Ok(claimed)
@@ -320,9 +335,22 @@ async fn run_job(state: &App, config: &WorkerConfig, owner: &str, job: Job, cont
         return;
     }
     let (status, error) = match outcome {
-        Ok(Outcome::Ran { failure: None }) => (JobStatus::Done, None),
+        Ok(Outcome::Ran {
+            job_finished: Some(finished),
+            ..
+        }) => {
+            if !finished {
+                tracing::warn!("job {} was taken over before it finished", job.id);
+            }
+            return;
+        }
+        Ok(Outcome::Ran {
+            failure: None,
+            job_finished: None,
+        }) => (JobStatus::Done, None),
         Ok(Outcome::Ran {
             failure: Some(failure),
+            job_finished: None,
         }) => (JobStatus::Failed, Some(failure.reason)),
         Ok(Outcome::Cancelled(reason) | Outcome::NotRun(reason)) => {
             (JobStatus::Cancelled, Some(reason))
@@ -364,8 +392,12 @@ async fn hand_back(state: &App, job: &Job, owner: &str) {
 }
 
 enum Outcome {
-    /// A run was recorded; `failure` when it failed.
-    Ran { failure: Option<Failure> },
+    /// A run was recorded; `failure` when it failed. `job_finished` when
+    /// the job ended with it (see [`crate::sync::Ran::job_finished`]).
+    Ran {
+        failure: Option<Failure>,
+        job_finished: Option<bool>,
+    },
     /// Nothing was run, and there is no install to record it for.
     Cancelled(String),
     /// Nothing was run; monitoring shows it as Not run, with the reason.
@@ -405,6 +437,7 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
                     FailureKind::HostStopped,
                     format!("{HOST_STOPPED}, {MAX_ATTEMPTS} times; not tried again"),
                 )),
+                job_finished: None,
             });
         }
     }
@@ -472,7 +505,7 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
         // Only a sync hands its trigger to the connector.
         trigger: crate::bindings::Trigger::Manual,
     };
-    let summary = match work {
+    let ran = match work {
         Work::Sync(trigger) => {
             // A sync sees the day by the app's clock, as its schedule
             // does: a monthly export's closing day follows a moved clock.
@@ -516,13 +549,15 @@ async fn attempt(state: &App, job: &Job, owner: &str) -> Result<Outcome, StoreEr
             .await?
         }
     };
-    state.store.set_job_run(&job.id, &summary.run.id).await?;
-    streak(state, &install.id, &summary.run).await?;
+    if ran.deactivated {
+        cancel_queued(state, &install.id, &ran.run).await?;
+    }
     // What the connector wrote (attendances) reaches the tenant's other
     // installs like any other change.
-    crate::events::publish(state, &install.tenant_id, &summary.events).await?;
+    crate::events::publish(state, &install.tenant_id, &ran.events).await?;
     Ok(Outcome::Ran {
-        failure: summary.run.failure(),
+        failure: ran.run.failure(),
+        job_finished: ran.job_finished,
     })
 }
 
@@ -555,29 +590,34 @@ async fn failed_before_run(
     run.finished_at = Some(run.started_at.clone());
     run.duration_ms = Some(0);
     state.store.create_run(&run).await?;
-    state.store.finish_run(&run).await?;
-    state.store.set_job_run(&job.id, &run.id).await?;
-    streak(state, &install.id, &run).await?;
+    let job_run = JobRun {
+        job_id: &job.id,
+        host: owner,
+        as_of: None,
+    };
+    let ran = crate::sync::Ran::record(
+        &state.store,
+        install,
+        run,
+        Some((job_run, true)),
+        None,
+        Vec::new(),
+        &[],
+    )
+    .await?;
+    if ran.deactivated {
+        cancel_queued(state, &install.id, &ran.run).await?;
+    }
     Ok(Outcome::Ran {
         failure: Some(failure),
+        job_finished: ran.job_finished,
     })
 }
 
-/// Counts a run towards the install's streak of failures; the install
-/// turns Inactive at the limit, and its queued jobs are cancelled, each
-/// visible in monitoring as Not run.
-async fn streak(state: &App, install_id: &str, run: &RunRecord) -> Result<(), StoreError> {
-    let why = format!(
-        "deactivated after {} failed runs in a row; last: {}",
-        installs::FAILURE_LIMIT,
-        run.failure_reason.as_deref().unwrap_or("failed")
-    );
-    if state
-        .store
-        .count_run_outcome(install_id, run.streak(), installs::FAILURE_LIMIT, &why)
-        .await?
-    {
-        state.store.cancel_queued_jobs(install_id, &why).await?;
-    }
+/// Cancels the queued jobs of an install that `run` made inactive; each
+/// shows in monitoring as Not run.
+async fn cancel_queued(state: &App, install_id: &str, run: &RunRecord) -> Result<(), StoreError> {
+    let why = installs::streak_reason(run);
+    state.store.cancel_queued_jobs(install_id, &why).await?;
     Ok(())
 }

@@ -320,7 +320,11 @@ impl Runtime {
                     .fetch_add(kept + more, Ordering::Relaxed);
                 more
             },
-            staged_state: data.state.staged,
+            // What a checkpoint already committed is not written again.
+            staged_state: data
+                .state
+                .staged
+                .filter(|staged| data.state.checkpointed.as_ref() != Some(staged)),
             requests: recorder.requests(),
             peak_memory: data.limiter.peak,
             audit: data.audit,

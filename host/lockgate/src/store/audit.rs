@@ -14,25 +14,7 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.begin_write().await?;
-        for (chunk_no, chunk) in entries.chunks(200).enumerate() {
-            let mut q = Sql::new(
-                self.dialect,
-                "INSERT INTO audit_log (tenant_id, install_id, run_id, seq, at, action, what, employee_ids, attribute_groups) ",
-            );
-            q.push("VALUES ")
-                .values(chunk.iter().enumerate(), |b, (i, e)| {
-                    b.bind(run.tenant_id.clone())
-                        .bind(run.install_id.clone())
-                        .bind(run.id.clone())
-                        .bind((chunk_no * 200 + i) as i64)
-                        .bind(e.at.clone())
-                        .bind(e.action.to_string())
-                        .bind(e.what.to_string())
-                        .bind(serde_json::to_string(&e.employee_ids).unwrap_or_default())
-                        .bind(serde_json::to_string(&e.attribute_groups).unwrap_or_default());
-                });
-            q.execute(&mut *tx).await?;
-        }
+        super::run_end::write_audit(self.dialect, &mut tx, run, entries).await?;
         tx.commit().await?;
         Ok(())
     }

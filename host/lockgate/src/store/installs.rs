@@ -16,9 +16,11 @@ pub use listing::InstallFacts;
 use crate::vocabulary::{InstallStatus, JobKind, RunTrigger, Streak};
 
 const CONNECTED: &str = InstallStatus::Connected.as_str();
-const INACTIVE: &str = InstallStatus::Inactive.as_str();
 const DELETED: &str = InstallStatus::Deleted.as_str();
 const PENDING: &str = InstallStatus::Pending.as_str();
+
+/// Due installs the scheduler reads, and claims, at a time.
+pub const DUE_BATCH: usize = 500;
 
 /// A sign-in at the partner under way (authorization-code flow): what the
 /// callback needs to finish it. Only hashes of the state and of the
@@ -426,42 +428,31 @@ impl Store {
         limit: i64,
         reason: &str,
     ) -> Result<bool> {
-        match step {
-            Streak::Stays => return Ok(false),
-            Streak::Ends => {
-                sqlx::query("UPDATE installs SET failure_streak = 0 WHERE id = $1")
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
-                return Ok(false);
-            }
-            Streak::Grows => {}
+        if step == Streak::Stays {
+            return Ok(false);
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE installs SET failure_streak = failure_streak + 1 WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let done = sqlx::query(&format!(
-            "UPDATE installs SET status = '{INACTIVE}', status_reason = $1, next_run_at = NULL, updated_at = $2 \
-             WHERE id = $3 AND status = '{CONNECTED}' AND failure_streak >= $4"
-        ))
-        .bind(reason)
-        .bind(crate::time::now_text())
-        .bind(id)
-        .bind(limit)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let done = super::run_end::count_outcome(
+            &mut tx,
+            id,
+            step,
+            super::StreakLimit {
+                limit,
+                reason,
+                current: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(done)
     }
 
-    /// Connected installs whose next slot is due at `now`.
+    /// Connected installs whose next slot is due at `now`, the
+    /// [`DUE_BATCH`] longest due; in the same order for every replica, so
+    /// that two schedulers claiming together lock them in the same order.
     pub async fn due_installs(&self, now: &str) -> Result<Vec<InstallRecord>> {
         let rows = sqlx::query(&format!(
-            "SELECT {INSTALL_COLUMNS} FROM installs WHERE status = '{CONNECTED}' AND next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY next_run_at LIMIT 500"
+            "SELECT {INSTALL_COLUMNS} FROM installs WHERE status = '{CONNECTED}' AND next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY next_run_at, id LIMIT {DUE_BATCH}"
         ))
         .bind(now)
         .fetch_all(&self.pool)
@@ -469,43 +460,54 @@ impl Store {
         rows.iter().map(install_from).collect()
     }
 
-    /// Claims the slot `slot` of an install for a scheduled run: moves its
-    /// next slot to `next` and enqueues the job, once, whichever scheduler
-    /// gets there first. Returns whether this call claimed it.
-    pub async fn claim_slot(
-        &self,
-        install: &InstallRecord,
-        slot: &str,
-        next: Option<&str>,
-    ) -> Result<bool> {
+    /// Claims due slots for scheduled runs, in one transaction: for each
+    /// [`SlotClaim`], moves the install's next slot on and enqueues its
+    /// job, once, whichever scheduler gets there first. Returns how many
+    /// this call claimed.
+    pub async fn claim_slots(&self, claims: &[SlotClaim<'_>]) -> Result<usize> {
+        if claims.is_empty() {
+            return Ok(0);
+        }
         let mut tx = self.begin_write().await?;
-        let moved = sqlx::query(&format!(
-            "UPDATE installs SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3 AND status = '{CONNECTED}'"
-        ))
-        .bind(next)
-        .bind(&install.id)
-        .bind(slot)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if moved {
+        let mut claimed = 0;
+        for claim in claims {
+            let moved = sqlx::query(&format!(
+                "UPDATE installs SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3 AND status = '{CONNECTED}'"
+            ))
+            .bind(claim.next.as_deref())
+            .bind(&claim.install.id)
+            .bind(&claim.slot)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !moved {
+                continue;
+            }
+            claimed += 1;
             super::jobs::insert_job(
                 &mut tx,
                 &super::NewJob {
-                    install_id: install.id.clone(),
-                    tenant_id: install.tenant_id.clone(),
+                    install_id: claim.install.id.clone(),
+                    tenant_id: claim.install.tenant_id.clone(),
                     kind: JobKind::Sync,
                     trigger: RunTrigger::Scheduled,
                     payload: None,
-                    dedupe_key: Some(format!("scheduled:{}:{slot}", install.id)),
+                    dedupe_key: Some(format!("scheduled:{}:{}", claim.install.id, claim.slot)),
                     delivery_digest: None,
-                    due_at: slot.to_string(),
+                    due_at: claim.slot.clone(),
                 },
             )
             .await?;
         }
         tx.commit().await?;
-        Ok(moved)
+        Ok(claimed)
     }
+}
+
+/// A due slot of an install, and the install's slot after it.
+pub struct SlotClaim<'a> {
+    pub install: &'a InstallRecord,
+    pub slot: String,
+    pub next: Option<String>,
 }

@@ -122,6 +122,26 @@ const READY: &str =
 const INSTALL_FREE: &str = "NOT EXISTS (SELECT 1 FROM jobs o WHERE o.install_id = j.install_id \
     AND o.id <> j.id AND o.status = 'leased' AND o.lease_until >= $1)";
 
+/// The first `limit` jobs that are [`READY`] at `$1` and whose install is
+/// free, due first, as `id, install_id`. Expired leases and queued jobs
+/// are searched apart, each in the order of the `jobs_ready` index, so
+/// each search stops at its first `limit` matches instead of checking
+/// and sorting every queued job; the two short lists are then merged.
+fn next_ready(limit: usize) -> String {
+    let search = |ready: &str| {
+        format!(
+            "SELECT * FROM (SELECT j.id, j.install_id, j.due_at, j.created_at FROM jobs j \
+             WHERE {ready} AND {INSTALL_FREE} ORDER BY j.due_at, j.created_at LIMIT {limit})"
+        )
+    };
+    format!(
+        "SELECT r.id, r.install_id FROM ({} AS expired UNION ALL {} AS queued) r \
+         ORDER BY r.due_at, r.created_at LIMIT {limit}",
+        search("j.status = 'leased' AND j.lease_until < $1"),
+        search("j.status = 'queued' AND j.due_at <= $1"),
+    )
+}
+
 impl Store {
     pub async fn job(&self, id: &str) -> Result<Option<Job>> {
         let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
@@ -161,8 +181,9 @@ impl Store {
             Dialect::Sqlite => {
                 let row = sqlx::query(&format!(
                     "UPDATE jobs SET status = '{LEASED}', lease_owner = $2, lease_until = $3, attempts = attempts + 1 \
-                     WHERE id = (SELECT j.id FROM jobs j WHERE {READY} AND {INSTALL_FREE} ORDER BY j.due_at, j.created_at LIMIT 1) \
-                     RETURNING {JOB_COLUMNS}"
+                     WHERE id = (SELECT n.id FROM ({}) n) \
+                     RETURNING {JOB_COLUMNS}",
+                    next_ready(1)
                 ))
                 .bind(now)
                 .bind(owner)
@@ -176,12 +197,10 @@ impl Store {
     }
 
     async fn lease_job_postgres(&self, owner: &str, now: &str, until: &str) -> Result<Option<Job>> {
-        let candidates = sqlx::query(&format!(
-            "SELECT j.id, j.install_id FROM jobs j WHERE {READY} AND {INSTALL_FREE} ORDER BY j.due_at, j.created_at LIMIT 16"
-        ))
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
+        let candidates = sqlx::query(&next_ready(16))
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
         let mut tried = std::collections::HashSet::new();
         for candidate in candidates {
             let install_id: String = candidate.try_get("install_id")?;
@@ -277,19 +296,14 @@ impl Store {
         status: JobStatus,
         error: Option<&str>,
     ) -> Result<bool> {
-        let n = sqlx::query(&format!(
-            "UPDATE jobs SET status = $1, last_error = $2, finished_at = $3, lease_until = NULL \
-             WHERE id = $4 AND lease_owner = $5 AND status = '{LEASED}'"
-        ))
-        .bind(status.as_str())
-        .bind(error)
-        .bind(crate::time::now_text())
-        .bind(job_id)
-        .bind(owner)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        write_job_end(
+            &mut *self.pool.acquire().await?,
+            job_id,
+            owner,
+            status,
+            error,
+        )
+        .await
     }
 
     /// Cancels the queued jobs of an install (it was deactivated or
@@ -402,4 +416,27 @@ async fn insert_not_run(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Ends a job `owner` holds; `false` when it no longer holds it.
+pub(super) async fn write_job_end(
+    conn: &mut sqlx::AnyConnection,
+    job_id: &str,
+    owner: &str,
+    status: JobStatus,
+    error: Option<&str>,
+) -> Result<bool> {
+    let n = sqlx::query(&format!(
+        "UPDATE jobs SET status = $1, last_error = $2, finished_at = $3, lease_until = NULL \
+         WHERE id = $4 AND lease_owner = $5 AND status = '{LEASED}'"
+    ))
+    .bind(status.as_str())
+    .bind(error)
+    .bind(crate::time::now_text())
+    .bind(job_id)
+    .bind(owner)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }

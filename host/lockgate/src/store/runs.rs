@@ -39,7 +39,10 @@ pub(super) fn run_from(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
 }
 
 impl Store {
+    /// Records a run as started; a queued job's run is linked to its job
+    /// in the same transaction, so the job shows its run while it runs.
     pub async fn create_run(&self, run: &RunRecord) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(&format!(
             "INSERT INTO runs ({RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, 0, 0, $10, NULL, $11)"
         ))
@@ -54,27 +57,22 @@ impl Store {
         .bind(&run.started_at)
         .bind(&run.job_id)
         .bind(&run.host)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if let Some(job_id) = &run.job_id {
+            sqlx::query("UPDATE jobs SET run_id = $1 WHERE id = $2")
+                .bind(&run.id)
+                .bind(job_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
     /// Records the end of a run.
     pub async fn finish_run(&self, run: &RunRecord) -> Result<()> {
-        sqlx::query(
-            "UPDATE runs SET status = $1, finished_at = $2, duration_ms = $3, failure_reason = $4, requests = $5, peak_memory = $6, failure_kind = $8 WHERE id = $7",
-        )
-        .bind(run.status.as_str())
-        .bind(&run.finished_at)
-        .bind(run.duration_ms)
-        .bind(&run.failure_reason)
-        .bind(run.requests)
-        .bind(run.peak_memory)
-        .bind(&run.id)
-        .bind(run.failure_kind.map(|k| k.as_str()))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        super::run_end::write_finish(&mut *self.pool.acquire().await?, run).await
     }
 
     pub async fn run(&self, id: &str) -> Result<Option<RunRecord>> {
@@ -257,22 +255,11 @@ impl Store {
     }
 
     pub async fn insert_logs(&self, run_id: &str, lines: &[LogLine]) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        for (chunk_no, chunk) in lines.chunks(500).enumerate() {
-            let mut q = Sql::new(
-                self.dialect,
-                "INSERT INTO run_logs (run_id, seq, at, level, message) ",
-            );
-            q.push("VALUES ")
-                .values(chunk.iter().enumerate(), |b, (i, l)| {
-                    b.bind(run_id.to_string())
-                        .bind((chunk_no * 500 + i) as i64)
-                        .bind(l.at.clone())
-                        .bind(l.level.clone())
-                        .bind(l.message.clone());
-                });
-            q.execute(&mut *tx).await?;
+        if lines.is_empty() {
+            return Ok(());
         }
+        let mut tx = self.begin_write().await?;
+        super::run_end::write_logs(self.dialect, &mut tx, run_id, lines).await?;
         tx.commit().await?;
         Ok(())
     }

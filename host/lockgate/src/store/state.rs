@@ -23,18 +23,7 @@ impl Store {
 
     pub async fn set_state(&self, install_id: &str, value: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM install_state WHERE install_id = $1")
-            .bind(install_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO install_state (install_id, value, updated_at) VALUES ($1, $2, $3)",
-        )
-        .bind(install_id)
-        .bind(value)
-        .bind(crate::time::now_text())
-        .execute(&mut *tx)
-        .await?;
+        super::run_end::write_state(&mut tx, install_id, value).await?;
         tx.commit().await?;
         Ok(())
     }
