@@ -149,7 +149,7 @@ fn statement_kinds() -> Vec<(String, u64)> {
     let mut kinds: Vec<_> = std::mem::take(&mut *BY_TEXT.lock().expect("counts"))
         .into_iter()
         .collect();
-    kinds.sort_by(|a, b| b.1.cmp(&a.1));
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
     kinds
 }
 
