@@ -17,17 +17,7 @@ use crate::runtime::{Call, CallResult, Plugin};
 use crate::store::InstallRecord;
 use crate::vocabulary::{InstallStatus, JobKind, RunTrigger, Streak};
 
-/// Failed runs in a row after which an install becomes inactive.
-pub const FAILURE_LIMIT: i64 = 5;
-
-/// Why an install turned inactive, should `run` be the last failure of
-/// its streak.
-pub fn streak_reason(run: &crate::monitoring::RunRecord) -> String {
-    format!(
-        "deactivated after {FAILURE_LIMIT} failed runs in a row; last: {}",
-        run.failure_reason.as_deref().unwrap_or("failed")
-    )
-}
+pub use crate::monitoring::FAILURE_LIMIT;
 
 /// What an install is granted, resolved from its configuration, in words a
 /// tenant admin can judge.

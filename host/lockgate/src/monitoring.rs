@@ -74,6 +74,15 @@ impl RunRecord {
         ))
     }
 
+    /// Why an install turned inactive, should this run be the last
+    /// failure of its streak.
+    pub fn streak_reason(&self) -> String {
+        format!(
+            "deactivated after {FAILURE_LIMIT} failed runs in a row; last: {}",
+            self.failure_reason.as_deref().unwrap_or("failed")
+        )
+    }
+
     /// How the queued job that ran this run ends: done, or failed with
     /// the run's reason.
     pub fn job_end(&self) -> (crate::vocabulary::JobStatus, Option<String>) {
@@ -83,6 +92,9 @@ impl RunRecord {
         }
     }
 }
+
+/// Failed runs in a row after which an install becomes inactive.
+pub const FAILURE_LIMIT: i64 = 5;
 
 /// One line of a run's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

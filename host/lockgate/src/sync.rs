@@ -502,7 +502,7 @@ impl Ran {
         log: Vec<LogLine>,
         audit: &[crate::monitoring::AuditEntry],
     ) -> Result<Ran, StoreError> {
-        let reason = crate::installs::streak_reason(&run);
+        let reason = run.streak_reason();
         let ended = store
             .end_run(RunEnd {
                 run: &run,
@@ -510,7 +510,7 @@ impl Ran {
                 log: &log,
                 audit,
                 streak: job.map(|_| StreakLimit {
-                    limit: crate::installs::FAILURE_LIMIT,
+                    limit: crate::monitoring::FAILURE_LIMIT,
                     reason: &reason,
                     current: Some(install.failure_streak),
                 }),

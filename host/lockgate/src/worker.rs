@@ -617,7 +617,7 @@ async fn failed_before_run(
 /// Cancels the queued jobs of an install that `run` made inactive; each
 /// shows in monitoring as Not run.
 async fn cancel_queued(state: &App, install_id: &str, run: &RunRecord) -> Result<(), StoreError> {
-    let why = installs::streak_reason(run);
+    let why = run.streak_reason();
     state.store.cancel_queued_jobs(install_id, &why).await?;
     Ok(())
 }

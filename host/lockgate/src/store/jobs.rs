@@ -296,7 +296,7 @@ impl Store {
         status: JobStatus,
         error: Option<&str>,
     ) -> Result<bool> {
-        write_job_end(
+        super::run_end::write_job_end(
             &mut *self.pool.acquire().await?,
             job_id,
             owner,
@@ -416,27 +416,4 @@ async fn insert_not_run(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// Ends a job `owner` holds; `false` when it no longer holds it.
-pub(super) async fn write_job_end(
-    conn: &mut sqlx::AnyConnection,
-    job_id: &str,
-    owner: &str,
-    status: JobStatus,
-    error: Option<&str>,
-) -> Result<bool> {
-    let n = sqlx::query(&format!(
-        "UPDATE jobs SET status = $1, last_error = $2, finished_at = $3, lease_until = NULL \
-         WHERE id = $4 AND lease_owner = $5 AND status = '{LEASED}'"
-    ))
-    .bind(status.as_str())
-    .bind(error)
-    .bind(crate::time::now_text())
-    .bind(job_id)
-    .bind(owner)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(n == 1)
 }

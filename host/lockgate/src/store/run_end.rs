@@ -10,10 +10,11 @@ use sqlx::AnyConnection;
 use super::sql::Sql;
 use super::{Dialect, Result, Store};
 use crate::monitoring::{AuditEntry, LogLine, RunRecord};
-use crate::vocabulary::{InstallStatus, Streak};
+use crate::vocabulary::{InstallStatus, JobStatus, Streak};
 
 const CONNECTED: &str = InstallStatus::Connected.as_str();
 const INACTIVE: &str = InstallStatus::Inactive.as_str();
+const LEASED: &str = JobStatus::Leased.as_str();
 
 /// What a finished run leaves in the store.
 pub struct RunEnd<'a> {
@@ -77,16 +78,7 @@ impl Store {
         let job_finished = match end.job {
             Some(job) => {
                 let (status, error) = end.run.job_end();
-                Some(
-                    super::jobs::write_job_end(
-                        &mut tx,
-                        job.id,
-                        job.owner,
-                        status,
-                        error.as_deref(),
-                    )
-                    .await?,
-                )
+                Some(write_job_end(&mut tx, job.id, job.owner, status, error.as_deref()).await?)
             }
             None => None,
         };
@@ -224,4 +216,27 @@ pub(super) async fn count_outcome(
             Ok(n == 1)
         }
     }
+}
+
+/// Ends a job `owner` holds; `false` when it no longer holds it.
+pub(super) async fn write_job_end(
+    conn: &mut sqlx::AnyConnection,
+    job_id: &str,
+    owner: &str,
+    status: JobStatus,
+    error: Option<&str>,
+) -> Result<bool> {
+    let n = sqlx::query(&format!(
+        "UPDATE jobs SET status = $1, last_error = $2, finished_at = $3, lease_until = NULL \
+         WHERE id = $4 AND lease_owner = $5 AND status = '{LEASED}'"
+    ))
+    .bind(status.as_str())
+    .bind(error)
+    .bind(crate::time::now_text())
+    .bind(job_id)
+    .bind(owner)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }
